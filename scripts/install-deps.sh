@@ -1,0 +1,17 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Installs what building and testing peerbook needs on Debian 12, and nothing
+# when it is all there already (so that it is cheap to call every time).
+set -eu
+PKGS="build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev \
+libopendht-dev libopendht-c-dev dhtnode libmsgpack-dev libgnutls28-dev \
+libsqlite3-dev sqlite3 libglib2.0-dev libglib2.0-bin dbus dbus-bin"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+echo "installing:$missing" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >&2

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * dht.h — the one seam between peerbook and OpenDHT.
+ *
+ * Everything OpenDHT (keys, certificates, signed values, the node) is reached
+ * through this header; only the files under src/dht/ include <opendht_c.h> or
+ * OpenDHT's C++ headers. The rest of peerbook speaks these types.
+ *
+ * Threads: pb_node runs OpenDHT's own threads. Listen and put-done callbacks
+ * below are called on those threads: they must only copy and enqueue (see
+ * events.c), never call back into pb_node_* or run product logic.
+ *
+ * Errors: 0 or a negative errno. -EINVAL bad argument, -ENOMEM, -EBADMSG
+ * corrupt/unparsable input, -EKEYREJECTED wrong password, -EIO anything
+ * OpenDHT threw that has no better name.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PB_HASH_LEN 20
+#define PB_HEX_LEN 40
+
+typedef struct pb_hash {
+        uint8_t d[PB_HASH_LEN];
+} pb_hash;
+
+/* SHA-1 of data, i.e. OpenDHT's InfoHash::get(). */
+pb_hash pb_hash_of(const void *data, size_t len);
+/* 40 lowercase hex chars + NUL into out. */
+void pb_hash_to_hex(const pb_hash *h, char out[PB_HEX_LEN + 1]);
+/* Parses exactly 40 hex chars (either case); -EINVAL otherwise. */
+int pb_hash_from_hex(const char *hex, pb_hash *ret);
+bool pb_hash_equal(const pb_hash *a, const pb_hash *b);
+
+/* ---- identities: a private key and its certificate ---------------------- */
+
+typedef struct pb_identity pb_identity;
+
+/* Generates an RSA key of `bits` (>= 2048) and a certificate with common name
+ * `name`. issuer == NULL: a self-signed CA certificate (an account).
+ * Otherwise the certificate is issued and signed by `issuer` (a device). */
+int pb_identity_generate(const char *name, const pb_identity *issuer, unsigned bits,
+                         pb_identity **ret);
+
+/* Loads a key (PEM or DER, PKCS#8, encrypted when password is non-empty) and a
+ * certificate (PEM or DER). -EKEYREJECTED: wrong or missing password.
+ * -EBADMSG: corrupt key or certificate, or key and certificate do not match. */
+int pb_identity_load(const uint8_t *key, size_t key_len, const char *password,
+                     const uint8_t *cert, size_t cert_len, pb_identity **ret);
+
+/* Exports the private key as PEM PKCS#8, encrypted when password is non-empty.
+ * *ret is malloc()ed, the caller frees it. */
+int pb_identity_export_key(const pb_identity *id, const char *password, uint8_t **ret,
+                           size_t *ret_len);
+/* Exports the certificate as PEM; *ret malloc()ed. */
+int pb_identity_export_cert(const pb_identity *id, uint8_t **ret, size_t *ret_len);
+/* Exports the public key as DER (what Jami's DeviceAnnouncement.pk carries). */
+int pb_identity_export_pubkey(const pb_identity *id, uint8_t **ret, size_t *ret_len);
+
+/* InfoHash of the public key: an account ID or a device ID. */
+pb_hash pb_identity_id(const pb_identity *id);
+
+/* 0 when `id`'s certificate was issued by `issuer`'s certificate and its
+ * signature verifies; -EBADMSG otherwise. */
+int pb_identity_check_issued_by(const pb_identity *id, const pb_identity *issuer);
+
+pb_identity *pb_identity_free(pb_identity *id);
+
+/* InfoHash of a DER public key blob (e.g. a DeviceAnnouncement's pk);
+ * -EBADMSG when it does not parse as a public key. */
+int pb_pubkey_id(const uint8_t *der, size_t len, pb_hash *ret);
+
+/* ---- signed values ------------------------------------------------------ */
+
+/* Builds a dht::Value with the given type, id and data, signed by `signer`
+ * (which need not be the node's identity), and returns its msgpack packing
+ * (dht::Value::getPacked()), malloc()ed. Such a blob can be stored and put
+ * later by any node with pb_node_put_packed(). */
+int pb_value_sign(const pb_identity *signer, uint16_t type, uint64_t value_id,
+                  const uint8_t *data, size_t len, uint8_t **ret, size_t *ret_len);
+
+/* ---- the node ----------------------------------------------------------- */
+
+typedef struct pb_node pb_node;
+typedef struct pb_listen pb_listen;
+
+struct pb_node_config {
+        const pb_identity *identity; /* the device identity the node runs with; copied */
+        uint16_t port;               /* 0 = any free port */
+        const char *bootstrap;       /* "host:port;host:port", NULL or "" = standalone */
+        const char *cache_path;      /* node cache kept across restarts; NULL = none */
+};
+
+/* Starts a node: binds, loads the node cache, bootstraps. Returns at once. */
+int pb_node_start(const struct pb_node_config *config, pb_node **ret);
+
+/* Stops the node (bounded wait, at most ~2 s), saving its node cache. */
+pb_node *pb_node_free(pb_node *node);
+
+uint16_t pb_node_port(const pb_node *node); /* the bound UDP port (IPv4) */
+
+/* true once the node can be expected to put and get: it has at least one good
+ * peer, or it is standalone (no bootstrap configured). */
+bool pb_node_is_connected(const pb_node *node);
+
+/* A value as a listener sees it. Borrowed for the duration of the callback. */
+struct pb_value_view {
+        uint64_t id;
+        uint16_t type;
+        uint16_t seq;
+        bool is_signed;     /* owner is set only then; OpenDHT checked the signature */
+        pb_hash owner;      /* InfoHash of the signer's public key */
+        bool is_encrypted;  /* was encrypted to us and decrypted by OpenDHT */
+        const uint8_t *data;
+        size_t len;
+};
+
+/* Called on an OpenDHT thread, for each value, then again with expired=true
+ * when a stored value expires. */
+typedef void (*pb_listen_cb)(const struct pb_value_view *v, bool expired, void *userdata);
+/* Called once, on an OpenDHT thread or inside pb_node_cancel_listen() /
+ * pb_node_free(), when no more callbacks will come: free userdata there. */
+typedef void (*pb_listen_done_cb)(void *userdata);
+
+int pb_node_listen(pb_node *node, const pb_hash *key, pb_listen_cb cb, pb_listen_done_cb done,
+                   void *userdata, pb_listen **ret);
+void pb_node_cancel_listen(pb_node *node, pb_listen *listen);
+
+/* Called once on an OpenDHT thread with the put's outcome. May be NULL. */
+typedef void (*pb_done_cb)(bool ok, void *userdata);
+
+/* Puts a value packed by pb_value_sign(). permanent: the node keeps it stored
+ * (refreshed before expiry) until pb_node_cancel_put(). */
+int pb_node_put_packed(pb_node *node, const pb_hash *key, const uint8_t *packed, size_t len,
+                       bool permanent, pb_done_cb done, void *userdata);
+/* Puts an unsigned value of the given type (tests use it to send garbage). */
+int pb_node_put_plain(pb_node *node, const pb_hash *key, uint16_t type, const uint8_t *data,
+                      size_t len, pb_done_cb done, void *userdata);
+/* Puts a value of the given type signed by the node's identity and encrypted
+ * to the holder of `to_pubkey` (a DER public key, as announced), as OpenDHT's
+ * putEncrypted() would. Not permanent: re-sending is the caller's decision. */
+int pb_node_put_encrypted(pb_node *node, const pb_hash *key, const uint8_t *to_pubkey,
+                          size_t to_pubkey_len, uint16_t type, const uint8_t *data, size_t len,
+                          pb_done_cb done, void *userdata);
+void pb_node_cancel_put(pb_node *node, const pb_hash *key, uint64_t value_id);
