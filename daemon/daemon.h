@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * daemon.h — what the D-Bus interface files of peerbookd share.
+ *
+ * Everything runs on the main GLib thread: D-Bus method handlers, the
+ * library's event callback (from peerbook_ctx_process()) and signal emission.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <peerbook/peerbook.h>
+
+#include "peerbook-dbus.h"
+
+struct daemon {
+        peerbook_ctx *ctx;
+        GSource *ctx_source; /* peerbook_ctx_process() from the main loop */
+        GMainLoop *loop;
+        PeerbookDBusConfigurationManager *config;
+        PeerbookDBusPresenceManager *presence;
+        /* account ID → last registration event (struct registration_note) */
+        GHashTable *registrations;
+        int exit_status;
+};
+
+#define CONFIGURATION_MANAGER_PATH "/cx/ring/Ring/ConfigurationManager"
+#define PRESENCE_MANAGER_PATH "/cx/ring/Ring/PresenceManager"
+
+/* configuration_manager.c */
+PeerbookDBusConfigurationManager *configuration_manager_new(struct daemon *d);
+void configuration_manager_on_registration(struct daemon *d, const struct peerbook_event *event);
+
+/* presence_manager.c */
+PeerbookDBusPresenceManager *presence_manager_new(struct daemon *d);
+void presence_manager_on_buddy(struct daemon *d, const struct peerbook_event *event);
+
+/* errors.c: the one place where libpeerbook's negative errno becomes a D-Bus error. */
+#define DAEMON_ERROR_NO_SUCH_ACCOUNT "net.peerbook.Error.NoSuchAccount"
+#define DAEMON_ERROR_NO_SUCH_SUBSCRIPTION "net.peerbook.Error.NoSuchSubscription"
+#define DAEMON_ERROR_INVALID_ARGUMENT "net.peerbook.Error.InvalidArgument"
+#define DAEMON_ERROR_WRONG_PASSWORD "net.peerbook.Error.WrongPassword"
+#define DAEMON_ERROR_ALREADY_EXISTS "net.peerbook.Error.AlreadyExists"
+#define DAEMON_ERROR_NOT_SUPPORTED "net.peerbook.Error.NotSupported"
+#define DAEMON_ERROR_FAILED "net.peerbook.Error.Failed"
+
+/* The D-Bus error name for a negative errno from libpeerbook. */
+const char *daemon_error_name(int error);
+
+/* Replies with the error for `error`; the message is the formatted context
+ * followed by ": " and peerbook_strerror(error), e.g.
+ * "cannot export account 'ab12…' to 'x.pbk': wrong password". */
+void daemon_return_errno(GDBusMethodInvocation *invocation, int error, const char *fmt, ...)
+        G_GNUC_PRINTF(3, 4);
+
+/* Replies with a named error and the formatted message as it is. */
+void daemon_return_error(GDBusMethodInvocation *invocation, const char *name, const char *fmt,
+                         ...) G_GNUC_PRINTF(3, 4);
+
+/* Checks that account_id names an account hosted here; otherwise replies
+ * with NoSuchAccount ("no such account '...'") or InvalidArgument and
+ * returns false. */
+bool daemon_check_account(struct daemon *d, GDBusMethodInvocation *invocation,
+                          const char *account_id);
