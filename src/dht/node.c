@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * node.c — a pb_node is one dht::DhtRunner, driven through the C binding.
+ *
+ * The runner is threaded: OpenDHT calls back on its own thread. This file
+ * only keeps the handles; puts go through opendht_ext.cpp because the
+ * binding can neither put a pre-signed value without re-signing it nor
+ * guarantee a done callback on shutdown.
+ */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, pthread_condattr_setclock */
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dht/opendht_ext.h"
+
+/* Longest wait for OpenDHT's shutdown callback (it saves the node cache). */
+#define SHUTDOWN_WAIT_MS 1500
+
+struct pb_listen {
+        struct pb_listen *next;
+        dht_infohash key;
+        dht_op_token *token;
+};
+
+struct pb_node {
+        dht_runner *runner;
+        bool standalone;
+        pthread_mutex_t lock; /* guards `listens` */
+        struct pb_listen *listens;
+};
+
+/* Splits "host:port", "[v6]:port" or "host" (default port) and bootstraps. */
+static void bootstrap_one(dht_runner *runner, const char *entry, size_t len)
+{
+        char buf[300];
+        char *host = buf, *port = NULL, *colon;
+
+        if (len == 0 || len >= sizeof(buf))
+                return;
+        memcpy(buf, entry, len);
+        buf[len] = '\0';
+        if (buf[0] == '[') {
+                char *end = strchr(buf, ']');
+
+                if (!end)
+                        return;
+                *end = '\0';
+                host = buf + 1;
+                if (end[1] == ':')
+                        port = end + 2;
+        } else if ((colon = strrchr(buf, ':')) && colon == strchr(buf, ':')) {
+                /* Exactly one colon: host:port (more would be a bare IPv6). */
+                *colon = '\0';
+                port = colon + 1;
+        }
+        dht_runner_bootstrap(runner, host, port && *port ? port : "4222");
+}
+
+/* Bootstraps each entry of "host:port;host:port"; returns how many. */
+static unsigned bootstrap_all(dht_runner *runner, const char *list)
+{
+        unsigned n = 0;
+
+        while (list && *list) {
+                size_t len = strcspn(list, ";, ");
+
+                if (len) {
+                        bootstrap_one(runner, list, len);
+                        n++;
+                }
+                list += len;
+                list += strspn(list, ";, ");
+        }
+        return n;
+}
+
+/* The binding remembers the ports a node used in "<cache>_port.txt" and
+ * re-binds them when asked for port 0. When that port is taken, forget it
+ * and bind any port rather than failing. */
+static int run_runner(dht_runner *runner, uint16_t port, const dht_runner_config *cfg)
+{
+        const char *cache = cfg->dht_config.node_config.persist_path;
+        char path[4096];
+
+        if (dht_runner_run_config(runner, port, cfg) == 0)
+                return 0;
+        if (!cache || port != 0)
+                return -EADDRINUSE;
+        if (snprintf(path, sizeof(path), "%s_port.txt", cache) >= (int)sizeof(path))
+                return -EADDRINUSE;
+        unlink(path);
+        return dht_runner_run_config(runner, port, cfg) == 0 ? 0 : -EADDRINUSE;
+}
+
+int pb_node_start(const struct pb_node_config *config, pb_node **ret)
+{
+        dht_runner_config cfg;
+        pb_node *node;
+        int r;
+
+        if (!config || !config->identity || !ret)
+                return -EINVAL;
+        node = calloc(1, sizeof(*node));
+        if (!node)
+                return -ENOMEM;
+        node->runner = dht_runner_new();
+        if (!node->runner) {
+                free(node);
+                return -ENOMEM;
+        }
+        pthread_mutex_init(&node->lock, NULL);
+
+        dht_runner_config_default(&cfg); /* threaded, no log, no discovery */
+        /* The binding copies the key and certificate (shared ownership). */
+        cfg.dht_config.id.privatekey = config->identity->key;
+        cfg.dht_config.id.certificate = config->identity->cert;
+        cfg.dht_config.node_config.persist_path =
+                config->cache_path && *config->cache_path ? config->cache_path : NULL;
+        cfg.peer_discovery = false;
+        cfg.peer_publish = false;
+        cfg.log = false;
+
+        r = run_runner(node->runner, config->port, &cfg);
+        if (r < 0) {
+                dht_runner_delete(node->runner);
+                pthread_mutex_destroy(&node->lock);
+                free(node);
+                return r;
+        }
+        node->standalone = bootstrap_all(node->runner, config->bootstrap) == 0;
+        *ret = node;
+        return 0;
+}
+
+uint16_t pb_node_port(const pb_node *node)
+{
+        return node ? dht_runner_get_bound_port(node->runner, AF_INET) : 0;
+}
+
+bool pb_node_is_connected(const pb_node *node)
+{
+        if (!node || !dht_runner_is_running(node->runner))
+                return false;
+        return node->standalone || pb_ext_runner_good_nodes(node->runner) > 0;
+}
+
+/* ---- shutdown ---------------------------------------------------------- */
+
+struct shutdown_wait {
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        bool done;
+        int refs; /* the waiter and the callback; the last one frees */
+};
+
+static void shutdown_wait_unref(struct shutdown_wait *w)
+{
+        bool last;
+
+        pthread_mutex_lock(&w->lock);
+        last = --w->refs == 0;
+        pthread_mutex_unlock(&w->lock);
+        if (last) {
+                pthread_cond_destroy(&w->cond);
+                pthread_mutex_destroy(&w->lock);
+                free(w);
+        }
+}
+
+static void on_shutdown(void *userdata)
+{
+        struct shutdown_wait *w = userdata;
+
+        pthread_mutex_lock(&w->lock);
+        w->done = true;
+        pthread_cond_signal(&w->cond);
+        pthread_mutex_unlock(&w->lock);
+        shutdown_wait_unref(w);
+}
+
+/* Asks OpenDHT to shut down (which writes the node cache) and waits a
+ * bounded time: the callback may never come if the thread is stuck. The
+ * wait state is refcounted because a late callback may still run until
+ * the runner is joined. */
+static void shutdown_bounded(dht_runner *runner)
+{
+        struct shutdown_wait *w = calloc(1, sizeof(*w));
+        struct timespec deadline;
+
+        if (!w)
+                return;
+        pthread_mutex_init(&w->lock, NULL);
+        pthread_condattr_t attr;
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&w->cond, &attr);
+        pthread_condattr_destroy(&attr);
+        w->refs = 2;
+
+        dht_runner_shutdown(runner, on_shutdown, w);
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += SHUTDOWN_WAIT_MS / 1000;
+        deadline.tv_nsec += (long)(SHUTDOWN_WAIT_MS % 1000) * 1000000L;
+        if (deadline.tv_nsec >= 1000000000L) {
+                deadline.tv_sec++;
+                deadline.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&w->lock);
+        while (!w->done)
+                if (pthread_cond_timedwait(&w->cond, &w->lock, &deadline) != 0)
+                        break;
+        pthread_mutex_unlock(&w->lock);
+        shutdown_wait_unref(w);
+}
+
+pb_node *pb_node_free(pb_node *node)
+{
+        struct pb_listen *l, *next;
+
+        if (!node)
+                return NULL;
+        shutdown_bounded(node->runner);
+        /* Joins the thread and destroys the DHT: every listen callback is
+         * released then, which calls each listen's done callback. (A shutdown
+         * callback that never came is dropped there: its small wait state
+         * leaks rather than risk a use after free.) */
+        dht_runner_delete(node->runner);
+        for (l = node->listens; l; l = next) {
+                next = l->next;
+                dht_op_token_delete(l->token);
+                free(l);
+        }
+        pthread_mutex_destroy(&node->lock);
+        free(node);
+        return NULL;
+}
+
+/* ---- listen ------------------------------------------------------------ */
+
+struct listen_ctx {
+        pb_listen_cb cb;
+        pb_listen_done_cb done;
+        void *userdata;
+};
+
+static bool on_value(const dht_value *value, bool expired, void *userdata)
+{
+        struct listen_ctx *ctx = userdata;
+        struct pb_value_view view;
+
+        pb_ext_value_view(value, &view);
+        ctx->cb(&view, expired, ctx->userdata);
+        return true;
+}
+
+/* The binding calls this once, when OpenDHT destroys the listen callback:
+ * after cancelListen() has run, or when the runner is destroyed. */
+static void on_listen_done(void *userdata)
+{
+        struct listen_ctx *ctx = userdata;
+
+        if (ctx->done)
+                ctx->done(ctx->userdata);
+        free(ctx);
+}
+
+int pb_node_listen(pb_node *node, const pb_hash *key, pb_listen_cb cb, pb_listen_done_cb done,
+                   void *userdata, pb_listen **ret)
+{
+        struct listen_ctx *ctx;
+        struct pb_listen *l;
+
+        if (!node || !key || !cb || !ret)
+                return -EINVAL;
+        ctx = calloc(1, sizeof(*ctx));
+        l = calloc(1, sizeof(*l));
+        if (!ctx || !l) {
+                free(ctx);
+                free(l);
+                return -ENOMEM;
+        }
+        *ctx = (struct listen_ctx){cb, done, userdata};
+        memcpy(l->key.d, key->d, PB_HASH_LEN);
+        l->token = dht_runner_listen(node->runner, &l->key, on_value, on_listen_done, ctx);
+        if (!l->token) {
+                /* Not reached in 2.4.12; the done callback already ran. */
+                free(l);
+                return -EIO;
+        }
+        pthread_mutex_lock(&node->lock);
+        l->next = node->listens;
+        node->listens = l;
+        pthread_mutex_unlock(&node->lock);
+        *ret = l;
+        return 0;
+}
+
+void pb_node_cancel_listen(pb_node *node, pb_listen *listen)
+{
+        struct pb_listen **p;
+
+        if (!node || !listen)
+                return;
+        pthread_mutex_lock(&node->lock);
+        for (p = &node->listens; *p && *p != listen; p = &(*p)->next)
+                ;
+        if (*p)
+                *p = listen->next;
+        pthread_mutex_unlock(&node->lock);
+        /* Done runs later, on OpenDHT's thread, once the listener is gone. */
+        dht_runner_cancel_listen(node->runner, &listen->key, listen->token);
+        dht_op_token_delete(listen->token);
+        free(listen);
+}
+
+/* ---- put --------------------------------------------------------------- */
+
+int pb_node_put_packed(pb_node *node, const pb_hash *key, const uint8_t *packed, size_t len,
+                       bool permanent, pb_done_cb done, void *userdata)
+{
+        dht_value *v;
+        int r;
+
+        if (!node || !key || !packed)
+                return -EINVAL;
+        r = pb_ext_value_unpack(packed, len, &v);
+        if (r < 0)
+                return r;
+        r = pb_ext_runner_put(node->runner, key, v, permanent, done, userdata);
+        dht_value_unref(v);
+        return r;
+}
+
+int pb_node_put_plain(pb_node *node, const pb_hash *key, uint16_t type, const uint8_t *data,
+                      size_t len, pb_done_cb done, void *userdata)
+{
+        dht_value *v;
+        int r;
+
+        if (!node || !key || (!data && len))
+                return -EINVAL;
+        r = pb_ext_value_new(type, data, len, &v);
+        if (r < 0)
+                return r;
+        r = pb_ext_runner_put(node->runner, key, v, false, done, userdata);
+        dht_value_unref(v);
+        return r;
+}
+
+int pb_node_put_encrypted(pb_node *node, const pb_hash *key, const uint8_t *to_pubkey,
+                          size_t to_pubkey_len, uint16_t type, const uint8_t *data, size_t len,
+                          pb_done_cb done, void *userdata)
+{
+        dht_value *v;
+        int r;
+
+        if (!node || !key || !to_pubkey || !to_pubkey_len || (!data && len))
+                return -EINVAL;
+        r = pb_ext_value_new(type, data, len, &v);
+        if (r < 0)
+                return r;
+        r = pb_ext_runner_put_encrypted(node->runner, key, to_pubkey, to_pubkey_len, v, done,
+                                        userdata);
+        dht_value_unref(v);
+        return r;
+}
+
+void pb_node_cancel_put(pb_node *node, const pb_hash *key, uint64_t value_id)
+{
+        dht_infohash h;
+
+        if (!node || !key)
+                return;
+        memcpy(h.d, key->d, PB_HASH_LEN);
+        dht_runner_cancel_put(node->runner, &h, value_id);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * opendht_ext.h — what Debian's OpenDHT 2.4.12 C binding lacks, in its style.
+ *
+ * Private to src/dht/. The handles are the binding's own (dht_value*,
+ * dht_runner*, dht_privatekey*, dht_certificate*): in 2.4.12 they point at
+ * std::shared_ptr<...> / dht::DhtRunner objects, which opendht_ext.cpp relies
+ * on. Pinned to that version: re-check c/opendht.cpp before upgrading.
+ *
+ * No function here throws; errors are negative errno values.
+ */
+#pragma once
+
+#include <opendht/opendht_c.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* dht.h has no C++ guards of its own. */
+#include "dht/dht.h"
+
+/* An identity is the binding's two handles; both always set. */
+struct pb_identity {
+        dht_privatekey *key;
+        dht_certificate *cert;
+};
+
+/* Builds a dht_value* (release with dht_value_unref()). */
+int pb_ext_value_new(uint16_t type, const uint8_t *data, size_t len, dht_value **ret);
+/* Unpacks a dht::Value packing; it must be signed and its signature must
+ * verify (-EBADMSG otherwise). */
+int pb_ext_value_unpack(const uint8_t *packed, size_t len, dht_value **ret);
+/* Fills a view of v; the view borrows v's data. */
+void pb_ext_value_view(const dht_value *v, struct pb_value_view *view);
+
+/* DhtRunner::put without (re-)signing; `done` is called exactly once, with
+ * false when the runner drops the operation on shutdown. */
+int pb_ext_runner_put(dht_runner *r, const pb_hash *key, const dht_value *v, bool permanent,
+                      pb_done_cb done, void *userdata);
+/* DhtRunner::putEncrypted() to a DER/PEM public key; same `done` contract. */
+int pb_ext_runner_put_encrypted(dht_runner *r, const pb_hash *key, const uint8_t *pubkey,
+                                size_t pubkey_len, const dht_value *v, pb_done_cb done,
+                                void *userdata);
+/* Good nodes known (IPv4 + IPv6); 0 when the runner is not running. */
+unsigned pb_ext_runner_good_nodes(dht_runner *r);
+
+#ifdef __cplusplus
+}
+#endif
