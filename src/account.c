@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * account.c — an account's life: load, start its node, announce the device,
+ * track registration, say goodbye on a clean stop.
+ *
+ * Announcing is two values on the account hash: the DeviceAnnouncement that
+ * Jami reads (signed once by the account key, put permanently), and our
+ * device state (signed by the device key, a sequence number, online), also
+ * permanent. A clean stop cancels both and puts a goodbye state with a higher
+ * sequence, which peerbook watchers apply within one DHT round trip; Jami
+ * watchers never decode it (its type and shape are not an announcement's) and
+ * see the device until its announcement expires, as they would a Jami device.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account-internal.h"
+#include "util.h"
+#include "wire.h"
+
+#define RETRY_MIN_MS 50
+#define RETRY_MAX_MS 30000
+#define CONNECT_POLL_MS 10
+
+struct put_ctx {
+        pb_queue *queue;
+        uint64_t serial;
+        uint32_t tag;
+};
+
+/* OpenDHT thread: enqueue the outcome. */
+static void on_put_done(bool ok, void *userdata) {
+        struct put_ctx *pc = userdata;
+        struct pb_item *it = pb_item_new(PB_ITEM_PUT_DONE, 0);
+        if (it) {
+                it->account_serial = pc->serial;
+                it->tag = pc->tag;
+                it->flag = ok;
+                pb_queue_push(pc->queue, it);
+        }
+        free(pc);
+}
+
+static int put_packed(pb_account *a, const uint8_t *blob, size_t len, bool permanent,
+                      uint32_t tag) {
+        struct put_ctx *pc = malloc(sizeof(*pc));
+        if (!pc)
+                return -ENOMEM;
+        *pc = (struct put_ctx){ .queue = a->env.queue, .serial = a->serial, .tag = tag };
+        int r = pb_node_put_packed(a->node, &a->keys.account_id, blob, len, permanent,
+                                   on_put_done, pc);
+        if (r < 0)
+                free(pc);
+        return r;
+}
+
+/* The state changes now; the event is queued, so that it reaches the user
+ * from peerbook_ctx_process() and never from inside an API call. */
+void pb_account_set_registration(pb_account *a, enum peerbook_registration state, int code,
+                                 const char *detail) {
+        if (a->reg == state && state != PEERBOOK_REGISTRATION_ERROR)
+                return;
+        a->reg = state;
+        detail = detail ? detail : "";
+        size_t len = strlen(detail) + 1;
+        struct pb_item *it = pb_item_new(PB_ITEM_REGISTRATION, len);
+        if (!it)
+                return;
+        it->account_serial = a->serial;
+        it->tag = state;
+        it->code = code;
+        memcpy(it->data, detail, len);
+        pb_queue_push(a->env.queue, it);
+}
+
+static void emit_registration(pb_account *a, const struct pb_item *it) {
+        struct peerbook_event ev = {
+                .type = PEERBOOK_EVENT_REGISTRATION,
+                .account_id = a->id,
+                .registration = { .state = it->tag, .code = it->code,
+                                  .detail = (const char *)it->data },
+        };
+        a->env.emit(a->env.ctx, &ev);
+}
+
+/* The next device-state sequence: after every one we ever sent, even if the
+ * clock went back. Saved before use, so a restart never reuses one. */
+static int next_state_seq(pb_account *a, uint64_t *ret) {
+        char buf[32];
+        uint64_t last = 0, seq = pb_wall_ms();
+        if (pb_store_get(a->store, "presence_seq", buf, sizeof(buf)) == 0)
+                last = strtoull(buf, NULL, 10);
+        if (seq <= last)
+                seq = last + 1;
+        snprintf(buf, sizeof(buf), "%" PRIu64, seq);
+        int r = pb_store_set(a->store, "presence_seq", buf);
+        if (r == 0)
+                *ret = seq;
+        return r;
+}
+
+/* Signs and puts our device state with the device key. */
+static int put_state(pb_account *a, bool online, uint64_t value_id, uint32_t tag) {
+        struct pb_device_state st = { .dev = a->keys.device_id, .online = online };
+        _cleanup_free_ uint8_t *data = NULL, *blob = NULL;
+        size_t data_len, blob_len;
+        int r = next_state_seq(a, &st.seq);
+        if (r == 0)
+                r = pb_device_state_encode(&st, &data, &data_len);
+        if (r == 0)
+                r = pb_value_sign(a->keys.device, PB_TYPE_DEVICE_STATE, value_id, data, data_len,
+                                  &blob, &blob_len);
+        if (r == 0)
+                r = put_packed(a, blob, blob_len, online, tag);
+        if (r == 0)
+                a->state_seq = st.seq;
+        return r;
+}
+
+static int send_presence(pb_account *a) {
+        int r = put_packed(a, a->keys.announce, a->keys.announce_len, true, PB_TAG_ANNOUNCE);
+        if (r == 0)
+                r = put_state(a, true, a->state_value_id, PB_TAG_STATE);
+        return r;
+}
+
+static bool standalone(const pb_account *a) {
+        return a->bootstrap[0] == 0;
+}
+
+static void start_node(pb_account *a) {
+        _cleanup_free_ char *cache = pb_path_join(a->dir, "nodes.cache");
+        struct pb_node_config cfg = {
+                .identity = a->keys.device,
+                .port = a->port,
+                .bootstrap = a->bootstrap,
+                .cache_path = cache,
+        };
+        int r = cache ? pb_node_start(&cfg, &a->node) : -ENOMEM;
+        if (r < 0) {
+                char detail[160];
+                snprintf(detail, sizeof(detail), "cannot start the DHT node on port %u: %s",
+                         a->port, peerbook_strerror(r));
+                pb_account_set_registration(a, PEERBOOK_REGISTRATION_ERROR, r, detail);
+                return;
+        }
+        pb_account_set_registration(a, PEERBOOK_REGISTRATION_TRYING, 0, "");
+        for (size_t i = 0; i < a->n_buddies; i++)
+                pb_buddy_listen(a, a->buddies[i]);
+        a->state_value_id = pb_random_u64() | 1;
+        a->puts_sent = a->announce_ok = false;
+        a->backoff_ms = RETRY_MIN_MS;
+        a->next_try = pb_now_ms();
+}
+
+static void stop_node(pb_account *a) {
+        for (size_t i = 0; i < a->n_buddies; i++)
+                a->buddies[i]->listen = NULL; /* pb_node_free() ends every listen */
+        a->node = pb_node_free(a->node);
+}
+
+static int load_settings(pb_account *a) {
+        char buf[16];
+        if (pb_store_get(a->store, "alias", a->alias, sizeof(a->alias)) < 0)
+                a->alias[0] = 0;
+        if (pb_store_get(a->store, "bootstrap", a->bootstrap, sizeof(a->bootstrap)) < 0)
+                a->bootstrap[0] = 0;
+        a->port = pb_store_get(a->store, "dht_port", buf, sizeof(buf)) == 0 ? atoi(buf) : 0;
+        a->has_password = pb_store_get(a->store, "has_password", buf, sizeof(buf)) == 0 &&
+                          !strcmp(buf, "1");
+        return 0;
+}
+
+/* The current status is reported from the next peerbook_ctx_process(), never
+ * from inside the API call that asked for it. */
+static void queue_notify(pb_account *a, const pb_hash *id) {
+        struct pb_item *it = pb_item_new(PB_ITEM_NOTIFY, 0);
+        if (!it)
+                return;
+        it->account_serial = a->serial;
+        it->key = *id;
+        pb_queue_push(a->env.queue, it);
+}
+
+static int add_subscription(const char *uri, void *userdata) {
+        pb_account *a = userdata;
+        pb_hash id;
+        struct pb_buddy *b;
+        if (pb_hash_from_hex(uri, &id) < 0 || pb_buddy_find(a, &id))
+                return 0;
+        int r = pb_buddy_add(a, &id, &b);
+        if (r == 0)
+                queue_notify(a, &id);
+        /* A listen that failed is retried when the node restarts; keep the buddy. */
+        return r == -ENOMEM ? r : 0;
+}
+
+int pb_account_open(const struct pb_account_env *env, const char *dir, uint64_t serial,
+                    pb_account **ret) {
+        pb_account *a = calloc(1, sizeof(*a));
+        if (!a || !(a->dir = strdup(dir))) {
+                free(a);
+                return -ENOMEM;
+        }
+        a->env = *env;
+        a->serial = serial;
+        a->reg = PEERBOOK_REGISTRATION_INITIALIZING;
+        const char *base = strrchr(dir, '/');
+        snprintf(a->id, sizeof(a->id), "%s", base ? base + 1 : dir);
+        _cleanup_free_ char *db = pb_path_join(dir, "account.db");
+        int r = db ? pb_device_keys_load(dir, &a->keys) : -ENOMEM;
+        if (r == 0)
+                r = pb_store_open(db, &a->store);
+        if (r == 0)
+                r = load_settings(a);
+        if (r == 0)
+                r = pb_store_subscriptions(a->store, add_subscription, a);
+        if (r < 0) {
+                char detail[160];
+                snprintf(detail, sizeof(detail), "cannot load account '%s': %s", a->id,
+                         peerbook_strerror(r));
+                pb_account_set_registration(a, PEERBOOK_REGISTRATION_ERROR, r, detail);
+                *ret = a;
+                return r;
+        }
+        pb_hash_to_hex(&a->keys.device_id, a->device);
+        start_node(a);
+        *ret = a;
+        return 0;
+}
+
+void pb_account_begin_stop(pb_account *a) {
+        if (!a->node || a->stopping)
+                return;
+        a->stopping = true;
+        pb_node_cancel_put(a->node, &a->keys.account_id, pb_announce_value_id(&a->keys.device_id));
+        pb_node_cancel_put(a->node, &a->keys.account_id, a->state_value_id);
+        if (!a->puts_sent)
+                return; /* never announced: nothing to take back */
+        a->bye_pending = put_state(a, false, pb_random_u64() | 1, PB_TAG_BYE) == 0;
+}
+
+bool pb_account_stop_pending(const pb_account *a) {
+        return a->bye_pending;
+}
+
+pb_account *pb_account_free(pb_account *a) {
+        if (!a)
+                return NULL;
+        stop_node(a);
+        pb_buddies_free(a);
+        pb_store_close(a->store);
+        pb_device_keys_clear(&a->keys);
+        free(a->dir);
+        free(a);
+        return NULL;
+}
+
+uint64_t pb_account_serial(const pb_account *a) {
+        return a->serial;
+}
+
+const char *pb_account_id(const pb_account *a) {
+        return a->id;
+}
+
+const char *pb_account_dir(const pb_account *a) {
+        return a->dir;
+}
+
+static void retry_later(pb_account *a, uint64_t now) {
+        a->next_try = now + a->backoff_ms;
+        a->backoff_ms = a->backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : a->backoff_ms * 2;
+}
+
+static void handle_put_done(pb_account *a, const struct pb_item *item) {
+        switch (item->tag) {
+        case PB_TAG_BYE: a->bye_pending = false; return;
+        case PB_TAG_ANNOUNCE:
+                if (a->stopping || a->announce_ok)
+                        return;
+                if (!item->flag) {
+                        /* Not stored anywhere yet: announce again after a pause. */
+                        a->puts_sent = false;
+                        retry_later(a, pb_now_ms());
+                        return;
+                }
+                a->announce_ok = true;
+                pb_account_set_registration(a, PEERBOOK_REGISTRATION_REGISTERED, 0, "");
+                return;
+        default: return;
+        }
+}
+
+void pb_account_handle(pb_account *a, const struct pb_item *item) {
+        switch (item->kind) {
+        case PB_ITEM_VALUE: pb_buddy_handle_value(a, item); break;
+        case PB_ITEM_PUT_DONE: handle_put_done(a, item); break;
+        case PB_ITEM_REGISTRATION: emit_registration(a, item); break;
+        case PB_ITEM_NOTIFY: {
+                struct pb_buddy *b = pb_buddy_find(a, &item->key);
+                if (b)
+                        pb_buddy_notify(a, b, true);
+                break;
+        }
+        }
+}
+
+uint64_t pb_account_tick(pb_account *a, uint64_t now) {
+        if (!a->node || a->stopping || a->puts_sent)
+                return UINT64_MAX;
+        if (now < a->next_try)
+                return a->next_try;
+        if (!pb_node_is_connected(a->node)) {
+                /* OpenDHT has no "connected" callback: look again shortly. */
+                a->next_try = now + CONNECT_POLL_MS;
+                return a->next_try;
+        }
+        if (send_presence(a) < 0) {
+                retry_later(a, now);
+                return a->next_try;
+        }
+        a->puts_sent = true;
+        /* Alone, there is nobody to acknowledge a put: being up is registered. */
+        if (standalone(a))
+                pb_account_set_registration(a, PEERBOOK_REGISTRATION_REGISTERED, 0, "");
+        return UINT64_MAX;
+}
+
+void pb_account_info(const pb_account *a, struct peerbook_account_info *ret) {
+        memset(ret, 0, sizeof(*ret));
+        snprintf(ret->account_id, sizeof(ret->account_id), "%s", a->id);
+        snprintf(ret->device_id, sizeof(ret->device_id), "%s", a->device);
+        snprintf(ret->alias, sizeof(ret->alias), "%s", a->alias);
+        snprintf(ret->bootstrap, sizeof(ret->bootstrap), "%s", a->bootstrap);
+        ret->dht_port_config = a->port;
+        ret->dht_port = a->node ? pb_node_port(a->node) : 0;
+        ret->registration = a->reg;
+        ret->has_password = a->has_password;
+        ret->dropped_values = a->dropped;
+}
+
+int pb_account_write_settings(const char *dir, const struct pb_account_settings *s) {
+        _cleanup_free_ char *db = pb_path_join(dir, "account.db");
+        pb_store *st = NULL;
+        char port[8];
+        snprintf(port, sizeof(port), "%u", s->port);
+        int r = db ? pb_store_open(db, &st) : -ENOMEM;
+        if (r == 0)
+                r = pb_store_set(st, "alias", s->alias ? s->alias : "");
+        if (r == 0)
+                r = pb_store_set(st, "bootstrap", s->bootstrap ? s->bootstrap : "");
+        if (r == 0)
+                r = pb_store_set(st, "dht_port", port);
+        if (r == 0)
+                r = pb_store_set(st, "has_password", s->has_password ? "1" : "0");
+        pb_store_close(st);
+        return r;
+}
+
+int pb_account_update(pb_account *a, const char *alias, const char *bootstrap, int port) {
+        if (!a->store)
+                return -EIO;
+        char buf[8];
+        int r = 0;
+        bool restart = false;
+        if (alias && (r = pb_store_set(a->store, "alias", alias)) == 0)
+                snprintf(a->alias, sizeof(a->alias), "%s", alias);
+        if (r == 0 && bootstrap && strcmp(bootstrap, a->bootstrap) != 0) {
+                if ((r = pb_store_set(a->store, "bootstrap", bootstrap)) == 0)
+                        snprintf(a->bootstrap, sizeof(a->bootstrap), "%s", bootstrap);
+                restart = true;
+        }
+        if (r == 0 && port >= 0 && port != a->port) {
+                snprintf(buf, sizeof(buf), "%d", port);
+                if ((r = pb_store_set(a->store, "dht_port", buf)) == 0)
+                        a->port = (uint16_t)port;
+                restart = true;
+        }
+        if (r == 0 && restart) {
+                pb_account_begin_stop(a);
+                stop_node(a);
+                a->stopping = a->bye_pending = false;
+                a->reg = PEERBOOK_REGISTRATION_INITIALIZING;
+                start_node(a);
+        }
+        return r;
+}
+
+int pb_account_export(pb_account *a, const char *path, const char *password) {
+        /* Without a password of its own, the account key is read as is and the
+         * archive is encrypted with `password`; with one, it must be given. */
+        return pb_archive_export(a->dir, a->has_password ? password : NULL, password, a->alias,
+                                 path);
+}
+
+int pb_account_subscribe(pb_account *a, const char *uri, bool flag) {
+        char norm[PEERBOOK_ID_SIZE];
+        pb_hash id;
+        int r = peerbook_uri_normalize(uri, norm);
+        if (r < 0 || (r = pb_hash_from_hex(norm, &id)) < 0)
+                return -EINVAL;
+        if (!a->store)
+                return -EIO;
+        struct pb_buddy *b = pb_buddy_find(a, &id);
+        if (!flag) {
+                if (!b)
+                        return -ENOENT;
+                if ((r = pb_store_subscription_set(a->store, norm, false)) < 0)
+                        return r;
+                pb_buddy_remove(a, b);
+                return 0;
+        }
+        if (b) {
+                queue_notify(a, &id);
+                return 0;
+        }
+        if ((r = pb_store_subscription_set(a->store, norm, true)) < 0)
+                return r;
+        return add_subscription(norm, a);
+}
+
+int pb_account_buddies(const pb_account *a, struct peerbook_buddy **ret, size_t *ret_count) {
+        struct peerbook_buddy *list = calloc(a->n_buddies ? a->n_buddies : 1, sizeof(*list));
+        if (!list)
+                return -ENOMEM;
+        for (size_t i = 0; i < a->n_buddies; i++) {
+                const struct pb_buddy *b = a->buddies[i];
+                memcpy(list[i].uri, b->uri, sizeof(list[i].uri));
+                list[i].status = b->reported;
+                list[i].devices = pb_presence_count(&b->presence);
+                snprintf(list[i].line_status, sizeof(list[i].line_status), "%s", b->line_status);
+        }
+        *ret = list;
+        *ret_count = a->n_buddies;
+        return 0;
+}

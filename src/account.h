@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * account.h — one running account: its keys, database, DHT node, its
+ * announcement and the buddies it tracks. Owner thread only; OpenDHT's
+ * threads reach it solely through items on the context's queue.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "events.h"
+#include "peerbook/peerbook.h"
+
+typedef struct pb_account pb_account;
+
+/* What an account needs from its context. */
+struct pb_account_env {
+        pb_queue *queue;
+        void (*emit)(void *ctx, const struct peerbook_event *event);
+        void *ctx;
+};
+
+/* Loads the account in `dir` and starts it (node, announcement, listens).
+ * On a start failure the account still exists, in the ERROR state. */
+int pb_account_open(const struct pb_account_env *env, const char *dir, uint64_t serial,
+                    pb_account **ret);
+/* Stops cleanly: cancels the announcement and puts a goodbye, without
+ * waiting. pb_account_free() then waits, bounded, for the goodbye's put. */
+void pb_account_begin_stop(pb_account *a);
+bool pb_account_stop_pending(const pb_account *a);
+pb_account *pb_account_free(pb_account *a);
+
+uint64_t pb_account_serial(const pb_account *a);
+const char *pb_account_id(const pb_account *a);
+const char *pb_account_dir(const pb_account *a);
+
+void pb_account_handle(pb_account *a, const struct pb_item *item);
+/* Runs due timers; returns the next deadline (pb_now_ms() clock) or UINT64_MAX. */
+uint64_t pb_account_tick(pb_account *a, uint64_t now);
+
+void pb_account_info(const pb_account *a, struct peerbook_account_info *ret);
+int pb_account_update(pb_account *a, const char *alias, const char *bootstrap, int port);
+int pb_account_export(pb_account *a, const char *path, const char *password);
+
+int pb_account_subscribe(pb_account *a, const char *uri, bool flag);
+int pb_account_buddies(const pb_account *a, struct peerbook_buddy **ret, size_t *ret_count);
+
+/* Settings written into a new account's database before its folder appears. */
+struct pb_account_settings {
+        const char *alias;
+        const char *bootstrap;
+        uint16_t port;
+        bool has_password;
+};
+int pb_account_write_settings(const char *dir, const struct pb_account_settings *s);

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * buddy.c — tracking the presence of other accounts.
+ *
+ * Each tracked buddy has one DHT listen on its account hash. The listen
+ * callback runs on an OpenDHT thread and only copies the value into the
+ * queue; pb_buddy_handle_value() then checks and applies it on the owner's
+ * thread. What a peer puts there is untrusted: unsigned values, values
+ * signed by anyone but the buddy (announcements) or the device itself
+ * (device states), and undecodable ones are dropped and counted.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account-internal.h"
+#include "wire.h"
+
+struct listen_ctx {
+        pb_queue *queue;
+        uint64_t serial;
+        pb_hash key;
+};
+
+/* OpenDHT thread: copy and enqueue, nothing else. */
+static void on_value(const struct pb_value_view *v, bool expired, void *userdata) {
+        struct listen_ctx *lc = userdata;
+        if (v->len > PB_VALUE_MAX)
+                return;
+        struct pb_item *it = pb_item_new(PB_ITEM_VALUE, v->len);
+        if (!it)
+                return;
+        it->account_serial = lc->serial;
+        it->tag = PB_TAG_BUDDY;
+        it->key = lc->key;
+        it->flag = expired;
+        it->value = *v;
+        if (v->len)
+                memcpy(it->data, v->data, v->len);
+        it->value.data = it->data;
+        pb_queue_push(lc->queue, it);
+}
+
+static void on_listen_done(void *userdata) {
+        free(userdata);
+}
+
+int pb_buddy_listen(pb_account *a, struct pb_buddy *b) {
+        if (!a->node || b->listen)
+                return 0;
+        struct listen_ctx *lc = malloc(sizeof(*lc));
+        if (!lc)
+                return -ENOMEM;
+        *lc = (struct listen_ctx){ .queue = a->env.queue, .serial = a->serial, .key = b->id };
+        int r = pb_node_listen(a->node, &b->id, on_value, on_listen_done, lc, &b->listen);
+        if (r < 0)
+                free(lc); /* the done callback is not called for a failed listen */
+        return r;
+}
+
+struct pb_buddy *pb_buddy_find(const pb_account *a, const pb_hash *id) {
+        for (size_t i = 0; i < a->n_buddies; i++)
+                if (pb_hash_equal(&a->buddies[i]->id, id))
+                        return a->buddies[i];
+        return NULL;
+}
+
+int pb_buddy_add(pb_account *a, const pb_hash *id, struct pb_buddy **ret) {
+        if (a->n_buddies == a->cap_buddies) {
+                size_t cap = a->cap_buddies ? a->cap_buddies * 2 : 16;
+                struct pb_buddy **n = realloc(a->buddies, cap * sizeof(*n));
+                if (!n)
+                        return -ENOMEM;
+                a->buddies = n;
+                a->cap_buddies = cap;
+        }
+        struct pb_buddy *b = calloc(1, sizeof(*b));
+        if (!b)
+                return -ENOMEM;
+        b->id = *id;
+        pb_hash_to_hex(id, b->uri);
+        pb_presence_init(&b->presence);
+        a->buddies[a->n_buddies++] = b;
+        *ret = b;
+        return pb_buddy_listen(a, b);
+}
+
+static void buddy_free(pb_account *a, struct pb_buddy *b) {
+        if (b->listen && a->node)
+                pb_node_cancel_listen(a->node, b->listen);
+        free(b);
+}
+
+void pb_buddy_remove(pb_account *a, struct pb_buddy *b) {
+        for (size_t i = 0; i < a->n_buddies; i++)
+                if (a->buddies[i] == b) {
+                        a->buddies[i] = a->buddies[--a->n_buddies];
+                        break;
+                }
+        buddy_free(a, b);
+}
+
+void pb_buddies_free(pb_account *a) {
+        for (size_t i = 0; i < a->n_buddies; i++)
+                buddy_free(a, a->buddies[i]);
+        free(a->buddies);
+        a->buddies = NULL;
+        a->n_buddies = a->cap_buddies = 0;
+}
+
+static enum peerbook_status buddy_status(const struct pb_buddy *b) {
+        return pb_presence_count(&b->presence) > 0 ? PEERBOOK_STATUS_ONLINE
+                                                   : PEERBOOK_STATUS_OFFLINE;
+}
+
+void pb_buddy_notify(pb_account *a, struct pb_buddy *b, bool always) {
+        enum peerbook_status s = buddy_status(b);
+        if (!always && s == b->reported)
+                return;
+        b->reported = s;
+        struct peerbook_event ev = {
+                .type = PEERBOOK_EVENT_BUDDY,
+                .account_id = a->id,
+                .buddy = { .uri = b->uri, .status = s, .line_status = b->line_status },
+        };
+        a->env.emit(a->env.ctx, &ev);
+}
+
+/* An announcement counts only if the buddy's account key signed it, and its
+ * device id is the id of the key it carries (when it carries one). */
+static int apply_announcement(struct pb_buddy *b, const struct pb_value_view *v, bool expired) {
+        struct pb_announcement ann;
+        if (pb_announcement_decode(v->data, v->len, &ann) < 0)
+                return -EBADMSG;
+        if (expired)
+                return pb_presence_announcement(&b->presence, &ann.dev, v->id, true);
+        if (!v->is_signed || !pb_hash_equal(&v->owner, &b->id))
+                return -EPERM;
+        if (ann.pk_len) {
+                pb_hash pk_id;
+                if (pb_pubkey_id(ann.pk, ann.pk_len, &pk_id) < 0 ||
+                    !pb_hash_equal(&pk_id, &ann.dev))
+                        return -EPERM;
+        }
+        return pb_presence_announcement(&b->presence, &ann.dev, v->id, false);
+}
+
+/* A device state counts only if the device itself signed it. */
+static int apply_state(struct pb_buddy *b, const struct pb_value_view *v, bool expired) {
+        struct pb_device_state st;
+        if (expired)
+                return 0; /* see pb_presence_state(): expiry never revives a device */
+        if (pb_device_state_decode(v->data, v->len, &st) < 0)
+                return -EBADMSG;
+        if (!v->is_signed || !pb_hash_equal(&v->owner, &st.dev))
+                return -EPERM;
+        return pb_presence_state(&b->presence, &st.dev, st.seq, st.online);
+}
+
+void pb_buddy_handle_value(pb_account *a, const struct pb_item *item) {
+        struct pb_buddy *b = pb_buddy_find(a, &item->key);
+        if (!b)
+                return; /* unsubscribed while the value was queued */
+        const struct pb_value_view *v = &item->value;
+        int r;
+        switch (v->type) {
+        case PB_TYPE_USER_DATA: r = apply_announcement(b, v, item->flag); break;
+        case PB_TYPE_DEVICE_STATE: r = apply_state(b, v, item->flag); break;
+        default: r = item->flag ? 0 : -EBADMSG; break;
+        }
+        if (r < 0 && !item->flag)
+                a->dropped++;
+        pb_buddy_notify(a, b, false);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * events.h — the one place where OpenDHT's threads meet the owner's thread.
+ *
+ * Design (redis bio.c, sd-bus): OpenDHT callbacks only copy what they were
+ * given into a pb_item, append it to a locked list and write the eventfd.
+ * The owner's loop sees the fd readable and calls peerbook_ctx_process(),
+ * which takes the whole list at once (wakeups coalesce) and handles every
+ * item on its own thread. Only the list and the fd are shared.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dht/dht.h"
+
+enum pb_item_kind {
+        PB_ITEM_VALUE,    /* a value (or its expiry) seen by a listen */
+        PB_ITEM_PUT_DONE, /* a put finished */
+        PB_ITEM_NOTIFY,   /* report a buddy's current status (subscribe) */
+        PB_ITEM_REGISTRATION, /* report a registration change; data = detail */
+};
+
+struct pb_item {
+        struct pb_item *next;
+        enum pb_item_kind kind;
+        uint64_t account_serial; /* which account (serials are never reused) */
+        uint32_t tag;            /* listen or put purpose, set by the account */
+        pb_hash key;             /* the hash listened on / the buddy */
+        bool flag;               /* expired (VALUE) or ok (PUT_DONE) */
+        int code;                /* REGISTRATION: 0 or a negative errno */
+        struct pb_value_view value;   /* VALUE only; value.data points into data[] */
+        uint8_t data[];
+};
+
+typedef struct pb_queue pb_queue;
+
+int pb_queue_new(pb_queue **ret);
+pb_queue *pb_queue_free(pb_queue *q);
+int pb_queue_fd(const pb_queue *q);
+
+/* Any thread. Allocates an item with room for `len` data bytes. */
+struct pb_item *pb_item_new(enum pb_item_kind kind, size_t len);
+/* Any thread: appends and wakes the owner. Takes ownership of the item. */
+void pb_queue_push(pb_queue *q, struct pb_item *item);
+/* Owner thread: takes every queued item, oldest first, and clears the fd. */
+struct pb_item *pb_queue_take_all(pb_queue *q);
+/* Frees a list of items. */
+void pb_items_free(struct pb_item *list);

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * presence.h — what peerbook believes about one buddy's devices.
+ *
+ * Pure state, no I/O: fed with the values seen on the buddy's account hash
+ * (already decoded and checked for their signer), it answers the buddy's
+ * status. Rules (docs/presence.md):
+ *  - a device is backed by the announcement value ids seen for it, counted,
+ *    so that an old value expiring does not hide a live one;
+ *  - a peerbook device also publishes a device state (online / goodbye) with
+ *    a sequence number; the highest sequence wins, whatever the arrival order;
+ *  - a device is present while it has a live announcement and its latest
+ *    state, if any, is not a goodbye. Jami devices publish no state.
+ * Everything a peer can grow is capped: devices per buddy, values per device.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dht/dht.h"
+
+#define PB_DEVICES_MAX 32        /* devices tracked per buddy */
+#define PB_DEVICE_VALUES_MAX 8   /* live announcement values per device */
+
+struct pb_device {
+        pb_hash id;
+        unsigned n_values;
+        uint64_t values[PB_DEVICE_VALUES_MAX]; /* live announcement value ids */
+        bool has_state;
+        bool state_online;
+        uint64_t state_seq;
+        uint64_t touched; /* a logical clock, to evict the stalest record */
+};
+
+struct pb_buddy_presence {
+        unsigned n_devices;
+        struct pb_device devices[PB_DEVICES_MAX];
+        uint64_t clock;
+};
+
+void pb_presence_init(struct pb_buddy_presence *p);
+
+/* An announcement value for `dev` appeared (expired = false) or expired.
+ * Returns -ENOSPC when the value was dropped because a cap was reached. */
+int pb_presence_announcement(struct pb_buddy_presence *p, const pb_hash *dev, uint64_t value_id,
+                             bool expired);
+
+/* A device state value, already checked to be signed by `dev` itself. The
+ * expiry of a state changes nothing: a goodbye must keep the device offline
+ * even if its expiry is seen before that of the announcement it followed. */
+int pb_presence_state(struct pb_buddy_presence *p, const pb_hash *dev, uint64_t seq, bool online);
+
+bool pb_presence_device_present(const struct pb_device *d);
+/* Number of present devices. */
+unsigned pb_presence_count(const struct pb_buddy_presence *p);
+/* Whether `dev` has a live announcement (so that its own state may be trusted). */
+bool pb_presence_is_announced(const struct pb_buddy_presence *p, const pb_hash *dev);

@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* wire.c — msgpack codecs; the only file that includes <msgpack.h>. */
+#include "wire.h"
+
+#include <errno.h>
+#include <msgpack.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAP_KEYS_MAX 32 /* a peer cannot make us walk a huge map */
+
+/* ---- encoding helpers ---------------------------------------------------- */
+
+static void pack_str(msgpack_packer *pk, const char *s) {
+        size_t n = strlen(s);
+        msgpack_pack_str(pk, n);
+        msgpack_pack_str_body(pk, s, n);
+}
+
+static void pack_bin(msgpack_packer *pk, const void *p, size_t n) {
+        msgpack_pack_bin(pk, n);
+        msgpack_pack_bin_body(pk, p, n);
+}
+
+/* Hands the sbuffer's bytes to the caller. */
+static int take_buffer(msgpack_sbuffer *sb, uint8_t **ret, size_t *ret_len) {
+        if (!sb->data) /* msgpack's sbuffer only fails by not allocating */
+                return -ENOMEM;
+        *ret = (uint8_t *)sb->data;
+        *ret_len = sb->size;
+        sb->data = NULL;
+        return 0;
+}
+
+/* ---- decoding helpers ---------------------------------------------------- */
+
+/* Unpacks exactly one object spanning all of data. */
+static int unpack_one(const uint8_t *data, size_t len, msgpack_unpacked *u) {
+        if (!data || len == 0 || len > PB_VALUE_MAX)
+                return -EBADMSG;
+        msgpack_unpacked_init(u);
+        size_t off = 0;
+        msgpack_unpack_return r = msgpack_unpack_next(u, (const char *)data, len, &off);
+        if (r != MSGPACK_UNPACK_SUCCESS || off != len) {
+                msgpack_unpacked_destroy(u);
+                return -EBADMSG;
+        }
+        return 0;
+}
+
+static bool key_is(const msgpack_object *k, const char *name) {
+        size_t n = strlen(name);
+        return k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
+               memcmp(k->via.str.ptr, name, n) == 0;
+}
+
+static int get_bin(const msgpack_object *o, size_t max, uint8_t *out, size_t *out_len) {
+        if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size > max)
+                return -EBADMSG;
+        memcpy(out, o->via.bin.ptr, o->via.bin.size);
+        *out_len = o->via.bin.size;
+        return 0;
+}
+
+static int get_hash(const msgpack_object *o, pb_hash *out) {
+        if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != PB_HASH_LEN)
+                return -EBADMSG;
+        memcpy(out->d, o->via.bin.ptr, PB_HASH_LEN);
+        return 0;
+}
+
+/* Copies a string of at most max-1 bytes without NUL bytes inside. */
+static int get_str(const msgpack_object *o, size_t max, char *out) {
+        if (o->type != MSGPACK_OBJECT_STR || o->via.str.size >= max ||
+            memchr(o->via.str.ptr, 0, o->via.str.size))
+                return -EBADMSG;
+        memcpy(out, o->via.str.ptr, o->via.str.size);
+        out[o->via.str.size] = 0;
+        return 0;
+}
+
+/* Walks a map with string keys: calls field() for known keys, each at most
+ * once (a duplicate key is malformed), skips unknown ones. */
+typedef int (*field_fn)(unsigned index, const msgpack_object *value, void *out);
+
+static int walk_map(const msgpack_object *o, const char *const *names, unsigned n_names,
+                    field_fn field, void *out, unsigned *ret_seen) {
+        if (o->type != MSGPACK_OBJECT_MAP || o->via.map.size > MAP_KEYS_MAX)
+                return -EBADMSG;
+        unsigned seen = 0;
+        for (uint32_t i = 0; i < o->via.map.size; i++) {
+                const msgpack_object_kv *kv = &o->via.map.ptr[i];
+                if (kv->key.type != MSGPACK_OBJECT_STR)
+                        return -EBADMSG;
+                for (unsigned f = 0; f < n_names; f++) {
+                        if (!key_is(&kv->key, names[f]))
+                                continue;
+                        if (seen & (1u << f))
+                                return -EBADMSG;
+                        seen |= 1u << f;
+                        int r = field(f, &kv->val, out);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        *ret_seen = seen;
+        return 0;
+}
+
+/* ---- DeviceAnnouncement -------------------------------------------------- */
+
+int pb_announcement_encode(const pb_hash *dev, const uint8_t *pk, size_t pk_len, uint8_t **ret,
+                           size_t *ret_len) {
+        if (!dev || pk_len > PB_PUBKEY_MAX || (pk_len && !pk))
+                return -EINVAL;
+        msgpack_sbuffer sb;
+        msgpack_sbuffer_init(&sb);
+        msgpack_packer pk_;
+        msgpack_packer_init(&pk_, &sb, msgpack_sbuffer_write);
+        msgpack_pack_map(&pk_, pk_len ? 2 : 1);
+        pack_str(&pk_, "dev");
+        pack_bin(&pk_, dev->d, PB_HASH_LEN);
+        if (pk_len) {
+                pack_str(&pk_, "pk");
+                pack_bin(&pk_, pk, pk_len);
+        }
+        return take_buffer(&sb, ret, ret_len);
+}
+
+static int announcement_field(unsigned f, const msgpack_object *v, void *out) {
+        struct pb_announcement *a = out;
+        return f == 0 ? get_hash(v, &a->dev) : get_bin(v, PB_PUBKEY_MAX, a->pk, &a->pk_len);
+}
+
+int pb_announcement_decode(const uint8_t *data, size_t len, struct pb_announcement *ret) {
+        static const char *const names[] = { "dev", "pk" };
+        msgpack_unpacked u;
+        int r = unpack_one(data, len, &u);
+        if (r < 0)
+                return r;
+        struct pb_announcement a = { .pk_len = 0 };
+        unsigned seen = 0;
+        r = walk_map(&u.data, names, 2, announcement_field, &a, &seen);
+        msgpack_unpacked_destroy(&u);
+        if (r < 0)
+                return r;
+        if (!(seen & 1)) /* a device announcement without a device */
+                return -EBADMSG;
+        *ret = a;
+        return 0;
+}
+
+/* ---- device state ----------------------------------------------------------- */
+
+#define DEVICE_STATE_TAG "peerbook/ds"
+#define DEVICE_STATE_VERSION 1
+
+int pb_device_state_encode(const struct pb_device_state *s, uint8_t **ret, size_t *ret_len) {
+        if (!s)
+                return -EINVAL;
+        msgpack_sbuffer sb;
+        msgpack_sbuffer_init(&sb);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+        msgpack_pack_array(&pk, 5);
+        pack_str(&pk, DEVICE_STATE_TAG);
+        msgpack_pack_uint32(&pk, DEVICE_STATE_VERSION);
+        pack_bin(&pk, s->dev.d, PB_HASH_LEN);
+        msgpack_pack_uint64(&pk, s->seq);
+        if (s->online)
+                msgpack_pack_true(&pk);
+        else
+                msgpack_pack_false(&pk);
+        return take_buffer(&sb, ret, ret_len);
+}
+
+int pb_device_state_decode(const uint8_t *data, size_t len, struct pb_device_state *ret) {
+        msgpack_unpacked u;
+        int r = unpack_one(data, len, &u);
+        if (r < 0)
+                return r;
+        const msgpack_object *o = &u.data;
+        struct pb_device_state s;
+        r = -EBADMSG;
+        /* Later versions may append fields: accept and ignore up to 16. */
+        if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 5 || o->via.array.size > 16)
+                goto out;
+        const msgpack_object *e = o->via.array.ptr;
+        if (!key_is(&e[0], DEVICE_STATE_TAG) || e[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+            e[1].via.u64 < DEVICE_STATE_VERSION || get_hash(&e[2], &s.dev) < 0 ||
+            e[3].type != MSGPACK_OBJECT_POSITIVE_INTEGER || e[4].type != MSGPACK_OBJECT_BOOLEAN)
+                goto out;
+        s.seq = e[3].via.u64;
+        s.online = e[4].via.boolean;
+        *ret = s;
+        r = 0;
+out:
+        msgpack_unpacked_destroy(&u);
+        return r;
+}
+
+/* ---- account archive ---------------------------------------------------------- */
+
+#define ARCHIVE_FORMAT "peerbook-archive"
+#define ARCHIVE_VERSION 1
+
+int pb_archive_encode(const struct pb_archive *a, uint8_t **ret, size_t *ret_len) {
+        if (!a || a->key_len > PB_ARCHIVE_FIELD_MAX || a->cert_len > PB_ARCHIVE_FIELD_MAX)
+                return -EINVAL;
+        msgpack_sbuffer sb;
+        msgpack_sbuffer_init(&sb);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+        msgpack_pack_map(&pk, 5);
+        pack_str(&pk, "format");
+        pack_str(&pk, ARCHIVE_FORMAT);
+        pack_str(&pk, "version");
+        msgpack_pack_uint32(&pk, ARCHIVE_VERSION);
+        pack_str(&pk, "alias");
+        pack_str(&pk, a->alias);
+        pack_str(&pk, "key");
+        pack_bin(&pk, a->key, a->key_len);
+        pack_str(&pk, "cert");
+        pack_bin(&pk, a->cert, a->cert_len);
+        return take_buffer(&sb, ret, ret_len);
+}
+
+static int archive_field(unsigned f, const msgpack_object *v, void *out) {
+        struct pb_archive *a = out;
+        switch (f) {
+        case 0: return key_is(v, ARCHIVE_FORMAT) ? 0 : -EBADMSG;
+        case 1:
+                return v->type == MSGPACK_OBJECT_POSITIVE_INTEGER && v->via.u64 == ARCHIVE_VERSION
+                               ? 0
+                               : -EBADMSG;
+        case 2: return get_str(v, sizeof(a->alias), a->alias);
+        case 3: return get_bin(v, PB_ARCHIVE_FIELD_MAX, a->key, &a->key_len);
+        default: return get_bin(v, PB_ARCHIVE_FIELD_MAX, a->cert, &a->cert_len);
+        }
+}
+
+int pb_archive_decode(const uint8_t *data, size_t len, struct pb_archive *ret) {
+        static const char *const names[] = { "format", "version", "alias", "key", "cert" };
+        msgpack_unpacked u;
+        int r = unpack_one(data, len, &u);
+        if (r < 0)
+                return r;
+        ret->alias[0] = 0;
+        unsigned seen = 0;
+        r = walk_map(&u.data, names, 5, archive_field, ret, &seen);
+        msgpack_unpacked_destroy(&u);
+        if (r < 0)
+                return r;
+        /* format, version, key and cert are required; alias is not. */
+        return (seen & 0x1b) == 0x1b ? 0 : -EBADMSG;
+}
+
+/* ---- TrustRequest ------------------------------------------------------------- */
+
+int pb_trust_request_encode(const struct pb_trust_request *r, uint8_t **ret, size_t *ret_len) {
+        if (!r || r->payload_len > PB_PAYLOAD_MAX || (r->payload_len && !r->payload))
+                return -EINVAL;
+        msgpack_sbuffer sb;
+        msgpack_sbuffer_init(&sb);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+        msgpack_pack_map(&pk, 4);
+        pack_str(&pk, "service");
+        pack_str(&pk, r->service);
+        pack_str(&pk, "conversationId");
+        pack_str(&pk, r->conversation_id);
+        pack_str(&pk, "payload");
+        pack_bin(&pk, r->payload, r->payload_len);
+        pack_str(&pk, "confirm");
+        if (r->confirm)
+                msgpack_pack_true(&pk);
+        else
+                msgpack_pack_false(&pk);
+        return take_buffer(&sb, ret, ret_len);
+}
+
+static int trust_request_field(unsigned f, const msgpack_object *v, void *out) {
+        struct pb_trust_request *t = out;
+        switch (f) {
+        case 0: return get_str(v, sizeof(t->service), t->service);
+        case 1: return get_str(v, sizeof(t->conversation_id), t->conversation_id);
+        case 2:
+                if (v->type != MSGPACK_OBJECT_BIN || v->via.bin.size > PB_PAYLOAD_MAX)
+                        return -EBADMSG;
+                if (v->via.bin.size) {
+                        t->payload = malloc(v->via.bin.size);
+                        if (!t->payload)
+                                return -ENOMEM;
+                        memcpy(t->payload, v->via.bin.ptr, v->via.bin.size);
+                }
+                t->payload_len = v->via.bin.size;
+                return 0;
+        default:
+                if (v->type != MSGPACK_OBJECT_BOOLEAN)
+                        return -EBADMSG;
+                t->confirm = v->via.boolean;
+                return 0;
+        }
+}
+
+int pb_trust_request_decode(const uint8_t *data, size_t len, struct pb_trust_request *ret) {
+        static const char *const names[] = { "service", "conversationId", "payload", "confirm" };
+        msgpack_unpacked u;
+        int r = unpack_one(data, len, &u);
+        if (r < 0)
+                return r;
+        struct pb_trust_request t = { .confirm = false };
+        unsigned seen = 0;
+        r = walk_map(&u.data, names, 4, trust_request_field, &t, &seen);
+        msgpack_unpacked_destroy(&u);
+        if (r == 0 && !(seen & 1)) /* a request names its service */
+                r = -EBADMSG;
+        if (r < 0) {
+                free(t.payload);
+                return r;
+        }
+        *ret = t;
+        return 0;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * wire.h — the msgpack formats peerbook puts on the DHT and on disk.
+ *
+ * Every decoder here takes untrusted bytes: it checks the top-level type,
+ * every field's type and size, rejects duplicate keys and trailing bytes,
+ * ignores unknown map keys (as Jami's decoder does), and returns -EBADMSG for
+ * anything else. Decoded structs own their bytes (fixed buffers), so they
+ * outlive the input.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dht/dht.h"
+
+/* OpenDHT value types (see protocol-notes.md). */
+#define PB_TYPE_USER_DATA 0     /* DeviceAnnouncement: what Jami reads */
+#define PB_TYPE_TRUST_REQUEST 4 /* kept 7 days by storage nodes */
+/* peerbook's device state (online/goodbye). A type of our own, so that Jami's
+ * typed listener filters it out before decoding; storage nodes that do not
+ * know it keep it as user data (10 minutes). */
+#define PB_TYPE_DEVICE_STATE 0x7062
+
+#define PB_VALUE_MAX 65536     /* OpenDHT's largest value */
+#define PB_PUBKEY_MAX 2048     /* DER of an RSA-8192 key fits */
+#define PB_PAYLOAD_MAX 64000   /* Jami fails silently above this */
+#define PB_CONVERSATION_MAX 128
+#define PB_SERVICE_MAX 64
+
+/* Jami's DeviceAnnouncement {dev, pk}: a map, signed by the account key. */
+struct pb_announcement {
+        pb_hash dev;
+        size_t pk_len; /* 0: no pk (old Jami devices) */
+        uint8_t pk[PB_PUBKEY_MAX];
+};
+int pb_announcement_encode(const pb_hash *dev, const uint8_t *pk, size_t pk_len, uint8_t **ret,
+                           size_t *ret_len);
+int pb_announcement_decode(const uint8_t *data, size_t len, struct pb_announcement *ret);
+
+/* peerbook's device state, signed by the device key: an array (never a map,
+ * so that even a Jami decoder that ignored the type could not read it as an
+ * announcement): ["peerbook/ds", 1, dev, seq, online]. A higher seq wins. */
+struct pb_device_state {
+        pb_hash dev;
+        uint64_t seq;
+        bool online;
+};
+int pb_device_state_encode(const struct pb_device_state *s, uint8_t **ret, size_t *ret_len);
+int pb_device_state_decode(const uint8_t *data, size_t len, struct pb_device_state *ret);
+
+/* An exported account: {format, version, alias, key, cert}. */
+#define PB_ARCHIVE_FIELD_MAX 16384
+struct pb_archive {
+        char alias[128];
+        size_t key_len, cert_len;
+        uint8_t key[PB_ARCHIVE_FIELD_MAX];  /* PEM PKCS#8, encrypted with the archive password */
+        uint8_t cert[PB_ARCHIVE_FIELD_MAX]; /* PEM */
+};
+int pb_archive_encode(const struct pb_archive *a, uint8_t **ret, size_t *ret_len);
+int pb_archive_decode(const uint8_t *data, size_t len, struct pb_archive *ret);
+
+/* Jami's TrustRequest {service, conversationId, payload, confirm}. The
+ * payload is borrowed by encode; decode copies it into a malloc()ed buffer
+ * that the caller frees (payload may be NULL when payload_len is 0). */
+struct pb_trust_request {
+        char service[PB_SERVICE_MAX];
+        char conversation_id[PB_CONVERSATION_MAX];
+        uint8_t *payload;
+        size_t payload_len;
+        bool confirm;
+};
+int pb_trust_request_encode(const struct pb_trust_request *r, uint8_t **ret, size_t *ret_len);
+int pb_trust_request_decode(const uint8_t *data, size_t len, struct pb_trust_request *ret);

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-presence.c — the buddy presence state machine. */
+#include <errno.h>
+#include <string.h>
+
+#include "check.h"
+#include "presence.h"
+
+static pb_hash dev(uint8_t n) {
+        pb_hash h;
+        memset(h.d, n, sizeof(h.d));
+        return h;
+}
+
+int main(void) {
+        struct pb_buddy_presence p;
+        pb_presence_init(&p);
+        pb_hash d1 = dev(1), d2 = dev(2);
+        CHECK_EQ(pb_presence_count(&p), 0);
+
+        /* An announcement makes a device present; a refresh changes nothing. */
+        CHECK_EQ(pb_presence_announcement(&p, &d1, 100, false), 0);
+        CHECK_EQ(pb_presence_announcement(&p, &d1, 100, false), 0);
+        CHECK_EQ(pb_presence_count(&p), 1);
+
+        /* Two values for one device: the old one expiring does not hide the new. */
+        CHECK_EQ(pb_presence_announcement(&p, &d1, 101, false), 0);
+        CHECK_EQ(pb_presence_announcement(&p, &d1, 100, true), 0);
+        CHECK_EQ(pb_presence_count(&p), 1);
+        CHECK_EQ(pb_presence_announcement(&p, &d1, 101, true), 0);
+        CHECK_EQ(pb_presence_count(&p), 0);
+        /* Expiry of an unknown value or device is harmless. */
+        CHECK_EQ(pb_presence_announcement(&p, &d2, 5, true), 0);
+
+        /* A goodbye wins over a live announcement, and a stale online loses to it. */
+        CHECK_EQ(pb_presence_announcement(&p, &d1, 102, false), 0);
+        CHECK_EQ(pb_presence_state(&p, &d1, 10, true), 0);
+        CHECK_EQ(pb_presence_count(&p), 1);
+        CHECK_EQ(pb_presence_state(&p, &d1, 11, false), 0);
+        CHECK_EQ(pb_presence_count(&p), 0);
+        CHECK_EQ(pb_presence_state(&p, &d1, 10, true), 0); /* arrives late */
+        CHECK_EQ(pb_presence_count(&p), 0);
+        /* A restart: a newer online state brings it back. */
+        CHECK_EQ(pb_presence_state(&p, &d1, 12, true), 0);
+        CHECK_EQ(pb_presence_count(&p), 1);
+
+        /* A state without any announcement does not make a device present. */
+        CHECK_EQ(pb_presence_state(&p, &d2, 1, true), 0);
+        CHECK_EQ(pb_presence_count(&p), 1);
+        CHECK(!pb_presence_is_announced(&p, &d2));
+        CHECK_EQ(pb_presence_announcement(&p, &d2, 200, false), 0);
+        CHECK_EQ(pb_presence_count(&p), 2);
+
+        /* Caps: values per device, devices per buddy. */
+        for (uint64_t v = 0; v < PB_DEVICE_VALUES_MAX - 1; v++)
+                CHECK_EQ(pb_presence_announcement(&p, &d2, 300 + v, false), 0);
+        CHECK_EQ(pb_presence_announcement(&p, &d2, 999, false), -ENOSPC);
+        int refused = 0;
+        for (int i = 10; i < 10 + PB_DEVICES_MAX; i++) {
+                pb_hash d = dev((uint8_t)i);
+                refused += pb_presence_announcement(&p, &d, 1, false) == -ENOSPC;
+        }
+        CHECK_EQ(refused, 2); /* the two present devices were never evicted */
+        CHECK(pb_presence_count(&p) <= PB_DEVICES_MAX);
+        CHECK(pb_presence_is_announced(&p, &d1));
+        return check_summary();
+}
