@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * main.c — `peerbook`: global options and dispatch to the commands.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+        "usage: peerbook [--json] [--bus-name NAME] [--system] COMMAND [ARGS]\n"
+        "\n"
+        "Decentralized contacts and presence: a client of peerbookd over D-Bus.\n"
+        "\n"
+        "Commands:\n"
+        "  account          create, list, show, remove, export and import accounts\n"
+        "  subscribe        track a buddy's presence\n"
+        "  unsubscribe      stop tracking a buddy's presence\n"
+        "  presence         the current status of the subscriptions\n"
+        "  watch            print registration and presence changes as they happen\n"
+        "  wait-registered  wait until an account is registered on the DHT\n"
+        "\n"
+        "Options (accepted by every command too):\n"
+        "  --json           machine output: JSON (one object per line for watch)\n"
+        "  --bus-name NAME  the daemon's bus name (default $PEERBOOK_BUS_NAME, or\n"
+        "                   " DEFAULT_BUS_NAME ")\n"
+        "  --system         talk to a daemon on the system bus (default: session bus)\n"
+        "  --help           help; 'peerbook COMMAND --help' for a command's\n"
+        "  --version        show the version\n";
+
+static const struct {
+        const char *name;
+        int (*run)(struct cli *cli, int argc, char **argv);
+} commands[] = {
+        { "account", cmd_account },     { "subscribe", cmd_subscribe },
+        { "unsubscribe", cmd_unsubscribe }, { "presence", cmd_presence },
+        { "watch", cmd_watch },         { "wait-registered", cmd_wait_registered },
+};
+
+int main(int argc, char **argv)
+{
+        const char *env = g_getenv("PEERBOOK_BUS_NAME");
+        struct cli cli = { .bus_name = env && *env ? env : DEFAULT_BUS_NAME };
+        int i;
+
+        /* global options, up to the command */
+        for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+                const char *arg = argv[i];
+                if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+                        fputs(usage, stdout);
+                        return EXIT_SUCCESS;
+                } else if (strcmp(arg, "--version") == 0) {
+                        printf("peerbook %s\n", PEERBOOK_VERSION);
+                        return EXIT_SUCCESS;
+                } else if (strcmp(arg, "--json") == 0) {
+                        cli.json = true;
+                } else if (strcmp(arg, "--system") == 0) {
+                        cli.system_bus = true;
+                } else if (strcmp(arg, "--bus-name") == 0 && i + 1 < argc) {
+                        cli.bus_name = argv[++i];
+                } else if (g_str_has_prefix(arg, "--bus-name=")) {
+                        cli.bus_name = arg + strlen("--bus-name=");
+                } else {
+                        cli_error("unknown option '%s' (see 'peerbook --help')", arg);
+                        return EXIT_USAGE;
+                }
+        }
+        if (i == argc) {
+                cli_error("missing command (see 'peerbook --help')");
+                return EXIT_USAGE;
+        }
+        if (strcmp(argv[i], "help") == 0) {
+                fputs(usage, stdout);
+                return EXIT_SUCCESS;
+        }
+        for (size_t c = 0; c < G_N_ELEMENTS(commands); c++) {
+                if (strcmp(argv[i], commands[c].name) == 0) {
+                        int status = commands[c].run(&cli, argc - i - 1, argv + i + 1);
+                        cli_disconnect(&cli);
+                        return status;
+                }
+        }
+        cli_error("unknown command '%s' (see 'peerbook --help')", argv[i]);
+        return EXIT_USAGE;
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * output.c — what commands print on stdout: text for people, JSON (--json)
+ * for scripts. D-Bus strings are valid UTF-8, so escaping the JSON syntax
+ * characters and the control characters is all that JSON needs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+void json_append_string(GString *out, const char *s)
+{
+        g_string_append_c(out, '"');
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+                switch (*p) {
+                case '"':
+                        g_string_append(out, "\\\"");
+                        break;
+                case '\\':
+                        g_string_append(out, "\\\\");
+                        break;
+                case '\n':
+                        g_string_append(out, "\\n");
+                        break;
+                case '\r':
+                        g_string_append(out, "\\r");
+                        break;
+                case '\t':
+                        g_string_append(out, "\\t");
+                        break;
+                default:
+                        if (*p < 0x20 || *p == 0x7f)
+                                g_string_append_printf(out, "\\u%04x", *p);
+                        else
+                                g_string_append_c(out, (char)*p);
+                }
+        }
+        g_string_append_c(out, '"');
+}
+
+void output_line(const char *line)
+{
+        fputs(line, stdout);
+        fputc('\n', stdout);
+        fflush(stdout);
+}
+
+static int compare_keys(gconstpointer a, gconstpointer b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void output_string_maps(struct cli *cli, GVariant *const *maps, size_t n_maps)
+{
+        g_autoptr(GHashTable) merged = g_hash_table_new(g_str_hash, g_str_equal);
+        g_autoptr(GString) out = g_string_new(NULL);
+        GVariantIter iter;
+        const char *key, *value;
+
+        for (size_t i = 0; i < n_maps; i++) {
+                g_variant_iter_init(&iter, maps[i]);
+                while (g_variant_iter_next(&iter, "{&s&s}", &key, &value))
+                        g_hash_table_insert(merged, (gpointer)key, (gpointer)value);
+        }
+        guint n = 0;
+        g_autofree const char **keys =
+                (const char **)g_hash_table_get_keys_as_array(merged, &n);
+        qsort(keys, n, sizeof(*keys), compare_keys);
+
+        if (cli->json)
+                g_string_append_c(out, '{');
+        for (guint i = 0; i < n; i++) {
+                value = g_hash_table_lookup(merged, keys[i]);
+                if (cli->json) {
+                        if (i)
+                                g_string_append_c(out, ',');
+                        json_append_string(out, keys[i]);
+                        g_string_append_c(out, ':');
+                        json_append_string(out, value);
+                } else {
+                        g_string_append_printf(out, "%s%s: %s", i ? "\n" : "", keys[i], value);
+                }
+        }
+        if (cli->json)
+                g_string_append_c(out, '}');
+        if (out->len)
+                output_line(out->str);
+}
+
+void output_strv(struct cli *cli, const char *const *strv)
+{
+        if (!cli->json) {
+                for (; *strv; strv++)
+                        output_line(*strv);
+                return;
+        }
+        g_autoptr(GString) out = g_string_new("[");
+        for (size_t i = 0; strv[i]; i++) {
+                if (i)
+                        g_string_append_c(out, ',');
+                json_append_string(out, strv[i]);
+        }
+        g_string_append_c(out, ']');
+        output_line(out->str);
+}
+
+const char *status_name(int status)
+{
+        switch (status) {
+        case 0:
+                return "offline";
+        case 1:
+                return "online";
+        case 2:
+                return "connected";
+        default:
+                return "unknown";
+        }
+}

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * watch_cmds.c — `peerbook watch` and `peerbook wait-registered`: the
+ * daemon's signals, in a GLib main loop, with bounded waits for scripts.
+ *
+ * No event is lost between "what is the state now" and "tell me when it
+ * changes": the proxies subscribe to the signals before the state is read,
+ * and a signal that arrives meanwhile is only printed (again) after it.
+ */
+#include <glib-unix.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct watch {
+        struct cli *cli;
+        const char *account;
+        char buddy[64];         /* --buddy, normalised; "" = every buddy */
+        long status;            /* --status; -1 = any */
+        long count;             /* --count; 0 = until interrupted */
+        long seen;
+        bool wait_registered;   /* wait-registered: stop at REGISTERED */
+        bool quiet;             /* reading the current state for --no-initial */
+        char *state, *detail;   /* the last registration state seen */
+        GMainLoop *loop;
+        int exit_status;
+};
+
+/* "jami:ABC..." → "abc...", as the daemon does, for --buddy. */
+static void normalize_uri(const char *uri, char *out, size_t size)
+{
+        if (g_ascii_strncasecmp(uri, "jami:", 5) == 0 || g_ascii_strncasecmp(uri, "ring:", 5) == 0)
+                uri += 5;
+        g_strlcpy(out, uri, size);
+        for (char *p = out; *p; p++)
+                *p = g_ascii_tolower(*p);
+}
+
+static void counted(struct watch *w)
+{
+        if (w->count && ++w->seen >= w->count)
+                g_main_loop_quit(w->loop);
+}
+
+static void on_buddy(struct watch *w, const char *account, const char *uri, int status,
+                     const char *note)
+{
+        if (strcmp(account, w->account) != 0 || w->wait_registered || w->quiet ||
+            (*w->buddy && strcmp(uri, w->buddy) != 0) || (w->status >= 0 && status != w->status))
+                return;
+        g_autoptr(GString) out = g_string_new(NULL);
+        if (w->cli->json) {
+                g_string_append(out, "{\"event\":\"buddy\",\"account\":");
+                json_append_string(out, account);
+                g_string_append(out, ",\"uri\":");
+                json_append_string(out, uri);
+                g_string_append_printf(out, ",\"status\":%d,\"lineStatus\":", status);
+                json_append_string(out, note);
+                g_string_append_c(out, '}');
+        } else {
+                g_string_printf(out, "buddy %s %d %s%s%s", uri, status, status_name(status),
+                                *note ? " " : "", note);
+        }
+        output_line(out->str);
+        counted(w);
+}
+
+static void on_registration(struct watch *w, const char *account, const char *state, int code,
+                            const char *detail)
+{
+        if (strcmp(account, w->account) != 0)
+                return;
+        if (w->wait_registered) {
+                g_free(w->state);
+                g_free(w->detail);
+                w->state = g_strdup(state);
+                w->detail = g_strdup(detail);
+                if (strcmp(state, "REGISTERED") == 0)
+                        g_main_loop_quit(w->loop);
+                return;
+        }
+        if (*w->buddy || w->status >= 0 || w->quiet)
+                return;
+        g_autoptr(GString) out = g_string_new(NULL);
+        if (w->cli->json) {
+                g_string_append(out, "{\"event\":\"registration\",\"account\":");
+                json_append_string(out, account);
+                g_string_append(out, ",\"state\":");
+                json_append_string(out, state);
+                g_string_append_printf(out, ",\"code\":%d,\"detail\":", code);
+                json_append_string(out, detail);
+                g_string_append_c(out, '}');
+        } else {
+                g_string_printf(out, "registration %s %d%s%s", state, code, *detail ? " " : "",
+                                detail);
+        }
+        output_line(out->str);
+        counted(w);
+}
+
+static void on_buddy_signal(PeerbookDBusPresenceManager *proxy, const char *account,
+                            const char *uri, int status, const char *note, gpointer userdata)
+{
+        on_buddy(userdata, account, uri, status, note);
+}
+
+static void on_registration_signal(PeerbookDBusConfigurationManager *proxy, const char *account,
+                                   const char *state, int code, const char *detail,
+                                   gpointer userdata)
+{
+        on_registration(userdata, account, state, code, detail);
+}
+
+/* Reports the current state as events: the registration state, then (for
+ * watch) every subscription. */
+static bool report_current(struct watch *w, bool buddies)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) state = NULL, subs = NULL;
+        const char *name = "INITIALIZING", *code = "0", *detail = "";
+        GVariantIter iter;
+        GVariant *sub;
+
+        if (!peerbook_dbus_configuration_manager_call_get_volatile_account_details_sync(
+                    w->cli->config, w->account, &state, NULL, &error)) {
+                w->exit_status = cli_fail(w->cli, error);
+                return false;
+        }
+        g_variant_lookup(state, "Account.registrationStatus", "&s", &name);
+        g_variant_lookup(state, "Account.registrationCode", "&s", &code);
+        g_variant_lookup(state, "Account.registrationDescription", "&s", &detail);
+        on_registration(w, w->account, name, atoi(code), detail);
+        if (!buddies)
+                return true;
+        if (!peerbook_dbus_presence_manager_call_get_subscriptions_sync(
+                    w->cli->presence, w->account, &subs, NULL, &error)) {
+                w->exit_status = cli_fail(w->cli, error);
+                return false;
+        }
+        g_variant_iter_init(&iter, subs);
+        while ((sub = g_variant_iter_next_value(&iter))) {
+                const char *uri = "", *status = "0", *note = "";
+                g_variant_lookup(sub, "Buddy", "&s", &uri);
+                g_variant_lookup(sub, "Status", "&s", &status);
+                g_variant_lookup(sub, "LineStatus", "&s", &note);
+                on_buddy(w, w->account, uri, atoi(status), note);
+                g_variant_unref(sub);
+        }
+        return true;
+}
+
+static gboolean on_timeout(gpointer userdata)
+{
+        struct watch *w = userdata;
+        w->exit_status = EXIT_FAILURE;
+        g_main_loop_quit(w->loop);
+        return G_SOURCE_REMOVE;
+}
+
+static gboolean on_interrupt(gpointer userdata)
+{
+        struct watch *w = userdata;
+        g_main_loop_quit(w->loop);
+        return G_SOURCE_CONTINUE;
+}
+
+/* Reads the current state (printed unless !initial), then runs until the
+ * condition is met, the time-out or an interrupt. */
+static void run(struct watch *w, long timeout_s, bool initial)
+{
+        w->loop = g_main_loop_new(NULL, FALSE);
+        g_signal_connect(w->cli->presence, "new-buddy-notification", G_CALLBACK(on_buddy_signal), w);
+        g_signal_connect(w->cli->config, "registration-state-changed",
+                         G_CALLBACK(on_registration_signal), w);
+        w->quiet = !initial;
+        bool ok = report_current(w, !w->wait_registered);
+        w->quiet = false;
+        if (!ok || (w->count && w->seen >= w->count) ||
+            (w->wait_registered && g_strcmp0(w->state, "REGISTERED") == 0))
+                goto out;
+        if (timeout_s > 0)
+                g_timeout_add_seconds((guint)timeout_s, on_timeout, w);
+        g_unix_signal_add(SIGINT, on_interrupt, w);
+        g_unix_signal_add(SIGTERM, on_interrupt, w);
+        g_main_loop_run(w->loop);
+out:
+        g_main_loop_unref(w->loop);
+}
+
+static int parse_timeout(const char *s, long *ret)
+{
+        *ret = s ? cli_parse_number(s, 24L * 3600 * 365) : 0;
+        if (*ret >= 0)
+                return 0;
+        cli_error("invalid timeout '%s' (expected whole seconds)", s);
+        return -1;
+}
+
+int cmd_watch(struct cli *cli, int argc, char **argv)
+{
+        static const char usage[] =
+                "usage: peerbook watch [--account ID] [--buddy URI] [--status N] [--count N] [--timeout SEC] [--no-initial]\n"
+                "\n"
+                "Prints the account's registration state and the status of its subscriptions,\n"
+                "then every change (registrationStateChanged, newBuddyNotification) until\n"
+                "interrupted. Lines: 'registration STATE CODE [DETAIL]' and\n"
+                "'buddy URI STATUS NAME [NOTE]'; with --json one object per line,\n"
+                "{\"event\":\"registration\",\"account\",\"state\",\"code\",\"detail\"} or\n"
+                "{\"event\":\"buddy\",\"account\",\"uri\",\"status\",\"lineStatus\"}.\n"
+                "\n"
+                "  --account ID     the account (default: the daemon's only account)\n"
+                "  --buddy URI      only the events of this buddy\n"
+                "  --status N       only buddy events with this status (0, 1, 2)\n"
+                "  --count N        exit (0) after N events\n"
+                "  --timeout SEC    exit with status 1 if the N events have not come by then\n"
+                "  --no-initial     only changes, not the current state\n";
+        struct watch w = { .cli = cli, .status = -1 };
+        const char *given = NULL, *buddy = NULL, *status = NULL, *count = NULL, *timeout = NULL;
+        bool no_initial = false;
+        const struct cli_option options[] = {
+                CLI_VALUE("account", &given), CLI_VALUE("buddy", &buddy),
+                CLI_VALUE("status", &status), CLI_VALUE("count", &count),
+                CLI_VALUE("timeout", &timeout), CLI_FLAG("no-initial", &no_initial),
+                {},
+        };
+        long timeout_s;
+
+        int r = cli_parse_args(cli, "watch", usage, argc, argv, options, NULL, 0, 0);
+        if (r)
+                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
+        if (status && (w.status = cli_parse_number(status, 2)) < 0)
+                return cli_error("invalid status '%s' (expected 0, 1 or 2)", status);
+        if (count && (w.count = cli_parse_number(count, 1000000000)) <= 0)
+                return cli_error("invalid count '%s' (expected a positive number)", count);
+        if (parse_timeout(timeout, &timeout_s) < 0)
+                return EXIT_USAGE;
+        if (buddy)
+                normalize_uri(buddy, w.buddy, sizeof(w.buddy));
+        if (!cli_connect(cli, true))
+                return EXIT_FAILURE;
+        g_autofree char *account = cli_resolve_account(cli, given);
+        if (!account)
+                return EXIT_FAILURE;
+        w.account = account;
+        run(&w, timeout_s, !no_initial);
+        if (w.exit_status == EXIT_FAILURE && w.count)
+                return cli_error("timed out after %ld s: saw %ld of %ld events", timeout_s, w.seen,
+                                 w.count);
+        if (w.exit_status == EXIT_FAILURE && timeout_s)
+                return cli_error("timed out after %ld s", timeout_s);
+        return w.exit_status;
+}
+
+int cmd_wait_registered(struct cli *cli, int argc, char **argv)
+{
+        static const char usage[] =
+                "usage: peerbook wait-registered [--account ID] [--timeout SEC]\n"
+                "\n"
+                "Waits until the account is REGISTERED (its node is connected and its device\n"
+                "announced), then exits 0; exits 1 if it is not by the time-out.\n"
+                "\n"
+                "  --account ID     the account (default: the daemon's only account)\n"
+                "  --timeout SEC    how long to wait (default: for ever)\n";
+        struct watch w = { .cli = cli, .status = -1, .wait_registered = true };
+        const char *given = NULL, *timeout = NULL;
+        const struct cli_option options[] = {
+                CLI_VALUE("account", &given), CLI_VALUE("timeout", &timeout), {},
+        };
+        long timeout_s;
+
+        int r = cli_parse_args(cli, "wait-registered", usage, argc, argv, options, NULL, 0, 0);
+        if (r)
+                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
+        if (parse_timeout(timeout, &timeout_s) < 0)
+                return EXIT_USAGE;
+        if (!cli_connect(cli, true))
+                return EXIT_FAILURE;
+        g_autofree char *account = cli_resolve_account(cli, given);
+        if (!account)
+                return EXIT_FAILURE;
+        w.account = account;
+        run(&w, timeout_s, true);
+        /* without a state, report_current() failed and said why */
+        if (w.state && strcmp(w.state, "REGISTERED") != 0) {
+                if (w.exit_status == EXIT_FAILURE)
+                        cli_error("account '%s' not registered after %ld s (%s%s%s)", account,
+                                  timeout_s, w.state, *w.detail ? ": " : "", w.detail);
+                else
+                        w.exit_status = cli_error("interrupted while account '%s' is %s",
+                                                  account, w.state);
+        }
+        g_free(w.state);
+        g_free(w.detail);
+        return w.exit_status;
+}
