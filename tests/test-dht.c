@@ -109,9 +109,31 @@ static void test_identity(void)
               -EBADMSG);
         CHECK(pb_identity_load((const uint8_t *)"garbage", 7, "pw", cert, cert_len, &id) ==
               -EBADMSG);
-        key[key_len / 2] ^= 0x5a; /* break the base64 body */
+        /* Broken ASN.1 header, truncated body, damaged key material. */
+        uint8_t *body = memchr(key, '\n', key_len) + 1, saved = *body;
+        *body = 'A';
         CHECK(pb_identity_load(key, key_len, NULL, cert, cert_len, &id) == -EBADMSG);
-        key[key_len / 2] ^= 0x5a;
+        *body = saved;
+        CHECK(pb_identity_load(key, key_len / 2, NULL, cert, cert_len, &id) == -EBADMSG);
+        /* Damage in the key material is refused, unless it hit a field
+         * the key does not use: load proves the key by signing with it. */
+        for (size_t off = key_len / 4; off < key_len * 3 / 4; off += 97) {
+                pb_identity *bad = NULL;
+                pb_hash bad_id;
+                uint8_t c = key[off];
+                int r;
+
+                if (c == '\n')
+                        continue;
+                key[off] = c == 'A' ? 'B' : 'A';
+                r = pb_identity_load(key, key_len, NULL, cert, cert_len, &bad);
+                key[off] = c;
+                if (bad)
+                        bad_id = pb_identity_id(bad);
+                CHECK((r == -EBADMSG && !bad) ||
+                      (r == 0 && bad && pb_hash_equal(&bad_id, &dev_id)));
+                pb_identity_free(bad);
+        }
         CHECK(pb_identity_load(key, key_len, NULL, (const uint8_t *)"nope", 4, &id) ==
               -EBADMSG);
         CHECK(pb_identity_load(key, key_len, NULL, cert, 0, &id) == -EBADMSG);

@@ -119,6 +119,11 @@ int import_key(const uint8_t *key, size_t key_len, const char *password, Privkey
                         return -EBADMSG;
                 }
         }
+        /* A flipped byte in a prime still parses: check the key's math. */
+        if (gnutls_x509_privkey_verify_params(x509) != GNUTLS_E_SUCCESS) {
+                gnutls_x509_privkey_deinit(x509);
+                return -EBADMSG;
+        }
         try {
                 /* Takes ownership of x509. */
                 ret = std::make_shared<dht::crypto::PrivateKey>(x509);
@@ -128,6 +133,15 @@ int import_key(const uint8_t *key, size_t key_len, const char *password, Privkey
         } catch (...) {
                 return -EBADMSG;
         }
+}
+
+/* GnuTLS's parameter check misses damage in some private fields (in d,
+ * for instance): prove the key by signing with it. */
+bool key_works(const dht::crypto::PrivateKey &k, const dht::crypto::Certificate &c)
+{
+        static const uint8_t probe[] = "peerbook key check";
+        auto sig = k.sign(probe, sizeof(probe));
+        return c.getPublicKey().checkSignature(probe, sizeof(probe), sig.data(), sig.size());
 }
 
 /* Calls `done` exactly once: from OpenDHT's callback, or with false when
@@ -190,6 +204,8 @@ int pb_identity_load(const uint8_t *key, size_t key_len, const char *password,
         try {
                 auto c = std::make_shared<dht::crypto::Certificate>(cert, cert_len);
                 if (k->getPublicKey().getId() != c->getId())
+                        return -EBADMSG;
+                if (!key_works(*k, *c))
                         return -EBADMSG;
                 return identity_wrap({k, c}, ret);
         } catch (const std::bad_alloc &) {
