@@ -363,6 +363,10 @@ static void test_nodes(void)
         CHECK(pb_node_port(a) != 0);
         CHECK(pb_node_is_connected(a)); /* standalone */
         snprintf(boot, sizeof(boot), "127.0.0.1:%u", pb_node_port(a));
+        /* A taken port is an error, not a crash. */
+        struct pb_node_config taken = {.identity = device, .port = pb_node_port(a)};
+        pb_node *dup = NULL;
+        CHECK(pb_node_start(&taken, &dup) == -EADDRINUSE && dup == NULL);
         cb.bootstrap = boot;
         cb.cache_path = cache;
         cc.bootstrap = boot;
@@ -471,6 +475,7 @@ static void test_nodes(void)
         pthread_mutex_lock(&put_results.lock);
         CHECK(put_results.calls == put_calls); /* every done callback ran, once */
         CHECK(put_results.oks > 0);
+        printf("# %d puts, %d ok\n", put_results.calls, put_results.oks);
         pthread_mutex_unlock(&put_results.lock);
 
         /* A restart from the cache rejoins on the same port. */
