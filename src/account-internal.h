@@ -24,6 +24,13 @@ struct pb_buddy {
         char line_status[256];
 };
 
+/* A value signed in advance, ready to put. */
+struct pb_signed {
+        uint8_t *blob;
+        size_t len;
+        uint64_t value_id;
+};
+
 struct pb_account {
         struct pb_account_env env;
         uint64_t serial;
@@ -44,9 +51,10 @@ struct pb_account {
         bool announce_ok;   /* the announcement's put was acknowledged */
         bool stopping;
         bool bye_pending;
-        uint64_t state_seq;       /* seq of our latest device state */
-        uint64_t state_value_id;  /* value id of the permanent "online" state */
+        struct pb_signed online;  /* our device state "online", put permanently */
+        struct pb_signed bye;     /* our goodbye, signed in advance */
         uint64_t next_try;        /* pb_now_ms() of the next connect check / retry */
+        uint64_t announced_at;    /* pb_now_ms() when the presence puts were started */
         unsigned backoff_ms;
 
         struct pb_buddy **buddies;

@@ -86,8 +86,8 @@ static void emit_registration(pb_account *a, const struct pb_item *it) {
         a->env.emit(a->env.ctx, &ev);
 }
 
-/* The next device-state sequence: after every one we ever sent, even if the
- * clock went back. Saved before use, so a restart never reuses one. */
+/* The next device-state sequence: after every one we ever signed, even if
+ * the clock went back. Saved before use, so a restart never reuses one. */
 static int next_state_seq(pb_account *a, uint64_t *ret) {
         char buf[32];
         uint64_t last = 0, seq = pb_wall_ms();
@@ -102,28 +102,41 @@ static int next_state_seq(pb_account *a, uint64_t *ret) {
         return r;
 }
 
-/* Signs and puts our device state with the device key. */
-static int put_state(pb_account *a, bool online, uint64_t value_id, uint32_t tag) {
+/* Our device state, signed by the device key. */
+static int sign_state(pb_account *a, bool online, struct pb_signed *ret) {
         struct pb_device_state st = { .dev = a->keys.device_id, .online = online };
-        _cleanup_free_ uint8_t *data = NULL, *blob = NULL;
-        size_t data_len, blob_len;
+        _cleanup_free_ uint8_t *data = NULL;
+        size_t data_len;
         int r = next_state_seq(a, &st.seq);
         if (r == 0)
                 r = pb_device_state_encode(&st, &data, &data_len);
+        ret->value_id = pb_random_u64() | 1;
         if (r == 0)
-                r = pb_value_sign(a->keys.device, PB_TYPE_DEVICE_STATE, value_id, data, data_len,
-                                  &blob, &blob_len);
-        if (r == 0)
-                r = put_packed(a, blob, blob_len, online, tag);
-        if (r == 0)
-                a->state_seq = st.seq;
+                r = pb_value_sign(a->keys.device, PB_TYPE_DEVICE_STATE, ret->value_id, data,
+                                  data_len, &ret->blob, &ret->len);
         return r;
 }
 
+static void signed_clear(struct pb_signed *s) {
+        free(s->blob);
+        *s = (struct pb_signed){ 0 };
+}
+
+/* Signing costs milliseconds with RSA-4096: both states are signed before
+ * the node is even connected, the goodbye with the later sequence, so that
+ * announcing and leaving are only puts. */
+static int prepare_states(pb_account *a) {
+        signed_clear(&a->online);
+        signed_clear(&a->bye);
+        int r = sign_state(a, true, &a->online);
+        return r < 0 ? r : sign_state(a, false, &a->bye);
+}
+
 static int send_presence(pb_account *a) {
+        a->announced_at = pb_now_ms();
         int r = put_packed(a, a->keys.announce, a->keys.announce_len, true, PB_TAG_ANNOUNCE);
         if (r == 0)
-                r = put_state(a, true, a->state_value_id, PB_TAG_STATE);
+                r = put_packed(a, a->online.blob, a->online.len, true, PB_TAG_STATE);
         return r;
 }
 
@@ -139,7 +152,9 @@ static void start_node(pb_account *a) {
                 .bootstrap = a->bootstrap,
                 .cache_path = cache,
         };
-        int r = cache ? pb_node_start(&cfg, &a->node) : -ENOMEM;
+        int r = cache ? prepare_states(a) : -ENOMEM;
+        if (r == 0)
+                r = pb_node_start(&cfg, &a->node);
         if (r < 0) {
                 char detail[160];
                 snprintf(detail, sizeof(detail), "cannot start the DHT node on port %u: %s",
@@ -150,7 +165,6 @@ static void start_node(pb_account *a) {
         pb_account_set_registration(a, PEERBOOK_REGISTRATION_TRYING, 0, "");
         for (size_t i = 0; i < a->n_buddies; i++)
                 pb_buddy_listen(a, a->buddies[i]);
-        a->state_value_id = pb_random_u64() | 1;
         a->puts_sent = a->announce_ok = false;
         a->backoff_ms = RETRY_MIN_MS;
         a->next_try = pb_now_ms();
@@ -237,10 +251,10 @@ void pb_account_begin_stop(pb_account *a) {
                 return;
         a->stopping = true;
         pb_node_cancel_put(a->node, &a->keys.account_id, pb_announce_value_id(&a->keys.device_id));
-        pb_node_cancel_put(a->node, &a->keys.account_id, a->state_value_id);
+        pb_node_cancel_put(a->node, &a->keys.account_id, a->online.value_id);
         if (!a->puts_sent)
                 return; /* never announced: nothing to take back */
-        a->bye_pending = put_state(a, false, pb_random_u64() | 1, PB_TAG_BYE) == 0;
+        a->bye_pending = put_packed(a, a->bye.blob, a->bye.len, false, PB_TAG_BYE) == 0;
 }
 
 bool pb_account_stop_pending(const pb_account *a) {
@@ -254,9 +268,15 @@ pb_account *pb_account_free(pb_account *a) {
         pb_buddies_free(a);
         pb_store_close(a->store);
         pb_device_keys_clear(&a->keys);
+        signed_clear(&a->online);
+        signed_clear(&a->bye);
         free(a->dir);
         free(a);
         return NULL;
+}
+
+uint64_t pb_account_announced_at(const pb_account *a) {
+        return a->announced_at;
 }
 
 uint64_t pb_account_serial(const pb_account *a) {

@@ -32,6 +32,8 @@ bool pb_account_stop_pending(const pb_account *a);
 pb_account *pb_account_free(pb_account *a);
 
 uint64_t pb_account_serial(const pb_account *a);
+/* pb_now_ms() when the announcement was last sent (benchmarks read it). */
+uint64_t pb_account_announced_at(const pb_account *a);
 const char *pb_account_id(const pb_account *a);
 const char *pb_account_dir(const pb_account *a);
 

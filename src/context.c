@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "context.h"
 #include "identity.h"
 #include "peerbook/peerbook.h"
 #include "util.h"
@@ -359,6 +360,11 @@ int peerbook_account_export(peerbook_ctx *ctx, const char *account_id, const cha
         if (!path)
                 return -EINVAL;
         return pb_account_export(a, path, password);
+}
+
+uint64_t pb_ctx_announced_at(peerbook_ctx *ctx, const char *account_id) {
+        pb_account *a;
+        return lookup(ctx, account_id, &a) == 0 ? pb_account_announced_at(a) : 0;
 }
 
 /* ---- presence ---------------------------------------------------------- */

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* context.h — internal hooks on a context, for benchmarks and tests. */
+#pragma once
+
+#include <stdint.h>
+
+#include "peerbook/peerbook.h"
+
+/* pb_now_ms() (CLOCK_MONOTONIC) when the account last started announcing. */
+uint64_t pb_ctx_announced_at(peerbook_ctx *ctx, const char *account_id);
