@@ -16,6 +16,8 @@ static const char account_usage[] =
         "                      create an account; prints its ID\n"
         "  list                the IDs of the daemon's accounts\n"
         "  show [ID]           an account's details and registration state\n"
+        "  set ID [--alias A] [--bootstrap HOST:PORT;...] [--port N]\n"
+        "                      change an account's settings\n"
         "  remove ID           stop an account and delete it from this device\n"
         "  export ID FILE [--password P]\n"
         "                      write the account into an archive file\n"
@@ -170,6 +172,35 @@ static int account_show(struct cli *cli, int argc, char **argv)
         return EXIT_SUCCESS;
 }
 
+static int account_set(struct cli *cli, int argc, char **argv)
+{
+        static const char usage[] =
+                "usage: peerbook account set ID [--alias A] [--bootstrap HOST:PORT;...] [--port N]\n"
+                "\n"
+                "Changes the account's settings (setAccountDetails); the others are kept.\n"
+                "The DHT node restarts when the bootstrap list or the port change.\n"
+                "\n"
+                "  --alias A        a display name\n"
+                "  --bootstrap L    DHT nodes to join, 'host:port' separated by ';' ('' for none)\n"
+                "  --port N         the DHT port, 0..65535 (0: any free port)\n";
+        g_autoptr(GError) error = NULL;
+        struct new_account a = {};
+        const char *id = NULL;
+        const struct cli_option options[] = {
+                CLI_VALUE("alias", &a.alias), CLI_VALUE("bootstrap", &a.bootstrap),
+                CLI_VALUE("port", &a.port), {},
+        };
+        int r = cli_parse_args(cli, "account set", usage, argc, argv, options, &id, 1, 1);
+        if (r)
+                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
+        if (!cli_connect(cli, false))
+                return EXIT_FAILURE;
+        if (!peerbook_dbus_configuration_manager_call_set_account_details_sync(
+                    cli->config, id, new_account_details(&a, NULL), NULL, &error))
+                return cli_fail(cli, error);
+        return EXIT_SUCCESS;
+}
+
 static int account_remove(struct cli *cli, int argc, char **argv)
 {
         static const char usage[] =
@@ -225,7 +256,8 @@ static const struct {
         int (*run)(struct cli *cli, int argc, char **argv);
 } account_commands[] = {
         { "create", account_create }, { "list", account_list },     { "show", account_show },
-        { "remove", account_remove }, { "export", account_export }, { "import", account_import },
+        { "set", account_set },       { "remove", account_remove }, { "export", account_export },
+        { "import", account_import },
 };
 
 int cmd_account(struct cli *cli, int argc, char **argv)

@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Two real peerbookd daemons on a private session bus (dbus-run-session), with
+# real OpenDHT nodes on 127.0.0.1, driven through the peerbook CLI and raw
+# gdbus calls. No mocks. Every wait has a deadline; a trap stops the daemons.
+#
+# usage: test-daemon.sh PEERBOOKD PEERBOOK
+set -u
+
+if [ -z "${PEERBOOK_TEST_PRIVATE_BUS:-}" ]; then
+        command -v dbus-run-session >/dev/null || { echo "1..0 # SKIP no dbus-run-session"; exit 77; }
+        PEERBOOK_TEST_PRIVATE_BUS=1 exec dbus-run-session -- "$0" "$@" 2> >(grep -v 'fd limit' >&2)
+fi
+
+PEERBOOKD=$1
+CLI=$2
+T=$(mktemp -d "${TMPDIR:-/tmp}/peerbook-daemon-test.XXXXXX")
+declare -A PID=()
+passed=0 failed=0 n=0
+
+cleanup() {
+        for name in "${!PID[@]}"; do kill -KILL "${PID[$name]}" 2>/dev/null; done
+        wait 2>/dev/null
+        rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok()     { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $1"; }
+not_ok() {
+        n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
+        [ -s "$T/out" ] && sed 's/^/#   out: /' "$T/out" | head -n 5
+        [ -s "$T/err" ] && sed 's/^/#   err: /' "$T/err" | head -n 5
+        return 0
+}
+# run CMD... with a deadline; CMD may be one of the functions exported below
+run() { timeout 60 bash -c '"$@"' bash "$@"; }
+# check DESC CMD...: CMD succeeds (its output in $T/out, $T/err)
+check() { local d=$1; shift; if run "$@" >"$T/out" 2>"$T/err"; then ok "$d"; else not_ok "$d"; fi; }
+# check_fails DESC PATTERN CMD...: CMD fails with one line on stderr matching PATTERN
+check_fails() {
+        local d=$1 pat=$2; shift 2
+        if run "$@" >"$T/out" 2>"$T/err"; then not_ok "$d (it succeeded)"; return; fi
+        if [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q -- "$pat" "$T/err"; then ok "$d"
+        else not_ok "$d (expected one line matching '$pat')"; fi
+}
+# check_output DESC PATTERN: the last command's stdout matches PATTERN
+check_output() { if grep -q -- "$2" "$T/out"; then ok "$1"; else not_ok "$1"; fi; }
+
+export CLI
+pb() { local who=$1; shift; "$CLI" --bus-name "net.peerbook.Test$who" "$@"; }
+export -f pb
+
+# wait_for SECONDS CMD...: polls CMD every 0.1 s until it succeeds
+wait_for() {
+        local deadline=$((SECONDS + $1)); shift
+        until "$@" >/dev/null 2>&1; do
+                [ "$SECONDS" -ge "$deadline" ] && return 1
+                sleep 0.1
+        done
+}
+
+start_daemon() {
+        local who=$1
+        : >"$T/$who.log"
+        "$PEERBOOKD" --bus-name "net.peerbook.Test$who" --data-dir "$T/$who" --key-bits 2048 \
+                2>>"$T/$who.log" &
+        PID[$who]=$!
+        if wait_for 20 grep -q "acquired the name" "$T/$who.log"; then ok "daemon $who owns its bus name"
+        else not_ok "daemon $who owns its bus name"; sed 's/^/#   /' "$T/$who.log"; fi
+}
+
+# stop_daemon WHO: SIGTERM, then a clean exit (status 0) within 10 s
+stop_daemon() {
+        local who=$1 pid=${PID[$1]}
+        kill -TERM "$pid"
+        if wait_for 10 bash -c "! kill -0 $pid 2>/dev/null"; then
+                wait "$pid"; local rc=$?
+                if [ "$rc" -eq 0 ]; then ok "daemon $who stops cleanly on SIGTERM"
+                else not_ok "daemon $who stops cleanly on SIGTERM (exit $rc)"; fi
+        else
+                kill -KILL "$pid"; not_ok "daemon $who stops within 10 s of SIGTERM"
+        fi
+        unset "PID[$who]"
+}
+
+json_field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" "$T/out"; }
+
+# ---- two daemons, two accounts ------------------------------------------------
+start_daemon A
+start_daemon B
+
+check "create account A (standalone, port 0)" pb A account create --alias alice
+ID_A=$(cat "$T/out")
+[[ "$ID_A" =~ ^[0-9a-f]{40}$ ]] && ok "account ID is 40 hex" || not_ok "account ID is 40 hex: '$ID_A'"
+check "account show --json" pb A --json account show
+PORT_A=$(json_field Account.dhtPort)
+[ -n "$PORT_A" ] && [ "$PORT_A" -gt 0 ] && ok "A's bound port is in account show ($PORT_A)" \
+        || not_ok "A's bound port is in account show"
+check_output "alias in account show" '"Account.alias":"alice"'
+
+check "create account B bootstrapping to A" \
+        pb B account create --alias bob --bootstrap "127.0.0.1:$PORT_A"
+ID_B=$(cat "$T/out")
+check "A registers" pb A wait-registered --timeout 30
+check "B registers" pb B wait-registered --timeout 30
+check "account list" pb B --json account list
+check_output "account list is a JSON array with B" "^\\[\"$ID_B\"\\]\$"
+
+# ---- presence: B watches A --------------------------------------------------
+# A live watcher; it prints the registration state once its signal match is
+# in place, so anything after that line came from signals.
+"$CLI" --bus-name net.peerbook.TestB --json watch --timeout 120 >"$T/watch.out" 2>"$T/watch.err" &
+WATCH=$!
+wait_for 10 grep -q '"event":"registration"' "$T/watch.out" && ok "watch reports the current state" \
+        || not_ok "watch reports the current state"
+check "B subscribes to A" pb B subscribe "jami:${ID_A^^}"
+if wait_for 30 grep -q "\"uri\":\"$ID_A\",\"status\":1" "$T/watch.out"; then
+        ok "watch sees A online (newBuddyNotification status 1)"
+else
+        not_ok "watch sees A online (newBuddyNotification status 1)"; sed 's/^/#   /' "$T/watch.out"
+fi
+kill "$WATCH" 2>/dev/null; wait "$WATCH" 2>/dev/null
+check "presence --json" pb B --json presence
+check_output "presence shows A online" "{\"uri\":\"$ID_A\",\"status\":1,"
+check "watch --buddy --status --count returns at once for the current state" \
+        pb B watch --buddy "$ID_A" --status 1 --count 1 --timeout 10
+
+# ---- raw D-Bus: names and signatures ----------------------------------------
+gd() { local who=$1 obj=$2 method=$3; shift 3
+       gdbus call --session --dest "net.peerbook.Test$who" --object-path "/cx/ring/Ring/$obj" \
+               --method "cx.ring.Ring.$obj.$method" "$@"; }
+export -f gd
+check "gdbus getAccountList" gd A ConfigurationManager getAccountList
+check_output "getAccountList returns as" "(\\['$ID_A'\\],)"
+check "gdbus getSubscriptions" gd B PresenceManager getSubscriptions "$ID_B"
+check_output "getSubscriptions returns aa{ss} with Buddy/Status" "'Buddy': '$ID_A'"
+check_output "getSubscriptions Status is '1'" "'Status': '1'"
+check "gdbus addAccount a{ss} (Jami's extra keys ignored)" gd A ConfigurationManager addAccount \
+        "{'Account.type': 'RING', 'Account.alias': 'carol', 'Account.upnpEnabled': 'true', 'Account.dhtPort': '0'}"
+check_output "addAccount returns the new ID" "^('[0-9a-f]\\{40\\}',)"
+ID_C=$(sed -n "s/^('\\([0-9a-f]\\{40\\}\\)',)/\\1/p" "$T/out")
+check "gdbus removeAccount" gd A ConfigurationManager removeAccount "$ID_C"
+check_fails "addAccount with a bad dhtPort is InvalidArgument" "net.peerbook.Error.InvalidArgument" \
+        gd A ConfigurationManager addAccount "{'Account.dhtPort': '65536'}"
+check "introspection has Jami's signal signature" gdbus introspect --session \
+        --dest net.peerbook.TestB --object-path /cx/ring/Ring/PresenceManager
+tr -s ' \n' ' ' <"$T/out" >"$T/flat" && mv "$T/flat" "$T/out"
+check_output "newBuddyNotification(s, s, i, s)" \
+        "newBuddyNotification(s accountID, s buddyUri, i status, s lineStatus)"
+check_output "subscribeBuddy(s, s, b)" "subscribeBuddy(in s accountID, in s uri, in b flag)"
+check_fails "publish is NotSupported for now" "net.peerbook.Error.NotSupported" \
+        gd B PresenceManager publish "$ID_B" true "lunch"
+
+# ---- bad input: non-zero exit and one clear line ------------------------------
+check_fails "unknown account" "^peerbook: no such account '0000000000000000000000000000000000000000'" \
+        pb B presence --account 0000000000000000000000000000000000000000
+check_fails "malformed URI" "^peerbook: invalid URI 'bob@example'" pb B subscribe bob@example
+check_fails "bad dhtPort" "^peerbook: invalid Account.dhtPort '70000'" pb B account create --port 70000
+check_fails "non-numeric dhtPort" "^peerbook: invalid Account.dhtPort 'x1'" pb B account create --port x1
+check_fails "unreachable daemon" "^peerbook: cannot reach the daemon on the session bus (net.peerbook.Nobody)" \
+        "$CLI" --bus-name net.peerbook.Nobody account list
+check_fails "unsubscribe from a stranger" "^peerbook: no subscription to" \
+        pb B unsubscribe 1111111111111111111111111111111111111111
+check_fails "unknown command" "^peerbook: unknown command 'frobnicate'" "$CLI" frobnicate
+check "help everywhere" bash -c "'$CLI' --help && '$CLI' account --help && '$CLI' account create --help"
+check_fails "watch --timeout is bounded" "^peerbook: timed out after 1 s" \
+        pb B watch --no-initial --count 1 --timeout 1
+
+# ---- export: archive with a password ------------------------------------------
+check "export A with a password" pb A account export "$ID_A" "$T/alice.pbk" --password s3cret
+[ -s "$T/alice.pbk" ] && ok "the archive exists" || not_ok "the archive exists"
+check_fails "import with a wrong password" "^peerbook: cannot import archive .*wrong password" \
+        pb B account import "$T/alice.pbk" --password nope
+
+# ---- A stops cleanly: B sees it offline within 10 s ---------------------------
+stop_daemon A
+check "B sees A offline within 10 s" pb B watch --buddy "$ID_A" --status 0 --count 1 --timeout 10
+
+# ---- restarts: accounts and subscriptions survive -------------------------------
+stop_daemon B
+start_daemon A
+check "A's account survives a restart" pb A account list
+check_output "A's account is listed" "^$ID_A\$"
+check "A registers again" pb A wait-registered --timeout 30
+check "A's port" pb A --json account show
+NEW_PORT_A=$(json_field Account.dhtPort)
+start_daemon B
+check "B's subscriptions survive a restart" pb B presence
+check_output "A is still subscribed" "^$ID_A "
+if [ "$NEW_PORT_A" != "$PORT_A" ]; then
+        check "B follows A's new port ($PORT_A -> $NEW_PORT_A)" \
+                pb B account set "$ID_B" --bootstrap "127.0.0.1:$NEW_PORT_A"
+fi
+check "B sees A online again" pb B watch --buddy "$ID_A" --status 1 --count 1 --timeout 30
+
+# ---- import on a third daemon ---------------------------------------------------
+start_daemon C
+check "import the archive on a third daemon" \
+        pb C account import "$T/alice.pbk" --password s3cret --bootstrap "127.0.0.1:$NEW_PORT_A"
+check_output "the imported account keeps its ID" "^$ID_A\$"
+
+stop_daemon C
+stop_daemon B
+stop_daemon A
+echo "1..$n"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
