@@ -31,6 +31,41 @@ static int parse_port(const char *s)
         return port <= 65535 ? (int)port : -1;
 }
 
+/* One bootstrap entry: "host", "host:port" or "[v6]:port", port 1..65535,
+ * as the library's node reads them. */
+static bool valid_bootstrap_entry(const char *entry)
+{
+        const char *host_end, *port = NULL;
+
+        if (!*entry || strpbrk(entry, " \t\r\n"))
+                return false;
+        if (entry[0] == '[') {
+                host_end = strchr(entry, ']');
+                if (!host_end || host_end == entry + 1)
+                        return false;
+                if (host_end[1] == ':')
+                        port = host_end + 2;
+                else if (host_end[1])
+                        return false;
+        } else {
+                const char *colon = strchr(entry, ':');
+                if (colon == entry || (colon && strchr(colon + 1, ':')))
+                        return false;
+                port = colon ? colon + 1 : NULL;
+        }
+        return !port || parse_port(port) > 0;
+}
+
+/* The first malformed entry of a "host:port;host:port" list, or NULL. */
+static char *bad_bootstrap_entry(const char *list)
+{
+        g_auto(GStrv) entries = g_strsplit(list, ";", -1);
+        for (char **e = entries; *e; e++)
+                if (**e && !valid_bootstrap_entry(*e))
+                        return g_strdup(*e);
+        return NULL;
+}
+
 static bool parse_details(GVariant *details, struct account_details *ret,
                           GDBusMethodInvocation *invocation)
 {
@@ -47,6 +82,16 @@ static bool parse_details(GVariant *details, struct account_details *ret,
                         daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
                                             "invalid Account.dhtPort '%s' (expected 0..65535)",
                                             port);
+                        return false;
+                }
+        }
+        if (ret->hostname) {
+                g_autofree char *bad = bad_bootstrap_entry(ret->hostname);
+                if (bad) {
+                        daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
+                                            "invalid Account.hostname entry '%s' "
+                                            "(expected host:port, separated by ';')",
+                                            bad);
                         return false;
                 }
         }
@@ -83,6 +128,12 @@ static gboolean on_add_account(PeerbookDBusConfigurationManager *object,
                 if (r == -EKEYREJECTED) {
                         daemon_return_error(invocation, DAEMON_ERROR_WRONG_PASSWORD,
                                             "cannot import archive '%s': wrong password",
+                                            in.archive_path);
+                        return TRUE;
+                }
+                if (r == -ENOENT) {
+                        daemon_return_error(invocation, DAEMON_ERROR_FAILED,
+                                            "cannot import archive '%s': no such file",
                                             in.archive_path);
                         return TRUE;
                 }
@@ -253,6 +304,12 @@ static gboolean on_export_to_file(PeerbookDBusConfigurationManager *object,
         if (r == -EKEYREJECTED) {
                 daemon_return_error(invocation, DAEMON_ERROR_WRONG_PASSWORD,
                                     "cannot export account '%s': wrong password", account_id);
+                return TRUE;
+        }
+        if (r == -ENOENT) { /* the account exists: the folder does not */
+                daemon_return_error(invocation, DAEMON_ERROR_FAILED,
+                                    "cannot export account '%s' to '%s': no such directory",
+                                    account_id, path);
                 return TRUE;
         }
         if (r < 0) {

@@ -159,6 +159,10 @@ check_fails "unknown account" "^peerbook: no such account '000000000000000000000
 check_fails "malformed URI" "^peerbook: invalid URI 'bob@example'" pb B subscribe bob@example
 check_fails "bad dhtPort" "^peerbook: invalid Account.dhtPort '70000'" pb B account create --port 70000
 check_fails "non-numeric dhtPort" "^peerbook: invalid Account.dhtPort 'x1'" pb B account create --port x1
+check_fails "bad bootstrap port" "^peerbook: invalid Account.hostname entry '127.0.0.1:99999'" \
+        pb B account create --bootstrap "127.0.0.1:$PORT_A;127.0.0.1:99999"
+check_fails "a second daemon cannot take the name" "^peerbookd: cannot own the name net.peerbook.TestA" \
+        "$PEERBOOKD" --bus-name net.peerbook.TestA --data-dir "$T/A2"
 check_fails "unreachable daemon" "^peerbook: cannot reach the daemon on the session bus (net.peerbook.Nobody)" \
         "$CLI" --bus-name net.peerbook.Nobody account list
 check_fails "unsubscribe from a stranger" "^peerbook: no subscription to" \
@@ -171,6 +175,8 @@ check_fails "watch --timeout is bounded" "^peerbook: timed out after 1 s" \
 # ---- export: archive with a password ------------------------------------------
 check "export A with a password" pb A account export "$ID_A" "$T/alice.pbk" --password s3cret
 [ -s "$T/alice.pbk" ] && ok "the archive exists" || not_ok "the archive exists"
+check_fails "export into a missing folder" "^peerbook: cannot export account .*no such directory" \
+        pb A account export "$ID_A" "$T/missing/alice.pbk" --password s3cret
 check_fails "import with a wrong password" "^peerbook: cannot import archive .*wrong password" \
         pb B account import "$T/alice.pbk" --password nope
 
