@@ -384,7 +384,7 @@ int pb_account_write_settings(const char *dir, const struct pb_account_settings 
 int pb_account_update(pb_account *a, const char *alias, const char *bootstrap, int port) {
         if (!a->store)
                 return -EIO;
-        char buf[8];
+        char buf[12];
         int r = 0;
         bool restart = false;
         if (alias && (r = pb_store_set(a->store, "alias", alias)) == 0)
@@ -395,7 +395,7 @@ int pb_account_update(pb_account *a, const char *alias, const char *bootstrap, i
                 restart = true;
         }
         if (r == 0 && port >= 0 && port != a->port) {
-                snprintf(buf, sizeof(buf), "%d", port);
+                snprintf(buf, sizeof(buf), "%u", (unsigned)(uint16_t)port);
                 if ((r = pb_store_set(a->store, "dht_port", buf)) == 0)
                         a->port = (uint16_t)port;
                 restart = true;

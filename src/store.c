@@ -54,7 +54,7 @@ static int user_version(pb_store *s, int *ret) {
 }
 
 static int migrate(pb_store *s) {
-        int version;
+        int version = 0;
         int r = user_version(s, &version);
         if (r < 0)
                 return r;

@@ -156,22 +156,7 @@ struct shutdown_wait {
         pthread_mutex_t lock;
         pthread_cond_t cond;
         bool done;
-        int refs; /* the waiter and the callback; the last one frees */
 };
-
-static void shutdown_wait_unref(struct shutdown_wait *w)
-{
-        bool last;
-
-        pthread_mutex_lock(&w->lock);
-        last = --w->refs == 0;
-        pthread_mutex_unlock(&w->lock);
-        if (last) {
-                pthread_cond_destroy(&w->cond);
-                pthread_mutex_destroy(&w->lock);
-                free(w);
-        }
-}
 
 static void on_shutdown(void *userdata)
 {
@@ -181,27 +166,24 @@ static void on_shutdown(void *userdata)
         w->done = true;
         pthread_cond_signal(&w->cond);
         pthread_mutex_unlock(&w->lock);
-        shutdown_wait_unref(w);
 }
 
 /* Asks OpenDHT to shut down (which writes the node cache) and waits a
- * bounded time: the callback may never come if the thread is stuck. The
- * wait state is refcounted because a late callback may still run until
- * the runner is joined. */
-static void shutdown_bounded(dht_runner *runner)
+ * bounded time: the callback may come late or never (OpenDHT first hands
+ * its stored values to other nodes). The wait state lives on the caller's
+ * stack frame of pb_node_free(), which outlives the runner: once
+ * dht_runner_delete() has joined its threads, no callback can run. */
+static void shutdown_bounded(dht_runner *runner, struct shutdown_wait *w)
 {
-        struct shutdown_wait *w = calloc(1, sizeof(*w));
         struct timespec deadline;
-
-        if (!w)
-                return;
-        pthread_mutex_init(&w->lock, NULL);
         pthread_condattr_t attr;
+
+        pthread_mutex_init(&w->lock, NULL);
         pthread_condattr_init(&attr);
         pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
         pthread_cond_init(&w->cond, &attr);
         pthread_condattr_destroy(&attr);
-        w->refs = 2;
+        w->done = false;
 
         dht_runner_shutdown(runner, on_shutdown, w);
         clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -216,21 +198,22 @@ static void shutdown_bounded(dht_runner *runner)
                 if (pthread_cond_timedwait(&w->cond, &w->lock, &deadline) != 0)
                         break;
         pthread_mutex_unlock(&w->lock);
-        shutdown_wait_unref(w);
 }
 
 pb_node *pb_node_free(pb_node *node)
 {
         struct pb_listen *l, *next;
+        struct shutdown_wait wait;
 
         if (!node)
                 return NULL;
-        shutdown_bounded(node->runner);
-        /* Joins the thread and destroys the DHT: every listen callback is
-         * released then, which calls each listen's done callback. (A shutdown
-         * callback that never came is dropped there: its small wait state
-         * leaks rather than risk a use after free.) */
+        shutdown_bounded(node->runner, &wait);
+        /* Joins the threads and destroys the DHT: every listen callback is
+         * released then, which calls each listen's done callback, and a
+         * shutdown callback that never came is dropped. */
         dht_runner_delete(node->runner);
+        pthread_cond_destroy(&wait.cond);
+        pthread_mutex_destroy(&wait.lock);
         for (l = node->listens; l; l = next) {
                 next = l->next;
                 dht_op_token_delete(l->token);
