@@ -65,6 +65,11 @@ int cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
  * printing why not. Free with g_free(). */
 char *cli_resolve_account(struct cli *cli, const char *given);
 
+/* Reads one entry of getSubscriptions (Buddy, Status, LineStatus); the
+ * strings are borrowed from `sub`. */
+void cli_subscription_fields(GVariant *sub, const char **ret_uri, int *ret_status,
+                             const char **ret_note);
+
 /* ---- output (output.c) -------------------------------------------------- */
 
 /* Appends s as a JSON string (quoted, escaped) to out. */

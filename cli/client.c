@@ -128,3 +128,16 @@ char *cli_resolve_account(struct cli *cli, const char *given)
                           cli->bus_name, n);
         return NULL;
 }
+
+void cli_subscription_fields(GVariant *sub, const char **ret_uri, int *ret_status,
+                             const char **ret_note)
+{
+        const char *status = "0";
+
+        *ret_uri = "";
+        *ret_note = "";
+        g_variant_lookup(sub, "Buddy", "&s", ret_uri);
+        g_variant_lookup(sub, "Status", "&s", &status);
+        g_variant_lookup(sub, "LineStatus", "&s", ret_note);
+        *ret_status = (int)cli_parse_number(status, 2);
+}

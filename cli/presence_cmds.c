@@ -80,11 +80,9 @@ int cmd_presence(struct cli *cli, int argc, char **argv)
         g_autoptr(GString) out = g_string_new(cli->json ? "[" : NULL);
         g_variant_iter_init(&iter, subs);
         for (size_t i = 0; (sub = g_variant_iter_next_value(&iter)); i++) {
-                const char *uri = "", *status = "0", *note = "";
-                g_variant_lookup(sub, "Buddy", "&s", &uri);
-                g_variant_lookup(sub, "Status", "&s", &status);
-                g_variant_lookup(sub, "LineStatus", "&s", &note);
-                int st = (int)cli_parse_number(status, 2);
+                const char *uri, *note;
+                int st;
+                cli_subscription_fields(sub, &uri, &st, &note);
                 if (cli->json) {
                         g_string_append(out, i ? ",{\"uri\":" : "{\"uri\":");
                         json_append_string(out, uri);

@@ -141,11 +141,10 @@ static bool report_current(struct watch *w, bool buddies)
         }
         g_variant_iter_init(&iter, subs);
         while ((sub = g_variant_iter_next_value(&iter))) {
-                const char *uri = "", *status = "0", *note = "";
-                g_variant_lookup(sub, "Buddy", "&s", &uri);
-                g_variant_lookup(sub, "Status", "&s", &status);
-                g_variant_lookup(sub, "LineStatus", "&s", &note);
-                on_buddy(w, w->account, uri, atoi(status), note);
+                const char *uri, *note;
+                int status;
+                cli_subscription_fields(sub, &uri, &status, &note);
+                on_buddy(w, w->account, uri, status, note);
                 g_variant_unref(sub);
         }
         return true;
