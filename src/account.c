@@ -165,6 +165,7 @@ static void start_node(pb_account *a) {
         pb_account_set_registration(a, PEERBOOK_REGISTRATION_TRYING, 0, "");
         for (size_t i = 0; i < a->n_buddies; i++)
                 pb_buddy_listen(a, a->buddies[i]);
+        pb_trust_start(a);
         a->puts_sent = a->announce_ok = false;
         a->backoff_ms = RETRY_MIN_MS;
         a->next_try = pb_now_ms();
@@ -174,6 +175,7 @@ static void stop_node(pb_account *a) {
         for (size_t i = 0; i < a->n_buddies; i++)
                 a->buddies[i]->listen = NULL; /* pb_node_free() ends every listen */
         a->node = pb_node_free(a->node);
+        pb_trust_stop(a); /* after the node: its look-ups' callbacks have run */
 }
 
 static int load_settings(pb_account *a) {
@@ -202,10 +204,12 @@ static void queue_notify(pb_account *a, const pb_hash *id) {
 static int add_subscription(const char *uri, void *userdata) {
         pb_account *a = userdata;
         pb_hash id;
-        struct pb_buddy *b;
+        struct pb_buddy *b = NULL;
         if (pb_hash_from_hex(uri, &id) < 0 || pb_buddy_find(a, &id))
                 return 0;
         int r = pb_buddy_add(a, &id, &b);
+        if (b)
+                b->subscribed = true;
         if (r == 0)
                 queue_notify(a, &id);
         /* A listen that failed is retried when the node restarts; keep the buddy. */
@@ -232,6 +236,10 @@ int pb_account_open(const struct pb_account_env *env, const char *dir, uint64_t 
                 r = load_settings(a);
         if (r == 0)
                 r = pb_store_subscriptions(a->store, add_subscription, a);
+        if (r == 0)
+                r = pb_contacts_load(a);
+        if (r == 0)
+                r = pb_store_request_count(a->store, &a->n_pending);
         if (r < 0) {
                 char detail[160];
                 snprintf(detail, sizeof(detail), "cannot load account '%s': %s", a->id,
@@ -266,6 +274,7 @@ pb_account *pb_account_free(pb_account *a) {
                 return NULL;
         stop_node(a);
         pb_buddies_free(a);
+        pb_contacts_free(a);
         pb_store_close(a->store);
         pb_device_keys_clear(&a->keys);
         signed_clear(&a->online);
@@ -315,9 +324,33 @@ static void handle_put_done(pb_account *a, const struct pb_item *item) {
         }
 }
 
+static void emit_contact(pb_account *a, const struct pb_item *it) {
+        char uri[PEERBOOK_ID_SIZE];
+        pb_hash_to_hex(&it->key, uri);
+        struct peerbook_event ev = {
+                .type = it->tag,
+                .account_id = a->id,
+                .contact = { .uri = uri,
+                             .confirmed = it->tag == PEERBOOK_EVENT_CONTACT_ADDED && it->flag,
+                             .banned = it->tag == PEERBOOK_EVENT_CONTACT_REMOVED && it->flag },
+        };
+        a->env.emit(a->env.ctx, &ev);
+}
+
+void pb_account_drop_confirmations(pb_account *a, unsigned n) {
+        a->drop_confirmations = n;
+}
+
 void pb_account_handle(pb_account *a, const struct pb_item *item) {
         switch (item->kind) {
-        case PB_ITEM_VALUE: pb_buddy_handle_value(a, item); break;
+        case PB_ITEM_VALUE:
+                if (item->tag == PB_TAG_INBOX)
+                        pb_trust_handle_value(a, item);
+                else
+                        pb_buddy_handle_value(a, item);
+                break;
+        case PB_ITEM_CERT: pb_trust_handle_cert(a, item); break;
+        case PB_ITEM_CONTACT: emit_contact(a, item); break;
         case PB_ITEM_PUT_DONE: handle_put_done(a, item); break;
         case PB_ITEM_REGISTRATION: emit_registration(a, item); break;
         case PB_ITEM_NOTIFY: {
@@ -329,7 +362,15 @@ void pb_account_handle(pb_account *a, const struct pb_item *item) {
         }
 }
 
+static uint64_t presence_tick(pb_account *a, uint64_t now);
+
 uint64_t pb_account_tick(pb_account *a, uint64_t now) {
+        uint64_t p = presence_tick(a, now), t = pb_trust_tick(a, now);
+        return p < t ? p : t;
+}
+
+/* Connects, then announces (again, after a failure, with a back-off). */
+static uint64_t presence_tick(pb_account *a, uint64_t now) {
         if (!a->node || a->stopping || a->puts_sent)
                 return UINT64_MAX;
         if (now < a->next_try)
@@ -361,6 +402,8 @@ void pb_account_info(const pb_account *a, struct peerbook_account_info *ret) {
         ret->registration = a->reg;
         ret->has_password = a->has_password;
         ret->dropped_values = a->dropped;
+        ret->dropped_requests = a->dropped_requests;
+        ret->pending_requests = a->n_pending;
 }
 
 int pb_account_write_settings(const char *dir, const struct pb_account_settings *s) {
@@ -427,14 +470,20 @@ int pb_account_subscribe(pb_account *a, const char *uri, bool flag) {
                 return -EIO;
         struct pb_buddy *b = pb_buddy_find(a, &id);
         if (!flag) {
-                if (!b)
+                if (!b || !b->subscribed)
                         return -ENOENT;
                 if ((r = pb_store_subscription_set(a->store, norm, false)) < 0)
                         return r;
-                pb_buddy_remove(a, b);
+                if (b->contact)
+                        b->subscribed = false; /* still tracked as a contact */
+                else
+                        pb_buddy_remove(a, b);
                 return 0;
         }
+        if (b && !b->subscribed && (r = pb_store_subscription_set(a->store, norm, true)) < 0)
+                return r;
         if (b) {
+                b->subscribed = true;
                 queue_notify(a, &id);
                 return 0;
         }

@@ -48,6 +48,18 @@ int pb_account_export(pb_account *a, const char *path, const char *password);
 int pb_account_subscribe(pb_account *a, const char *uri, bool flag);
 int pb_account_buddies(const pb_account *a, struct peerbook_buddy **ret, size_t *ret_count);
 
+/* Trust requests and contacts (requests.c, contacts.c). */
+int pb_account_request_send(pb_account *a, const char *to, const uint8_t *payload, size_t len);
+int pb_account_request_list(pb_account *a, struct peerbook_trust_request **ret, size_t *ret_n);
+int pb_account_request_accept(pb_account *a, const char *from);
+int pb_account_request_discard(pb_account *a, const char *from);
+int pb_account_contact_add(pb_account *a, const char *uri);
+int pb_account_contact_remove(pb_account *a, const char *uri, bool ban);
+int pb_account_contact_list(pb_account *a, struct peerbook_contact **ret, size_t *ret_count);
+int pb_account_contact_get(pb_account *a, const char *uri, struct peerbook_contact *ret);
+/* Test hook: the next n confirmations this account sends are lost. */
+void pb_account_drop_confirmations(pb_account *a, unsigned n);
+
 /* Settings written into a new account's database before its folder appears. */
 struct pb_account_settings {
         const char *alias;

@@ -89,6 +89,10 @@ int pb_buddy_add(pb_account *a, const pb_hash *id, struct pb_buddy **ret) {
 static void buddy_free(pb_account *a, struct pb_buddy *b) {
         if (b->listen && a->node)
                 pb_node_cancel_listen(a->node, b->listen);
+        for (unsigned i = 0; i < b->n_known; i++)
+                free(b->known[i].pk);
+        free(b->known);
+        pb_presence_clear(&b->presence);
         free(b);
 }
 
@@ -127,9 +131,85 @@ void pb_buddy_notify(pb_account *a, struct pb_buddy *b, bool always) {
         a->env.emit(a->env.ctx, &ev);
 }
 
+static struct pb_known_device *known_find(struct pb_buddy *b, const pb_hash *dev) {
+        for (unsigned i = 0; i < b->n_known; i++)
+                if (pb_hash_equal(&b->known[i].id, dev))
+                        return &b->known[i];
+        return NULL;
+}
+
+/* Keeps (and, for a contact, saves) a device and its key: requests can
+ * then reach it even while it is offline. The oldest is forgotten past the cap. */
+struct pb_known_device *pb_buddy_learn_device(pb_account *a, struct pb_buddy *b,
+                                              const pb_hash *dev, const uint8_t *pk,
+                                              size_t pk_len) {
+        struct pb_known_device *k = known_find(b, dev);
+        if (k || !pk_len)
+                return k;
+        if (b->n_known == PB_KNOWN_DEVICES_MAX) {
+                free(b->known[0].pk);
+                memmove(&b->known[0], &b->known[1], --b->n_known * sizeof(*b->known));
+        }
+        struct pb_known_device *n = realloc(b->known, (b->n_known + 1) * sizeof(*n));
+        uint8_t *copy = malloc(pk_len);
+        if (!n || !copy) {
+                free(copy);
+                if (n)
+                        b->known = n;
+                return NULL;
+        }
+        memcpy(copy, pk, pk_len);
+        b->known = n;
+        k = &b->known[b->n_known++];
+        *k = (struct pb_known_device){ .id = *dev, .pk = copy, .pk_len = pk_len };
+        if (b->contact) {
+                char hex[PEERBOOK_ID_SIZE];
+                pb_hash_to_hex(dev, hex);
+                pb_store_device_put(a->store, b->uri, hex, pk, pk_len);
+        }
+        return k;
+}
+
+static int load_known(const char *device, const uint8_t *pk, size_t pk_len, void *userdata) {
+        void **args = userdata;
+        pb_hash id;
+        if (pb_hash_from_hex(device, &id) == 0 && pk_len <= PB_PUBKEY_MAX)
+                pb_buddy_learn_device(args[0], args[1], &id, pk, pk_len);
+        return 0;
+}
+
+/* Devices saved for a contact are read when first needed, not at start:
+ * an account may have thousands of contacts. */
+void pb_buddy_load_known(pb_account *a, struct pb_buddy *b) {
+        if (b->known_loaded)
+                return;
+        b->known_loaded = true;
+        bool contact = b->contact;
+        b->contact = false; /* reading back, not learning: no need to save */
+        void *args[] = { a, b };
+        pb_store_devices(a->store, b->uri, load_known, args);
+        b->contact = contact;
+}
+
+/* Marks the known devices present or not; tells trust.c about arrivals. */
+static void update_known(pb_account *a, struct pb_buddy *b) {
+        for (unsigned i = 0; i < b->n_known; i++) {
+                struct pb_known_device *k = &b->known[i];
+                bool present = false;
+                for (unsigned d = 0; d < b->presence.n_devices; d++)
+                        if (pb_hash_equal(&b->presence.devices[d].id, &k->id))
+                                present = pb_presence_device_present(&b->presence.devices[d]);
+                bool appeared = present && !k->present;
+                k->present = present;
+                if (appeared)
+                        pb_trust_device_appeared(a, b, k);
+        }
+}
+
 /* An announcement counts only if the buddy's account key signed it, and its
  * device id is the id of the key it carries (when it carries one). */
-static int apply_announcement(struct pb_buddy *b, const struct pb_value_view *v, bool expired) {
+static int apply_announcement(pb_account *a, struct pb_buddy *b, const struct pb_value_view *v,
+                              bool expired) {
         struct pb_announcement ann;
         if (pb_announcement_decode(v->data, v->len, &ann) < 0)
                 return -EBADMSG;
@@ -143,7 +223,12 @@ static int apply_announcement(struct pb_buddy *b, const struct pb_value_view *v,
                     !pb_hash_equal(&pk_id, &ann.dev))
                         return -EPERM;
         }
-        return pb_presence_announcement(&b->presence, &ann.dev, v->id, false);
+        int r = pb_presence_announcement(&b->presence, &ann.dev, v->id, false);
+        if (r == 0) {
+                pb_buddy_load_known(a, b);
+                pb_buddy_learn_device(a, b, &ann.dev, ann.pk, ann.pk_len);
+        }
+        return r;
 }
 
 /* A device state counts only if the device itself signed it. */
@@ -165,11 +250,12 @@ void pb_buddy_handle_value(pb_account *a, const struct pb_item *item) {
         const struct pb_value_view *v = &item->value;
         int r;
         switch (v->type) {
-        case PB_TYPE_USER_DATA: r = apply_announcement(b, v, item->flag); break;
+        case PB_TYPE_USER_DATA: r = apply_announcement(a, b, v, item->flag); break;
         case PB_TYPE_DEVICE_STATE: r = apply_state(b, v, item->flag); break;
         default: r = item->flag ? 0 : -EBADMSG; break;
         }
         if (r < 0 && !item->flag)
                 a->dropped++;
+        update_known(a, b);
         pb_buddy_notify(a, b, false);
 }

@@ -388,3 +388,76 @@ int peerbook_buddy_list(peerbook_ctx *ctx, const char *account_id,
                 return -EINVAL;
         return pb_account_buddies(a, ret_buddies, ret_count);
 }
+
+/* ---- trust requests and contacts ------------------------------------------ */
+
+int peerbook_trust_request_send(peerbook_ctx *ctx, const char *account_id, const char *to,
+                                const uint8_t *payload, size_t payload_len) {
+        pb_account *a;
+        int r = lookup(ctx, account_id, &a);
+        return r < 0 ? r : pb_account_request_send(a, to, payload, payload_len);
+}
+
+int peerbook_trust_request_list(peerbook_ctx *ctx, const char *account_id,
+                                struct peerbook_trust_request **ret_requests, size_t *ret_count) {
+        pb_account *a;
+        int r = lookup(ctx, account_id, &a);
+        if (r < 0)
+                return r;
+        if (!ret_requests || !ret_count)
+                return -EINVAL;
+        return pb_account_request_list(a, ret_requests, ret_count);
+}
+
+int peerbook_trust_request_accept(peerbook_ctx *ctx, const char *account_id, const char *from) {
+        pb_account *a;
+        int r = lookup(ctx, account_id, &a);
+        return r < 0 ? r : pb_account_request_accept(a, from);
+}
+
+int peerbook_trust_request_discard(peerbook_ctx *ctx, const char *account_id, const char *from) {
+        pb_account *a;
+        int r = lookup(ctx, account_id, &a);
+        return r < 0 ? r : pb_account_request_discard(a, from);
+}
+
+int peerbook_contact_add(peerbook_ctx *ctx, const char *account_id, const char *uri) {
+        pb_account *a;
+        int r = lookup(ctx, account_id, &a);
+        return r < 0 ? r : pb_account_contact_add(a, uri);
+}
+
+int peerbook_contact_remove(peerbook_ctx *ctx, const char *account_id, const char *uri,
+                            bool ban) {
+        pb_account *a;
+        int r = lookup(ctx, account_id, &a);
+        return r < 0 ? r : pb_account_contact_remove(a, uri, ban);
+}
+
+int peerbook_contact_list(peerbook_ctx *ctx, const char *account_id,
+                          struct peerbook_contact **ret_contacts, size_t *ret_count) {
+        pb_account *a;
+        int r = lookup(ctx, account_id, &a);
+        if (r < 0)
+                return r;
+        if (!ret_contacts || !ret_count)
+                return -EINVAL;
+        return pb_account_contact_list(a, ret_contacts, ret_count);
+}
+
+int peerbook_contact_get(peerbook_ctx *ctx, const char *account_id, const char *uri,
+                         struct peerbook_contact *ret_contact) {
+        pb_account *a;
+        int r = lookup(ctx, account_id, &a);
+        if (r < 0)
+                return r;
+        return ret_contact ? pb_account_contact_get(a, uri, ret_contact) : -EINVAL;
+}
+
+int pb_ctx_drop_confirmations(peerbook_ctx *ctx, const char *account_id, unsigned n) {
+        pb_account *a;
+        int r = lookup(ctx, account_id, &a);
+        if (r == 0)
+                pb_account_drop_confirmations(a, n);
+        return r;
+}

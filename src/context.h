@@ -8,3 +8,6 @@
 
 /* pb_now_ms() (CLOCK_MONOTONIC) when the account last started announcing. */
 uint64_t pb_ctx_announced_at(peerbook_ctx *ctx, const char *account_id);
+
+/* Test hook: the next n confirmations the account sends are lost. */
+int pb_ctx_drop_confirmations(peerbook_ctx *ctx, const char *account_id, unsigned n);

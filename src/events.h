@@ -21,6 +21,8 @@ enum pb_item_kind {
         PB_ITEM_PUT_DONE, /* a put finished */
         PB_ITEM_NOTIFY,   /* report a buddy's current status (subscribe) */
         PB_ITEM_REGISTRATION, /* report a registration change; data = detail */
+        PB_ITEM_CONTACT,  /* report a contact change: tag = event type, key = uri */
+        PB_ITEM_CERT,     /* a device certificate look-up ended; data = pb_device_cert */
 };
 
 struct pb_item {

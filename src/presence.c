@@ -4,8 +4,27 @@
 #include <errno.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 void pb_presence_init(struct pb_buddy_presence *p) {
         memset(p, 0, sizeof(*p));
+}
+
+void pb_presence_clear(struct pb_buddy_presence *p) {
+        free(p->devices);
+        pb_presence_init(p);
+}
+
+static bool grow(struct pb_buddy_presence *p) {
+        unsigned cap = p->cap_devices ? p->cap_devices * 2 : 2;
+        if (cap > PB_DEVICES_MAX)
+                cap = PB_DEVICES_MAX;
+        struct pb_device *d = realloc(p->devices, cap * sizeof(*d));
+        if (!d)
+                return false;
+        p->devices = d;
+        p->cap_devices = cap;
+        return true;
 }
 
 static struct pb_device *find_device(struct pb_buddy_presence *p, const pb_hash *dev) {
@@ -32,8 +51,11 @@ static struct pb_device *evictable(struct pb_buddy_presence *p) {
 static struct pb_device *get_device(struct pb_buddy_presence *p, const pb_hash *dev) {
         struct pb_device *d = find_device(p, dev);
         if (!d) {
-                if (p->n_devices < PB_DEVICES_MAX)
+                if (p->n_devices < PB_DEVICES_MAX &&
+                    (p->n_devices < p->cap_devices || grow(p)))
                         d = &p->devices[p->n_devices++];
+                else if (p->n_devices < PB_DEVICES_MAX)
+                        return NULL; /* out of memory */
                 else if (!(d = evictable(p)))
                         return NULL;
                 memset(d, 0, sizeof(*d));

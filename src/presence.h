@@ -33,16 +33,20 @@ struct pb_device {
         uint64_t touched; /* a logical clock, to evict the stalest record */
 };
 
+/* Devices are allocated as they appear: most buddies have one or two, and
+ * an account may track thousands of buddies. */
 struct pb_buddy_presence {
-        unsigned n_devices;
-        struct pb_device devices[PB_DEVICES_MAX];
+        unsigned n_devices, cap_devices;
+        struct pb_device *devices;
         uint64_t clock;
 };
 
 void pb_presence_init(struct pb_buddy_presence *p);
+void pb_presence_clear(struct pb_buddy_presence *p);
 
 /* An announcement value for `dev` appeared (expired = false) or expired.
- * Returns -ENOSPC when the value was dropped because a cap was reached. */
+ * Returns -ENOSPC when the value was dropped because a cap was reached,
+ * -ENOMEM when memory ran out. */
 int pb_presence_announcement(struct pb_buddy_presence *p, const pb_hash *dev, uint64_t value_id,
                              bool expired);
 

@@ -16,6 +16,18 @@ struct pb_store {
 static const char *const migrations[] = {
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
         "CREATE TABLE subscriptions (uri TEXT PRIMARY KEY, added INTEGER NOT NULL);",
+
+        /* v2: contacts, pending requests, the devices seen of other accounts, and
+         * the request values already handled (a DHT inbox keeps them 7 days). */
+        "CREATE TABLE contacts (uri TEXT PRIMARY KEY, added INTEGER NOT NULL,"
+        " removed INTEGER NOT NULL, confirmed INTEGER NOT NULL, banned INTEGER NOT NULL,"
+        " conversation_id TEXT NOT NULL, payload BLOB);"
+        "CREATE TABLE requests (sender TEXT PRIMARY KEY, received INTEGER NOT NULL,"
+        " conversation_id TEXT NOT NULL, payload BLOB NOT NULL, device TEXT NOT NULL,"
+        " device_pk BLOB NOT NULL);"
+        "CREATE TABLE devices (account TEXT NOT NULL, device TEXT NOT NULL,"
+        " pk BLOB NOT NULL, seen INTEGER NOT NULL, PRIMARY KEY (account, device));"
+        "CREATE TABLE handled (value_id INTEGER PRIMARY KEY, at INTEGER NOT NULL);",
 };
 
 /* SQLite result codes cross into errno here and nowhere else. */
@@ -183,4 +195,230 @@ int pb_store_subscriptions(pb_store *s, int (*cb)(const char *uri, void *userdat
         if (r < 0)
                 return r;
         return rc == SQLITE_DONE ? 0 : sql_error(rc);
+}
+
+/* ---- transactions ---------------------------------------------------------- */
+
+int pb_store_begin(pb_store *s) {
+        return exec(s, "BEGIN IMMEDIATE");
+}
+
+int pb_store_commit(pb_store *s) {
+        return exec(s, "COMMIT");
+}
+
+void pb_store_rollback(pb_store *s) {
+        exec(s, "ROLLBACK");
+}
+
+/* Binds NULL for an absent blob, as SQLite distinguishes NULL from empty. */
+static int bind_blob(sqlite3_stmt *st, int i, const uint8_t *p, size_t n) {
+        if (!p)
+                return sqlite3_bind_null(st, i);
+        return sqlite3_bind_blob64(st, i, n ? (const void *)p : "", n, SQLITE_STATIC);
+}
+
+static void column_str(sqlite3_stmt *st, int i, char *out, size_t size) {
+        const char *v = (const char *)sqlite3_column_text(st, i);
+        snprintf(out, size, "%s", v ? v : "");
+}
+
+static int step_done(sqlite3_stmt *st) {
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        return rc == SQLITE_DONE ? 0 : sql_error(rc);
+}
+
+/* ---- contacts ------------------------------------------------------------- */
+
+int pb_store_contact_put(pb_store *s, const struct pb_contact_row *c, const uint8_t *payload,
+                         size_t payload_len) {
+        sqlite3_stmt *st;
+        const char *args[] = { c->uri };
+        int r = prepare(s, "INSERT OR REPLACE INTO contacts(uri, added, removed, confirmed, banned,"
+                           " conversation_id, payload) VALUES(?, ?, ?, ?, ?, ?, ?)",
+                        &st, 1, args);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 2, c->added);
+        sqlite3_bind_int64(st, 3, c->removed);
+        sqlite3_bind_int(st, 4, c->confirmed);
+        sqlite3_bind_int(st, 5, c->banned);
+        sqlite3_bind_text(st, 6, c->conversation_id, -1, SQLITE_STATIC);
+        bind_blob(st, 7, payload, payload_len);
+        return step_done(st);
+}
+
+static int copy_blob(sqlite3_stmt *st, int i, uint8_t **ret, size_t *ret_len) {
+        const void *p = sqlite3_column_blob(st, i);
+        size_t n = (size_t)sqlite3_column_bytes(st, i);
+        *ret = NULL;
+        *ret_len = 0;
+        if (!p)
+                return 0;
+        if (!(*ret = malloc(n ? n : 1)))
+                return -ENOMEM;
+        memcpy(*ret, p, n);
+        *ret_len = n;
+        return 0;
+}
+
+int pb_store_contact_payload(pb_store *s, const char *uri, uint8_t **ret, size_t *ret_len) {
+        sqlite3_stmt *st;
+        int r = prepare(s, "SELECT payload FROM contacts WHERE uri = ?", &st, 1, &uri);
+        if (r < 0)
+                return r;
+        int rc = sqlite3_step(st);
+        r = rc == SQLITE_ROW ? copy_blob(st, 0, ret, ret_len)
+                             : (rc == SQLITE_DONE ? -ENOENT : sql_error(rc));
+        sqlite3_finalize(st);
+        return r;
+}
+
+int pb_store_contacts(pb_store *s, int (*cb)(const struct pb_contact_row *c, void *userdata),
+                      void *userdata) {
+        sqlite3_stmt *st;
+        int r = prepare(s, "SELECT uri, added, removed, confirmed, banned, conversation_id"
+                           " FROM contacts ORDER BY uri", &st, 0, NULL);
+        if (r < 0)
+                return r;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                struct pb_contact_row c;
+                column_str(st, 0, c.uri, sizeof(c.uri));
+                c.added = sqlite3_column_int64(st, 1);
+                c.removed = sqlite3_column_int64(st, 2);
+                c.confirmed = sqlite3_column_int(st, 3) != 0;
+                c.banned = sqlite3_column_int(st, 4) != 0;
+                column_str(st, 5, c.conversation_id, sizeof(c.conversation_id));
+                if ((r = cb(&c, userdata)) < 0)
+                        break;
+        }
+        sqlite3_finalize(st);
+        return r < 0 ? r : (rc == SQLITE_DONE ? 0 : sql_error(rc));
+}
+
+/* ---- pending requests -------------------------------------------------------- */
+
+int pb_store_request_put(pb_store *s, const struct pb_request_row *q) {
+        sqlite3_stmt *st;
+        const char *args[] = { q->sender };
+        int r = prepare(s, "INSERT OR REPLACE INTO requests(sender, received, conversation_id,"
+                           " payload, device, device_pk) VALUES(?, ?, ?, ?, ?, ?)",
+                        &st, 1, args);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 2, q->received);
+        sqlite3_bind_text(st, 3, q->conversation_id, -1, SQLITE_STATIC);
+        bind_blob(st, 4, q->payload ? q->payload : (const uint8_t *)"", q->payload_len);
+        sqlite3_bind_text(st, 5, q->device, -1, SQLITE_STATIC);
+        bind_blob(st, 6, q->device_pk ? q->device_pk : (const uint8_t *)"", q->device_pk_len);
+        return step_done(st);
+}
+
+int pb_store_request_count(pb_store *s, size_t *ret) {
+        sqlite3_stmt *st;
+        int r = prepare(s, "SELECT COUNT(*) FROM requests", &st, 0, NULL);
+        if (r < 0)
+                return r;
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                *ret = (size_t)sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        return rc == SQLITE_ROW ? 0 : sql_error(rc);
+}
+
+int pb_store_request_delete(pb_store *s, const char *sender) {
+        int r = run(s, "DELETE FROM requests WHERE sender = ?", 1, &sender);
+        if (r < 0)
+                return r;
+        return sqlite3_changes(s->db) > 0 ? 0 : -ENOENT;
+}
+
+int pb_store_requests(pb_store *s, const char *sender,
+                      int (*cb)(const struct pb_request_row *r, void *userdata), void *userdata) {
+        sqlite3_stmt *st;
+        int r = sender ? prepare(s, "SELECT sender, received, conversation_id, payload, device,"
+                                    " device_pk FROM requests WHERE sender = ?", &st, 1, &sender)
+                       : prepare(s, "SELECT sender, received, conversation_id, payload, device,"
+                                    " device_pk FROM requests ORDER BY received, sender",
+                                 &st, 0, NULL);
+        if (r < 0)
+                return r;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                struct pb_request_row q;
+                column_str(st, 0, q.sender, sizeof(q.sender));
+                q.received = sqlite3_column_int64(st, 1);
+                column_str(st, 2, q.conversation_id, sizeof(q.conversation_id));
+                q.payload = sqlite3_column_blob(st, 3);
+                q.payload_len = (size_t)sqlite3_column_bytes(st, 3);
+                column_str(st, 4, q.device, sizeof(q.device));
+                q.device_pk = sqlite3_column_blob(st, 5);
+                q.device_pk_len = (size_t)sqlite3_column_bytes(st, 5);
+                if ((r = cb(&q, userdata)) < 0)
+                        break;
+        }
+        sqlite3_finalize(st);
+        return r < 0 ? r : (rc == SQLITE_DONE ? 0 : sql_error(rc));
+}
+
+/* ---- devices seen ---------------------------------------------------------------- */
+
+int pb_store_device_put(pb_store *s, const char *account, const char *device,
+                        const uint8_t *pk, size_t pk_len) {
+        sqlite3_stmt *st;
+        const char *args[] = { account, device };
+        int r = prepare(s, "INSERT OR REPLACE INTO devices(account, device, pk, seen)"
+                           " VALUES(?, ?, ?, ?)", &st, 2, args);
+        if (r < 0)
+                return r;
+        bind_blob(st, 3, pk, pk_len);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+        return step_done(st);
+}
+
+int pb_store_devices(pb_store *s, const char *account,
+                     int (*cb)(const char *device, const uint8_t *pk, size_t pk_len,
+                               void *userdata),
+                     void *userdata) {
+        sqlite3_stmt *st;
+        int r = prepare(s, "SELECT device, pk FROM devices WHERE account = ? ORDER BY seen DESC",
+                        &st, 1, &account);
+        if (r < 0)
+                return r;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                char dev[41];
+                column_str(st, 0, dev, sizeof(dev));
+                if ((r = cb(dev, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+                            userdata)) < 0)
+                        break;
+        }
+        sqlite3_finalize(st);
+        return r < 0 ? r : (rc == SQLITE_DONE ? 0 : sql_error(rc));
+}
+
+/* ---- handled request values ------------------------------------------------------- */
+
+int pb_store_handled_add(pb_store *s, uint64_t value_id, int64_t now) {
+        sqlite3_stmt *st;
+        int r = prepare(s, "INSERT OR IGNORE INTO handled(value_id, at) VALUES(?, ?)", &st, 0,
+                        NULL);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)value_id);
+        sqlite3_bind_int64(st, 2, now);
+        if ((r = step_done(st)) < 0)
+                return r;
+        return sqlite3_changes(s->db) > 0 ? 1 : 0;
+}
+
+int pb_store_handled_prune(pb_store *s, int64_t before) {
+        sqlite3_stmt *st;
+        int r = prepare(s, "DELETE FROM handled WHERE at < ?", &st, 0, NULL);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, before);
+        return step_done(st);
 }

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct pb_store pb_store;
 
@@ -26,3 +27,62 @@ int pb_store_subscription_set(pb_store *s, const char *uri, bool on);
 /* Calls cb for each subscription, oldest first; a negative return stops. */
 int pb_store_subscriptions(pb_store *s, int (*cb)(const char *uri, void *userdata),
                            void *userdata);
+
+/* ---- transactions: several changes that must land together ------------- */
+int pb_store_begin(pb_store *s);
+int pb_store_commit(pb_store *s);
+void pb_store_rollback(pb_store *s);
+
+/* ---- contacts ------------------------------------------------------------ */
+
+struct pb_contact_row {
+        char uri[41];
+        int64_t added, removed; /* seconds; active while added > removed */
+        bool confirmed, banned;
+        char conversation_id[128];
+};
+
+/* Inserts or replaces a contact; payload is what we send it in requests. */
+int pb_store_contact_put(pb_store *s, const struct pb_contact_row *c, const uint8_t *payload,
+                         size_t payload_len);
+/* The payload saved with a contact; *ret malloc()ed (NULL when none). */
+int pb_store_contact_payload(pb_store *s, const char *uri, uint8_t **ret, size_t *ret_len);
+int pb_store_contacts(pb_store *s, int (*cb)(const struct pb_contact_row *c, void *userdata),
+                      void *userdata);
+
+/* ---- pending requests ----------------------------------------------------- */
+
+struct pb_request_row {
+        char sender[41];
+        int64_t received;
+        char conversation_id[128];
+        char device[41];
+        const uint8_t *payload; /* borrowed: valid during a callback or until freed */
+        size_t payload_len;
+        const uint8_t *device_pk;
+        size_t device_pk_len;
+};
+
+int pb_store_request_put(pb_store *s, const struct pb_request_row *r);
+int pb_store_request_count(pb_store *s, size_t *ret);
+/* -ENOENT when there is none. */
+int pb_store_request_delete(pb_store *s, const char *sender);
+/* Calls cb for every pending request (or only `sender`'s when not NULL). */
+int pb_store_requests(pb_store *s, const char *sender,
+                      int (*cb)(const struct pb_request_row *r, void *userdata), void *userdata);
+
+/* ---- devices seen of other accounts ------------------------------------------ */
+
+int pb_store_device_put(pb_store *s, const char *account, const char *device,
+                        const uint8_t *pk, size_t pk_len);
+int pb_store_devices(pb_store *s, const char *account,
+                     int (*cb)(const char *device, const uint8_t *pk, size_t pk_len,
+                               void *userdata),
+                     void *userdata);
+
+/* ---- request values already handled ---------------------------------------- */
+
+/* 1 when value_id was new (and is now recorded), 0 when it was handled before. */
+int pb_store_handled_add(pb_store *s, uint64_t value_id, int64_t now);
+/* Forgets the ones older than `before` (the DHT has dropped them too). */
+int pb_store_handled_prune(pb_store *s, int64_t before);

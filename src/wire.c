@@ -34,9 +34,72 @@ static int take_buffer(msgpack_sbuffer *sb, uint8_t **ret, size_t *ret_len) {
 
 /* ---- decoding helpers ---------------------------------------------------- */
 
+static uint64_t read_be(const uint8_t *p, unsigned n) {
+        uint64_t v = 0;
+        for (unsigned i = 0; i < n; i++)
+                v = v << 8 | p[i];
+        return v;
+}
+
+/* msgpack-c allocates a container's elements before reading them, so a
+ * 5-byte array header claiming 2^31 elements makes it ask for 64 GB. Every
+ * element takes at least one byte: a count beyond the bytes left is a lie.
+ * This walks the headers of the first object and rejects such counts (and
+ * anything else msgpack would reject as truncated) before msgpack sees it. */
+static bool counts_fit(const uint8_t *p, size_t len) {
+        size_t i = 0, pending = 1; /* objects still to read, each >= 1 byte */
+        while (pending > 0) {
+                if (i >= len)
+                        return false;
+                uint8_t c = p[i++];
+                unsigned w = 0;         /* width of the length field */
+                uint64_t skip = 0, objs = 0, per = 0; /* per: objects per counted item */
+                pending--;
+                if (c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3)
+                        continue;
+                if (c <= 0x8f)
+                        objs = 2 * (uint64_t)(c & 0x0f);
+                else if (c <= 0x9f)
+                        objs = c & 0x0f;
+                else if (c <= 0xbf)
+                        skip = c & 0x1f;
+                else if (c == 0xc1)
+                        return false; /* never used */
+                else if (c <= 0xc6)
+                        w = 1u << (c - 0xc4); /* bin 8/16/32 */
+                else if (c <= 0xc9)
+                        w = 1u << (c - 0xc7), skip = 1; /* ext 8/16/32: + type byte */
+                else if (c <= 0xcb)
+                        skip = c == 0xca ? 4 : 8;
+                else if (c <= 0xd3)
+                        skip = 1u << ((c - 0xcc) & 3); /* (u)int 8..64 */
+                else if (c <= 0xd8)
+                        skip = 1 + (1u << (c - 0xd4)); /* fixext: type + 1..16 */
+                else if (c <= 0xdb)
+                        w = 1u << (c - 0xd9); /* str 8/16/32 */
+                else
+                        w = c & 1 ? 4 : 2, per = c >= 0xde ? 2 : 1; /* array, map 16/32 */
+                if (w) {
+                        if (len - i < w)
+                                return false;
+                        uint64_t n = read_be(p + i, w);
+                        i += w;
+                        if (per)
+                                objs = per * n;
+                        else
+                                skip += n;
+                }
+                if (skip > len - i || objs + pending > len - i - skip)
+                        return false;
+                i += skip;
+                pending += objs;
+        }
+        return true;
+}
+
 /* Unpacks exactly one object spanning all of data. */
 static int unpack_one(const uint8_t *data, size_t len, msgpack_unpacked *u) {
-        if (!data || len == 0 || len > PB_VALUE_MAX)
+        if (!data || len == 0 || len > PB_VALUE_MAX || !counts_fit(data, len))
                 return -EBADMSG;
         msgpack_unpacked_init(u);
         size_t off = 0;

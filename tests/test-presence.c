@@ -63,5 +63,6 @@ int main(void) {
         CHECK_EQ(refused, 2); /* the two present devices were never evicted */
         CHECK(pb_presence_count(&p) <= PB_DEVICES_MAX);
         CHECK(pb_presence_is_announced(&p, &d1));
+        pb_presence_clear(&p);
         return check_summary();
 }

@@ -99,6 +99,9 @@ int peerbook_ctx_process(peerbook_ctx *ctx);
 enum peerbook_event_type {
         PEERBOOK_EVENT_REGISTRATION = 1, /* registration state of an account changed */
         PEERBOOK_EVENT_BUDDY = 2,        /* a tracked buddy's status changed */
+        PEERBOOK_EVENT_TRUST_REQUEST = 3, /* a new contact request arrived */
+        PEERBOOK_EVENT_CONTACT_ADDED = 4, /* a contact was added or confirmed */
+        PEERBOOK_EVENT_CONTACT_REMOVED = 5, /* a contact was removed or banned */
 };
 
 struct peerbook_event {
@@ -115,6 +118,18 @@ struct peerbook_event {
                         enum peerbook_status status;
                         const char *line_status; /* custom note, "" when none */
                 } buddy;
+                struct {
+                        const char *from;            /* the sender's account ID */
+                        const char *conversation_id;
+                        const uint8_t *payload;      /* payload_len bytes, may be NULL if 0 */
+                        size_t payload_len;
+                        uint64_t received;           /* seconds since the epoch */
+                } trust_request;
+                struct {
+                        const char *uri;
+                        bool confirmed; /* CONTACT_ADDED */
+                        bool banned;    /* CONTACT_REMOVED */
+                } contact;
         };
 };
 
@@ -156,7 +171,12 @@ struct peerbook_account_info {
         uint16_t dht_port;        /* bound, 0 while not running */
         enum peerbook_registration registration;
         bool has_password;
-        uint64_t dropped_values; /* malformed or forged DHT values dropped so far */
+        uint64_t dropped_values; /* malformed or forged presence values dropped so far */
+        /* Trust requests dropped since start: undecryptable, mis-signed,
+         * malformed or oversized, from a banned account, duplicates, and
+         * those refused by the pending cap or the per-sender rate limit. */
+        uint64_t dropped_requests;
+        uint64_t pending_requests; /* waiting for accept / discard */
 };
 
 int peerbook_account_get_info(peerbook_ctx *ctx, const char *account_id,
@@ -206,6 +226,61 @@ int peerbook_buddy_list(peerbook_ctx *ctx, const char *account_id,
 /* Normalises a URI ("jami:ABC..." → "abc...") into out; -EINVAL when it is not
  * an account ID. */
 int peerbook_uri_normalize(const char *uri, char out[PEERBOOK_ID_SIZE]);
+
+/* ---- trust requests and contacts ----------------------------------------- */
+
+#define PEERBOOK_PAYLOAD_MAX 64000 /* Jami's limit: larger requests fail silently there */
+
+/* Sends a contact request to `to` with a payload of at most
+ * PEERBOOK_PAYLOAD_MAX bytes (-EMSGSIZE above): `to` becomes an unconfirmed
+ * contact (queued PEERBOOK_EVENT_CONTACT_ADDED), tracked for presence; an
+ * end-to-end encrypted request goes to the inbox of each of its devices
+ * known so far, and again, with a back-off, when one of them appears, until
+ * `to` confirms. Saved before it returns. */
+int peerbook_trust_request_send(peerbook_ctx *ctx, const char *account_id, const char *to,
+                                const uint8_t *payload, size_t payload_len);
+
+struct peerbook_trust_request {
+        char from[PEERBOOK_ID_SIZE];
+        uint64_t received;
+        char conversation_id[128];
+        uint8_t *payload; /* malloc()ed, freed by peerbook_trust_requests_free() */
+        size_t payload_len;
+};
+
+/* The pending requests, oldest first. */
+int peerbook_trust_request_list(peerbook_ctx *ctx, const char *account_id,
+                                struct peerbook_trust_request **ret_requests, size_t *ret_count);
+void peerbook_trust_requests_free(struct peerbook_trust_request *requests, size_t count);
+
+/* Accepts `from`'s pending request: `from` becomes a confirmed contact and a
+ * confirmation goes back to its devices. -ENOENT when there is none. */
+int peerbook_trust_request_accept(peerbook_ctx *ctx, const char *account_id, const char *from);
+/* Drops `from`'s pending request silently. -ENOENT when there is none. */
+int peerbook_trust_request_discard(peerbook_ctx *ctx, const char *account_id, const char *from);
+
+struct peerbook_contact {
+        char uri[PEERBOOK_ID_SIZE];
+        uint64_t added;   /* seconds since the epoch */
+        uint64_t removed; /* 0 when never removed; active while added > removed */
+        bool confirmed;
+        bool banned;
+        char conversation_id[128];
+};
+
+/* Adds `uri` as a contact (lifting a ban). A pending request from it is
+ * accepted. Does not send a request: see peerbook_trust_request_send(). */
+int peerbook_contact_add(peerbook_ctx *ctx, const char *account_id, const char *uri);
+/* Removes a contact; ban = true also blocks it: its pending request is
+ * dropped and its future requests are ignored until it is added again. */
+int peerbook_contact_remove(peerbook_ctx *ctx, const char *account_id, const char *uri,
+                            bool ban);
+/* Active and banned contacts; *ret_contacts malloc()ed, free() it. */
+int peerbook_contact_list(peerbook_ctx *ctx, const char *account_id,
+                          struct peerbook_contact **ret_contacts, size_t *ret_count);
+/* -ENOENT when uri was never a contact. */
+int peerbook_contact_get(peerbook_ctx *ctx, const char *account_id, const char *uri,
+                         struct peerbook_contact *ret_contact);
 
 #ifdef __cplusplus
 }

@@ -146,3 +146,23 @@ int pb_node_put_encrypted(pb_node *node, const pb_hash *key, const uint8_t *to_p
                           size_t to_pubkey_len, uint16_t type, const uint8_t *data, size_t len,
                           pb_done_cb done, void *userdata);
 void pb_node_cancel_put(pb_node *node, const pb_hash *key, uint64_t value_id);
+
+/* What a device certificate found on the DHT says, once checked. */
+struct pb_device_cert {
+        pb_hash device;           /* the certificate's key id (asked for) */
+        pb_hash account;          /* the issuer's key id: the account */
+        size_t pk_len;
+        uint8_t pk[2048];         /* the device public key, DER */
+};
+/* Called once, on an OpenDHT thread (or inside pb_node_free()): result 0 and
+ * the checked certificate, -ENOENT when none was found, -EBADMSG when the
+ * one found is not issued by a CA certificate whose signature verifies,
+ * -ECANCELED when the node stopped first. */
+typedef void (*pb_cert_cb)(int result, const struct pb_device_cert *cert, void *userdata);
+
+/* Finds the certificate that a node publishes for its identity (OpenDHT's
+ * findCertificate(), cached by OpenDHT) and checks its issuer chain: the
+ * certificate of `device` must be signed by its issuer, a CA certificate
+ * (an account). This maps a request's signer to its account. */
+int pb_node_find_device_cert(pb_node *node, const pb_hash *device, pb_cert_cb cb,
+                             void *userdata);

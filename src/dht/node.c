@@ -354,6 +354,14 @@ int pb_node_put_encrypted(pb_node *node, const pb_hash *key, const uint8_t *to_p
         return r;
 }
 
+int pb_node_find_device_cert(pb_node *node, const pb_hash *device, pb_cert_cb cb,
+                             void *userdata)
+{
+        if (!node || !device || !cb)
+                return -EINVAL;
+        return pb_ext_runner_find_device_cert(node->runner, device, cb, userdata);
+}
+
 void pb_node_cancel_put(pb_node *node, const pb_hash *key, uint64_t value_id)
 {
         dht_infohash h;

@@ -167,6 +167,49 @@ dht::DoneCallbackSimple done_once(pb_done_cb cb, void *userdata)
         return [once](bool ok) { once->fire(ok); };
 }
 
+/* Calls a pb_cert_cb exactly once: with the result, or -ECANCELED when
+ * OpenDHT drops the operation without an answer (shutdown). */
+struct CertOnce {
+        pb_cert_cb cb;
+        void *userdata;
+        pb_hash device;
+        std::atomic<bool> fired{false};
+
+        CertOnce(pb_cert_cb c, void *u, const pb_hash *d) : cb(c), userdata(u), device(*d) {}
+        void fire(int result, const pb_device_cert *cert)
+        {
+                if (!fired.exchange(true))
+                        cb(result, cert, userdata);
+        }
+        ~CertOnce() { fire(-ECANCELED, nullptr); }
+};
+
+/* A device certificate is good when it is the one asked for and its issuer,
+ * a CA, signed it. */
+int check_device_cert(const CertSp &crt, const pb_hash *device, pb_device_cert *out)
+{
+        if (!crt || !crt->cert || !crt->issuer || !crt->issuer->cert)
+                return -EBADMSG;
+        dht::InfoHash id = crt->getId();
+        if (memcmp(id.data(), device->d, PB_HASH_LEN) != 0)
+                return -EBADMSG;
+        gnutls_x509_crt_t ca = crt->issuer->cert;
+        unsigned status = 0;
+        if (!crt->issuer->isCA() ||
+            gnutls_x509_crt_verify(crt->cert, &ca, 1, 0, &status) < 0 || status != 0)
+                return -EBADMSG;
+        dht::Blob der;
+        crt->getPublicKey().pack(der);
+        if (der.size() > sizeof(out->pk))
+                return -EBADMSG;
+        dht::InfoHash account = crt->issuer->getId();
+        memcpy(out->device.d, id.data(), PB_HASH_LEN);
+        memcpy(out->account.d, account.data(), PB_HASH_LEN);
+        memcpy(out->pk, der.data(), der.size());
+        out->pk_len = der.size();
+        return 0;
+}
+
 } /* namespace */
 
 extern "C" {
@@ -348,6 +391,31 @@ int pb_ext_runner_put_encrypted(dht_runner *r, const pb_hash *key, const uint8_t
                 auto runner = reinterpret_cast<dht::DhtRunner *>(r);
                 runner->putEncrypted(hash_of(key), pk, value_of(v), done_once(done, userdata),
                                      false);
+                return 0;
+        } catch (const std::bad_alloc &) {
+                return -ENOMEM;
+        } catch (...) {
+                return -EIO;
+        }
+}
+
+int pb_ext_runner_find_device_cert(dht_runner *r, const pb_hash *device, pb_cert_cb cb,
+                                   void *userdata)
+{
+        try {
+                auto once = std::make_shared<CertOnce>(cb, userdata, device);
+                auto runner = reinterpret_cast<dht::DhtRunner *>(r);
+                runner->findCertificate(hash_of(device), [once](const CertSp &crt) {
+                        pb_device_cert out;
+                        int res;
+                        try {
+                                res = crt ? check_device_cert(crt, &once->device, &out)
+                                          : -ENOENT;
+                        } catch (...) {
+                                res = -EBADMSG;
+                        }
+                        once->fire(res, res == 0 ? &out : nullptr);
+                });
                 return 0;
         } catch (const std::bad_alloc &) {
                 return -ENOMEM;

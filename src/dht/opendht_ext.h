@@ -42,6 +42,9 @@ int pb_ext_runner_put(dht_runner *r, const pb_hash *key, const dht_value *v, boo
 int pb_ext_runner_put_encrypted(dht_runner *r, const pb_hash *key, const uint8_t *pubkey,
                                 size_t pubkey_len, const dht_value *v, pb_done_cb done,
                                 void *userdata);
+/* DhtRunner::findCertificate() plus the issuer check; see pb_node_find_device_cert(). */
+int pb_ext_runner_find_device_cert(dht_runner *r, const pb_hash *device, pb_cert_cb cb,
+                                   void *userdata);
 /* Good nodes known (IPv4 + IPv6); 0 when the runner is not running. */
 unsigned pb_ext_runner_good_nodes(dht_runner *r);
 

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * requests.c — what the API does with trust requests: send one, list the
+ * pending ones, accept, discard, and add a contact. Each change is saved in
+ * one transaction before the call returns; its events are queued.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "account-internal.h"
+#include "util.h"
+#include "wire.h"
+
+static int normalize(const char *uri, char out[PEERBOOK_ID_SIZE]) {
+        return uri && peerbook_uri_normalize(uri, out) == 0 ? 0 : -EINVAL;
+}
+
+/* A fresh conversation id: 40 hex digits, as Jami's are. */
+static void new_conversation_id(char out[128]) {
+        uint64_t r[3] = { pb_random_u64(), pb_random_u64(), pb_random_u64() };
+        pb_hash h = pb_hash_of(r, sizeof(r));
+        pb_hash_to_hex(&h, out);
+}
+
+/* The record of a contact being (re-)added now: a ban is lifted, and added
+ * moves past removed so that the contact is active. */
+static struct pb_contact_row added_row(const struct pb_contact *c, const char *uri) {
+        struct pb_contact_row row = { .added = 0 };
+        if (c)
+                row = c->row;
+        snprintf(row.uri, sizeof(row.uri), "%s", uri);
+        if (!pb_contact_active(&row)) {
+                int64_t now = (int64_t)time(NULL);
+                row.added = now > row.removed ? now : row.removed + 1;
+                row.confirmed = false;
+        }
+        row.banned = false;
+        if (!row.conversation_id[0])
+                new_conversation_id(row.conversation_id);
+        return row;
+}
+
+int pb_account_request_send(pb_account *a, const char *to, const uint8_t *payload, size_t len) {
+        char id[PEERBOOK_ID_SIZE];
+        if (normalize(to, id) < 0 || (len && !payload) || !strcmp(id, a->id))
+                return -EINVAL;
+        if (len > PEERBOOK_PAYLOAD_MAX)
+                return -EMSGSIZE;
+        if (!a->store)
+                return -EIO;
+        struct pb_contact *c = pb_contact_find(a, id);
+        struct pb_contact_row row = added_row(c, id);
+        int r = pb_contact_save(a, &row, payload ? payload : (const uint8_t *)"", len, &c);
+        if (r < 0)
+                return r;
+        pb_contact_queue_event(a, PEERBOOK_EVENT_CONTACT_ADDED, id, row.confirmed);
+        pb_trust_send(a, id, false, NULL);
+        c->backoff_s = 0;
+        c->next_resend = pb_now_ms() + 1000ull * 5; /* the first re-send after 5 s */
+        return 0;
+}
+
+struct copy_ctx {
+        struct peerbook_trust_request *list;
+        size_t n, cap;
+        int error;
+};
+
+static int copy_request(const struct pb_request_row *row, void *userdata) {
+        struct copy_ctx *cc = userdata;
+        if (cc->n == cc->cap) {
+                size_t cap = cc->cap ? cc->cap * 2 : 16;
+                struct peerbook_trust_request *n = realloc(cc->list, cap * sizeof(*n));
+                if (!n)
+                        return -ENOMEM;
+                cc->list = n;
+                cc->cap = cap;
+        }
+        struct peerbook_trust_request *q = &cc->list[cc->n];
+        memset(q, 0, sizeof(*q));
+        snprintf(q->from, sizeof(q->from), "%s", row->sender);
+        snprintf(q->conversation_id, sizeof(q->conversation_id), "%s", row->conversation_id);
+        q->received = row->received > 0 ? (uint64_t)row->received : 0;
+        if (row->payload_len) {
+                if (!(q->payload = malloc(row->payload_len)))
+                        return -ENOMEM;
+                memcpy(q->payload, row->payload, row->payload_len);
+                q->payload_len = row->payload_len;
+        }
+        cc->n++;
+        return 0;
+}
+
+int pb_account_request_list(pb_account *a, struct peerbook_trust_request **ret, size_t *ret_n) {
+        if (!a->store)
+                return -EIO;
+        struct copy_ctx cc = { 0 };
+        int r = pb_store_requests(a->store, NULL, copy_request, &cc);
+        if (r < 0) {
+                peerbook_trust_requests_free(cc.list, cc.n);
+                return r;
+        }
+        *ret = cc.list ? cc.list : calloc(1, sizeof(**ret));
+        *ret_n = cc.n;
+        return *ret ? 0 : -ENOMEM;
+}
+
+void peerbook_trust_requests_free(struct peerbook_trust_request *requests, size_t count) {
+        for (size_t i = 0; requests && i < count; i++)
+                free(requests[i].payload);
+        free(requests);
+}
+
+struct pending_ctx {
+        bool found;
+        char conversation_id[128];
+        struct pb_known_device device;
+        uint8_t pk[PB_PUBKEY_MAX];
+};
+
+static int read_pending(const struct pb_request_row *row, void *userdata) {
+        struct pending_ctx *p = userdata;
+        p->found = true;
+        snprintf(p->conversation_id, sizeof(p->conversation_id), "%s", row->conversation_id);
+        if (pb_hash_from_hex(row->device, &p->device.id) == 0 && row->device_pk_len &&
+            row->device_pk_len <= sizeof(p->pk)) {
+                memcpy(p->pk, row->device_pk, row->device_pk_len);
+                p->device.pk = p->pk;
+                p->device.pk_len = row->device_pk_len;
+        }
+        return 0;
+}
+
+/* Accepting: the request goes, the contact is confirmed, in one transaction;
+ * then the confirmation is sent to the device that asked and to the others. */
+int pb_account_request_accept(pb_account *a, const char *from) {
+        char id[PEERBOOK_ID_SIZE];
+        if (normalize(from, id) < 0)
+                return -EINVAL;
+        if (!a->store)
+                return -EIO;
+        struct pending_ctx p = { .found = false };
+        int r = pb_store_requests(a->store, id, read_pending, &p);
+        if (r < 0)
+                return r;
+        if (!p.found)
+                return -ENOENT;
+        struct pb_contact_row row = added_row(pb_contact_find(a, id), id);
+        row.confirmed = true;
+        if (p.conversation_id[0])
+                snprintf(row.conversation_id, sizeof(row.conversation_id), "%s", p.conversation_id);
+        if ((r = pb_store_begin(a->store)) < 0)
+                return r;
+        if ((r = pb_store_request_delete(a->store, id)) < 0 ||
+            (r = pb_contact_save(a, &row, NULL, 0, NULL)) < 0 ||
+            (r = pb_store_commit(a->store)) < 0) {
+                pb_store_rollback(a->store);
+                return r;
+        }
+        if (a->n_pending)
+                a->n_pending--;
+        pb_contact_queue_event(a, PEERBOOK_EVENT_CONTACT_ADDED, id, true);
+        pb_hash hid;
+        struct pb_buddy *b = pb_hash_from_hex(id, &hid) == 0 ? pb_buddy_find(a, &hid) : NULL;
+        if (b && p.device.pk_len)
+                pb_buddy_learn_device(a, b, &p.device.id, p.device.pk, p.device.pk_len);
+        if (b)
+                pb_trust_send(a, id, true, NULL);
+        else if (p.device.pk_len)
+                pb_trust_send(a, id, true, &p.device);
+        return 0;
+}
+
+int pb_account_request_discard(pb_account *a, const char *from) {
+        char id[PEERBOOK_ID_SIZE];
+        if (normalize(from, id) < 0)
+                return -EINVAL;
+        if (!a->store)
+                return -EIO;
+        int r = pb_store_request_delete(a->store, id);
+        if (r == 0 && a->n_pending)
+                a->n_pending--;
+        return r;
+}
+
+/* Adding a contact accepts its pending request if there is one; otherwise it
+ * asks, with an empty payload, as Jami's addContact starts a conversation. */
+int pb_account_contact_add(pb_account *a, const char *uri) {
+        char id[PEERBOOK_ID_SIZE];
+        if (normalize(uri, id) < 0 || !strcmp(id, a->id))
+                return -EINVAL;
+        int r = pb_account_request_accept(a, id);
+        if (r != -ENOENT)
+                return r;
+        struct pb_contact *c = pb_contact_find(a, id);
+        if (c && pb_contact_active(&c->row) && !c->row.banned)
+                return 0; /* already a contact */
+        return pb_account_request_send(a, id, NULL, 0);
+}
+

@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * trust.c — trust (contact) requests, in Jami's format and places.
+ *
+ * Sending: a TrustRequest {service "cx.ring", conversationId, payload,
+ * confirm} of type 4 (kept 7 days), signed by our device and encrypted to
+ * each known device of the contact, at SHA1("inbox:" + deviceId). Devices are
+ * learned from the contact's announcements (signed by its account) and kept,
+ * so a request reaches a device that is offline now. An unconfirmed contact
+ * gets the request again, with a back-off from 5 s to an hour, while one of
+ * its devices is seen, so a lost request or confirmation never leaves a pair
+ * stuck, and nothing loops.
+ *
+ * Receiving: on our own inbox. OpenDHT drops what does not decrypt or verify;
+ * we drop what is not a well-formed request, and map the signer (a device) to
+ * its account through the device's certificate, issued by the account's CA
+ * certificate (OpenDHT's findCertificate(), checked in src/dht/). Then the
+ * rules of Jami's ContactList: banned → dropped; confirmation → the contact
+ * is confirmed; request from an active contact → accepted automatically (and
+ * confirmed back); otherwise one pending request per sender. Values already
+ * handled are remembered (the inbox keeps them 7 days and replays them at
+ * every start), and a cap plus a token bucket bound what a flood can do.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "account-internal.h"
+#include "util.h"
+#include "wire.h"
+
+#define SERVICE "cx.ring"
+#define PENDING_MAX 2000        /* pending requests per account */
+#define BUCKET_BURST 50.0       /* new requests accepted at once... */
+#define BUCKET_RATE 1.0         /* ...then this many per second */
+#define LOOKUPS_MAX 64          /* requests waiting for a certificate */
+#define RESEND_FIRST_S 5
+#define RESEND_MAX_S 3600
+#define HANDLED_KEEP_S (8 * 24 * 3600) /* a little longer than the DHT keeps requests */
+
+struct pb_lookup {
+        uint64_t value_id;
+        pb_hash device;
+        struct pb_trust_request req;
+};
+
+static pb_hash inbox_of(const pb_hash *device) {
+        char hex[PB_HEX_LEN + 1], key[6 + PB_HEX_LEN + 1];
+        pb_hash_to_hex(device, hex);
+        snprintf(key, sizeof(key), "inbox:%s", hex);
+        return pb_hash_of(key, strlen(key));
+}
+
+/* ---- sending ------------------------------------------------------------------ */
+
+static void put_request(pb_account *a, const struct pb_known_device *d,
+                        const struct pb_trust_request *tr) {
+        _cleanup_free_ uint8_t *data = NULL;
+        size_t len;
+        if (!a->node || pb_trust_request_encode(tr, &data, &len) < 0)
+                return;
+        pb_hash inbox = inbox_of(&d->id);
+        /* Not permanent: a permanent encrypted put could not be cancelled. */
+        pb_node_put_encrypted(a->node, &inbox, d->pk, d->pk_len, PB_TYPE_TRUST_REQUEST, data, len,
+                              NULL, NULL);
+}
+
+static int build_request(pb_account *a, const char *to, bool confirm,
+                         struct pb_trust_request *tr) {
+        struct pb_contact *c = pb_contact_find(a, to);
+        memset(tr, 0, sizeof(*tr));
+        snprintf(tr->service, sizeof(tr->service), "%s", SERVICE);
+        tr->confirm = confirm;
+        if (c)
+                snprintf(tr->conversation_id, sizeof(tr->conversation_id), "%s",
+                         c->row.conversation_id);
+        if (confirm || !c)
+                return 0;
+        int r = pb_store_contact_payload(a->store, to, &tr->payload, &tr->payload_len);
+        return r == -ENOENT ? 0 : r;
+}
+
+void pb_trust_send(pb_account *a, const char *to, bool confirm,
+                   const struct pb_known_device *only) {
+        pb_hash id;
+        if (pb_hash_from_hex(to, &id) < 0)
+                return;
+        if (confirm && a->drop_confirmations) {
+                a->drop_confirmations--; /* test hook: this confirmation is lost */
+                return;
+        }
+        struct pb_trust_request tr;
+        if (build_request(a, to, confirm, &tr) < 0)
+                return;
+        struct pb_buddy *b = pb_buddy_find(a, &id);
+        if (b)
+                pb_buddy_load_known(a, b);
+        if (only)
+                put_request(a, only, &tr);
+        else
+                for (unsigned i = 0; b && i < b->n_known; i++)
+                        put_request(a, &b->known[i], &tr);
+        free(tr.payload);
+}
+
+static bool owes_request(const struct pb_contact *c) {
+        return c && pb_contact_active(&c->row) && !c->row.confirmed && !c->row.banned;
+}
+
+static void schedule_resend(struct pb_contact *c, uint64_t now) {
+        c->backoff_s = c->backoff_s ? c->backoff_s * 2 : RESEND_FIRST_S;
+        if (c->backoff_s > RESEND_MAX_S)
+                c->backoff_s = RESEND_MAX_S;
+        c->next_resend = now + (uint64_t)c->backoff_s * 1000;
+}
+
+void pb_trust_device_appeared(pb_account *a, struct pb_buddy *b, struct pb_known_device *d) {
+        struct pb_contact *c = pb_contact_find(a, b->uri);
+        uint64_t now = pb_now_ms();
+        if (!owes_request(c) || now < c->next_resend)
+                return;
+        pb_trust_send(a, b->uri, false, d);
+        schedule_resend(c, now);
+}
+
+/* Once a second at most: unconfirmed contacts with a device in sight whose
+ * back-off ran out get the request again. */
+uint64_t pb_trust_tick(pb_account *a, uint64_t now) {
+        if (!a->node || a->stopping)
+                return UINT64_MAX;
+        if (now < a->next_resend_scan)
+                return a->next_resend_scan;
+        a->next_resend_scan = now + 1000;
+        bool owed = false;
+        for (size_t i = 0; i < a->n_contacts; i++) {
+                struct pb_contact *c = &a->contacts[i];
+                if (!owes_request(c))
+                        continue;
+                owed = true;
+                pb_hash id;
+                struct pb_buddy *b = pb_hash_from_hex(c->row.uri, &id) == 0
+                                             ? pb_buddy_find(a, &id) : NULL;
+                if (!b || now < c->next_resend)
+                        continue;
+                for (unsigned k = 0; k < b->n_known; k++)
+                        if (b->known[k].present)
+                                pb_trust_send(a, c->row.uri, false, &b->known[k]);
+                schedule_resend(c, now);
+        }
+        return owed ? a->next_resend_scan : UINT64_MAX;
+}
+
+/* ---- receiving ------------------------------------------------------------------ */
+
+struct inbox_ctx {
+        pb_queue *queue;
+        uint64_t serial;
+};
+
+static void on_inbox_value(const struct pb_value_view *v, bool expired, void *userdata) {
+        struct inbox_ctx *ic = userdata;
+        if (expired || v->len > PB_VALUE_MAX)
+                return;
+        struct pb_item *it = pb_item_new(PB_ITEM_VALUE, v->len);
+        if (!it)
+                return;
+        it->account_serial = ic->serial;
+        it->tag = PB_TAG_INBOX;
+        it->value = *v;
+        if (v->len)
+                memcpy(it->data, v->data, v->len);
+        it->value.data = it->data;
+        pb_queue_push(ic->queue, it);
+}
+
+static void on_inbox_done(void *userdata) {
+        free(userdata);
+}
+
+int pb_trust_start(pb_account *a) {
+        if (!a->node || a->inbox)
+                return 0;
+        struct inbox_ctx *ic = malloc(sizeof(*ic));
+        if (!ic)
+                return -ENOMEM;
+        *ic = (struct inbox_ctx){ .queue = a->env.queue, .serial = a->serial };
+        pb_hash inbox = inbox_of(&a->keys.device_id);
+        int r = pb_node_listen(a->node, &inbox, on_inbox_value, on_inbox_done, ic, &a->inbox);
+        if (r < 0)
+                free(ic);
+        pb_store_handled_prune(a->store, (int64_t)time(NULL) - HANDLED_KEEP_S);
+        return r;
+}
+
+void pb_trust_stop(pb_account *a) {
+        a->inbox = NULL; /* pb_node_free() ends the listen */
+        for (unsigned i = 0; i < a->n_lookups; i++)
+                free(a->lookups[i].req.payload);
+        free(a->lookups);
+        a->lookups = NULL;
+        a->n_lookups = 0;
+}
+
+static void drop(pb_account *a) {
+        a->dropped_requests++;
+}
+
+/* Refills the bucket by elapsed time; takes a token if there is one. */
+static bool take_token(pb_account *a) {
+        uint64_t now = pb_now_ms();
+        if (a->bucket_at == 0)
+                a->bucket = BUCKET_BURST;
+        else
+                a->bucket += (double)(now - a->bucket_at) / 1000.0 * BUCKET_RATE;
+        if (a->bucket > BUCKET_BURST)
+                a->bucket = BUCKET_BURST;
+        a->bucket_at = now;
+        if (a->bucket < 1.0)
+                return false;
+        a->bucket -= 1.0;
+        return true;
+}
+
+struct same_ctx {
+        const struct pb_trust_request *req;
+        bool same;
+        bool found;
+};
+
+static int compare_pending(const struct pb_request_row *row, void *userdata) {
+        struct same_ctx *s = userdata;
+        s->found = true;
+        s->same = !strcmp(row->conversation_id, s->req->conversation_id) &&
+                  row->payload_len == s->req->payload_len &&
+                  (!row->payload_len || !memcmp(row->payload, s->req->payload, row->payload_len));
+        return 0;
+}
+
+static void emit_request(pb_account *a, const char *from, const struct pb_trust_request *req,
+                         int64_t received) {
+        struct peerbook_event ev = {
+                .type = PEERBOOK_EVENT_TRUST_REQUEST,
+                .account_id = a->id,
+                .trust_request = { .from = from, .conversation_id = req->conversation_id,
+                                   .payload = req->payload, .payload_len = req->payload_len,
+                                   .received = (uint64_t)received },
+        };
+        a->env.emit(a->env.ctx, &ev);
+}
+
+/* A request from someone who is not an active contact: one pending per sender. */
+static void keep_pending(pb_account *a, const char *from, const struct pb_device_cert *dev,
+                         const struct pb_trust_request *req) {
+        struct same_ctx same = { .req = req };
+        if (pb_store_requests(a->store, from, compare_pending, &same) < 0)
+                return;
+        if (same.found && same.same) {
+                drop(a); /* the same request again: a re-send */
+                return;
+        }
+        if ((!same.found && a->n_pending >= PENDING_MAX) || !take_token(a)) {
+                drop(a);
+                return;
+        }
+        struct pb_request_row row = {
+                .received = (int64_t)time(NULL),
+                .payload = req->payload,
+                .payload_len = req->payload_len,
+                .device_pk = dev->pk,
+                .device_pk_len = dev->pk_len,
+        };
+        snprintf(row.sender, sizeof(row.sender), "%s", from);
+        snprintf(row.conversation_id, sizeof(row.conversation_id), "%s", req->conversation_id);
+        pb_hash_to_hex(&dev->device, row.device);
+        if (pb_store_request_put(a->store, &row) < 0)
+                return;
+        if (!same.found)
+                a->n_pending++;
+        emit_request(a, from, req, row.received);
+}
+
+/* Jami's rules, once the signer's account is known. */
+static void apply_request(pb_account *a, const struct pb_device_cert *dev,
+                          const struct pb_trust_request *req) {
+        char from[PEERBOOK_ID_SIZE];
+        pb_hash_to_hex(&dev->account, from);
+        if (!strcmp(from, a->id))
+                return; /* one of our own devices */
+        struct pb_contact *c = pb_contact_find(a, from);
+        if (strcmp(req->service, SERVICE) != 0 || (c && c->row.banned)) {
+                drop(a);
+                return;
+        }
+        /* Whoever wrote to us from this device: remember it for the answer. */
+        struct pb_buddy *b = pb_buddy_find(a, &dev->account);
+        struct pb_known_device *known =
+                b ? pb_buddy_learn_device(a, b, &dev->device, dev->pk, dev->pk_len) : NULL;
+        struct pb_known_device tmp = { .id = dev->device, .pk = (uint8_t *)dev->pk,
+                                       .pk_len = dev->pk_len };
+        if (!known)
+                known = &tmp;
+        bool active = c && pb_contact_active(&c->row);
+        if (req->confirm) {
+                if (active && !c->row.confirmed) {
+                        struct pb_contact_row row = c->row;
+                        row.confirmed = true;
+                        if (pb_contact_save(a, &row, NULL, 0, NULL) == 0)
+                                pb_contact_queue_event(a, PEERBOOK_EVENT_CONTACT_ADDED, from, true);
+                }
+                return;
+        }
+        if (!active) {
+                keep_pending(a, from, dev, req);
+                return;
+        }
+        if (!c->row.confirmed) { /* both asked: that is agreement */
+                struct pb_contact_row row = c->row;
+                row.confirmed = true;
+                if (!row.conversation_id[0])
+                        snprintf(row.conversation_id, sizeof(row.conversation_id), "%s",
+                                 req->conversation_id);
+                if (pb_contact_save(a, &row, NULL, 0, NULL) < 0)
+                        return;
+                pb_contact_queue_event(a, PEERBOOK_EVENT_CONTACT_ADDED, from, true);
+        }
+        /* Confirm (again): the first confirmation may have been lost. */
+        pb_trust_send(a, from, true, known);
+}
+
+/* A value id is recorded as handled once its outcome is decided, so that the
+ * inbox's replays are ignored but a failed look-up can be tried again. */
+static void finish(pb_account *a, uint64_t value_id, const struct pb_device_cert *dev,
+                   const struct pb_trust_request *req) {
+        if (pb_store_handled_add(a->store, value_id, (int64_t)time(NULL)) == 1)
+                apply_request(a, dev, req);
+}
+
+/* The account of a device we already know from a contact's announcement. */
+static bool known_signer(pb_account *a, const pb_hash *device, struct pb_device_cert *ret) {
+        for (size_t i = 0; i < a->n_buddies; i++) {
+                struct pb_buddy *b = a->buddies[i];
+                for (unsigned k = 0; k < b->n_known; k++)
+                        if (pb_hash_equal(&b->known[k].id, device)) {
+                                ret->device = *device;
+                                ret->account = b->id;
+                                ret->pk_len = b->known[k].pk_len;
+                                memcpy(ret->pk, b->known[k].pk, b->known[k].pk_len);
+                                return true;
+                        }
+        }
+        return false;
+}
+
+struct cert_ctx {
+        pb_queue *queue;
+        uint64_t serial;
+        pb_hash device;
+};
+
+static void on_cert(int result, const struct pb_device_cert *cert, void *userdata) {
+        struct cert_ctx *cc = userdata;
+        struct pb_item *it = pb_item_new(PB_ITEM_CERT, sizeof(*cert));
+        if (it) {
+                it->account_serial = cc->serial;
+                it->key = cc->device;
+                it->code = result;
+                if (result == 0)
+                        memcpy(it->data, cert, sizeof(*cert));
+                pb_queue_push(cc->queue, it);
+        }
+        free(cc);
+}
+
+static bool lookup_pending(const pb_account *a, const pb_hash *device) {
+        for (unsigned i = 0; i < a->n_lookups; i++)
+                if (pb_hash_equal(&a->lookups[i].device, device))
+                        return true;
+        return false;
+}
+
+static void wait_for_cert(pb_account *a, uint64_t value_id, const pb_hash *device,
+                          struct pb_trust_request *req) {
+        for (unsigned i = 0; i < a->n_lookups; i++)
+                if (a->lookups[i].value_id == value_id) {
+                        free(req->payload); /* the same value, delivered twice */
+                        return;
+                }
+        if (a->n_lookups == LOOKUPS_MAX) {
+                free(req->payload);
+                drop(a);
+                return;
+        }
+        bool asked = lookup_pending(a, device);
+        struct pb_lookup *n = realloc(a->lookups, (a->n_lookups + 1) * sizeof(*n));
+        if (!n) {
+                free(req->payload);
+                return;
+        }
+        a->lookups = n;
+        a->lookups[a->n_lookups++] = (struct pb_lookup){ value_id, *device, *req };
+        if (asked)
+                return;
+        struct cert_ctx *cc = malloc(sizeof(*cc));
+        if (!cc)
+                return;
+        *cc = (struct cert_ctx){ a->env.queue, a->serial, *device };
+        if (pb_node_find_device_cert(a->node, device, on_cert, cc) < 0)
+                free(cc);
+}
+
+void pb_trust_handle_value(pb_account *a, const struct pb_item *item) {
+        const struct pb_value_view *v = &item->value;
+        struct pb_trust_request req;
+        if (v->type != PB_TYPE_TRUST_REQUEST || !v->is_encrypted || !v->is_signed ||
+            pb_trust_request_decode(v->data, v->len, &req) < 0) {
+                drop(a);
+                return;
+        }
+        int handled = pb_store_handled_add(a->store, v->id, 0);
+        if (handled == 0) {
+                free(req.payload); /* replayed by the inbox: decided before */
+                return;
+        }
+        /* pb_store_handled_add() recorded it: undo until its outcome is known. */
+        pb_store_handled_prune(a->store, 1);
+        struct pb_device_cert dev;
+        if (known_signer(a, &v->owner, &dev)) {
+                finish(a, v->id, &dev, &req);
+                free(req.payload);
+                return;
+        }
+        wait_for_cert(a, v->id, &v->owner, &req);
+}
+
+void pb_trust_handle_cert(pb_account *a, const struct pb_item *item) {
+        const struct pb_device_cert *dev = item->code == 0 ? (const void *)item->data : NULL;
+        for (unsigned i = 0; i < a->n_lookups;) {
+                struct pb_lookup *l = &a->lookups[i];
+                if (!pb_hash_equal(&l->device, &item->key)) {
+                        i++;
+                        continue;
+                }
+                if (dev)
+                        finish(a, l->value_id, dev, &l->req);
+                else if (item->code != -ENOENT && item->code != -ECANCELED)
+                        drop(a); /* a certificate that does not check out: forged */
+                free(l->req.payload);
+                a->lookups[i] = a->lookups[--a->n_lookups];
+        }
+}
