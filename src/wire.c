@@ -327,7 +327,7 @@ int pb_trust_request_encode(const struct pb_trust_request *r, uint8_t **ret, siz
         msgpack_sbuffer_init(&sb);
         msgpack_packer pk;
         msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-        msgpack_pack_map(&pk, 4);
+        msgpack_pack_map(&pk, r->request_id ? 5 : 4);
         pack_str(&pk, "service");
         pack_str(&pk, r->service);
         pack_str(&pk, "conversationId");
@@ -339,6 +339,10 @@ int pb_trust_request_encode(const struct pb_trust_request *r, uint8_t **ret, siz
                 msgpack_pack_true(&pk);
         else
                 msgpack_pack_false(&pk);
+        if (r->request_id) {
+                pack_str(&pk, "pbid");
+                msgpack_pack_uint64(&pk, r->request_id);
+        }
         return take_buffer(&sb, ret, ret_len);
 }
 
@@ -358,23 +362,29 @@ static int trust_request_field(unsigned f, const msgpack_object *v, void *out) {
                 }
                 t->payload_len = v->via.bin.size;
                 return 0;
-        default:
+        case 3:
                 if (v->type != MSGPACK_OBJECT_BOOLEAN)
                         return -EBADMSG;
                 t->confirm = v->via.boolean;
+                return 0;
+        default:
+                if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+                        return -EBADMSG;
+                t->request_id = v->via.u64;
                 return 0;
         }
 }
 
 int pb_trust_request_decode(const uint8_t *data, size_t len, struct pb_trust_request *ret) {
-        static const char *const names[] = { "service", "conversationId", "payload", "confirm" };
+        static const char *const names[] = { "service", "conversationId", "payload", "confirm",
+                                             "pbid" };
         msgpack_unpacked u;
         int r = unpack_one(data, len, &u);
         if (r < 0)
                 return r;
         struct pb_trust_request t = { .confirm = false };
         unsigned seen = 0;
-        r = walk_map(&u.data, names, 4, trust_request_field, &t, &seen);
+        r = walk_map(&u.data, names, 5, trust_request_field, &t, &seen);
         msgpack_unpacked_destroy(&u);
         if (r == 0 && !(seen & 1)) /* a request names its service */
                 r = -EBADMSG;
