@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * make-corpus.c — writes the seed inputs of every fuzz target.
+ *
+ * Usage: make-corpus DIR (normally fuzz/corpus). Writes DIR/<target>/seed-*:
+ * valid encodings from the project's own encoders, real keys from
+ * pb_identity_generate(), and hand-made damaged variants, each named for what
+ * it exercises. Keys are random, so rerunning changes the identity and pubkey
+ * seeds; the corpus is committed, not regenerated in CI.
+ */
+#define _GNU_SOURCE /* asprintf */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "wire.h"
+
+#define FUZZ_PASSWORD "peerbook-fuzz" /* as fuzz-identity.c */
+
+static const char *out_dir;
+static unsigned written;
+
+static void die(const char *what) {
+        fprintf(stderr, "make-corpus: %s\n", what);
+        exit(EXIT_FAILURE);
+}
+
+static void put(const char *target, const char *name, const void *data, size_t len) {
+        char *dir, *path;
+        if (asprintf(&dir, "%s/%s", out_dir, target) < 0 ||
+            asprintf(&path, "%s/seed-%s", dir, name) < 0)
+                die("out of memory");
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                die("cannot create a target directory");
+        FILE *f = fopen(path, "wb");
+        if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0)
+                die("cannot write a seed");
+        written++;
+        free(dir);
+        free(path);
+}
+
+/* ---- a tiny msgpack writer, for what the encoders will not produce ------ */
+
+struct mp {
+        uint8_t b[PB_VALUE_MAX + 64];
+        size_t n;
+};
+
+static void mp_byte(struct mp *m, uint8_t c) {
+        if (m->n >= sizeof(m->b))
+                die("seed too big");
+        m->b[m->n++] = c;
+}
+static void mp_raw(struct mp *m, const void *p, size_t len) {
+        for (size_t i = 0; i < len; i++)
+                mp_byte(m, ((const uint8_t *)p)[i]);
+}
+static void mp_be(struct mp *m, uint64_t v, int bytes) {
+        for (int i = bytes - 1; i >= 0; i--)
+                mp_byte(m, (uint8_t)(v >> (8 * i)));
+}
+static void mp_map(struct mp *m, unsigned n) { mp_byte(m, (uint8_t)(0x80 | n)); } /* n < 16 */
+static void mp_array(struct mp *m, unsigned n) { mp_byte(m, (uint8_t)(0x90 | n)); }
+static void mp_uint(struct mp *m, uint64_t v) { mp_byte(m, 0xcf); mp_be(m, v, 8); }
+static void mp_bool(struct mp *m, bool v) { mp_byte(m, v ? 0xc3 : 0xc2); }
+static void mp_strn(struct mp *m, const char *s, size_t len) {
+        mp_byte(m, 0xda);
+        mp_be(m, len, 2);
+        mp_raw(m, s, len);
+}
+static void mp_str(struct mp *m, const char *s) { mp_strn(m, s, strlen(s)); }
+static void mp_bin(struct mp *m, const void *p, size_t len) {
+        mp_byte(m, 0xc6);
+        mp_be(m, len, 4);
+        mp_raw(m, p, len);
+}
+static void mp_put(const char *target, const char *name, const struct mp *m) {
+        put(target, name, m->b, m->n);
+}
+
+/* A valid encoding, its first half, and itself plus one trailing byte. */
+static void put_variants(const char *target, const char *name, uint8_t *buf, size_t len) {
+        char *n;
+        put(target, name, buf, len);
+        if (asprintf(&n, "%s-truncated", name) < 0)
+                die("out of memory");
+        put(target, n, buf, len / 2);
+        free(n);
+        uint8_t *longer = malloc(len + 1);
+        memcpy(longer, buf, len);
+        longer[len] = 0xc0;
+        if (asprintf(&n, "%s-trailing", name) < 0)
+                die("out of memory");
+        put(target, n, longer, len + 1);
+        free(n);
+        free(longer);
+        free(buf);
+}
+
+static pb_hash some_hash(uint8_t seed) {
+        pb_hash h;
+        for (int i = 0; i < PB_HASH_LEN; i++)
+                h.d[i] = (uint8_t)(seed + i);
+        return h;
+}
+
+/* Inputs every msgpack decoder should see: not an object, or not a whole one. */
+static void put_garbage(const char *target) {
+        static const uint8_t nil[] = { 0xc0 }, empty_map[] = { 0x80 }, empty_arr[] = { 0x90 };
+        static const uint8_t reserved[] = { 0xc1 }, text[] = "hello, peerbook";
+        /* Containers that claim far more elements than the input holds. */
+        static const uint8_t huge_arr[] = { 0xdd, 0x7f, 0xff, 0xff, 0xff };
+        static const uint8_t huge_map[] = { 0xdf, 0x00, 0x10, 0x00, 0x00 };
+        static const uint8_t huge_str[] = { 0xdb, 0xff, 0xff, 0xff, 0xff, 'x' };
+        uint8_t deep[200];
+        memset(deep, 0x91, sizeof(deep)); /* [[[[...]]]] past any stack */
+        deep[sizeof(deep) - 1] = 0xc0;
+        put(target, "nil", nil, sizeof(nil));
+        put(target, "empty-map", empty_map, sizeof(empty_map));
+        put(target, "empty-array", empty_arr, sizeof(empty_arr));
+        put(target, "reserved-byte", reserved, sizeof(reserved));
+        put(target, "text", text, sizeof(text) - 1);
+        put(target, "huge-array", huge_arr, sizeof(huge_arr));
+        put(target, "huge-map", huge_map, sizeof(huge_map));
+        put(target, "huge-str", huge_str, sizeof(huge_str));
+        put(target, "deep", deep, sizeof(deep));
+}
+
+/* ---- the wire decoders -------------------------------------------------- */
+
+static void seeds_announcement(const uint8_t *pk, size_t pk_len) {
+        const char *t = "announcement";
+        pb_hash dev = some_hash(1);
+        uint8_t *buf, big[PB_PUBKEY_MAX + 1];
+        size_t len;
+        struct mp m;
+
+        if (pb_announcement_encode(&dev, pk, pk_len, &buf, &len) < 0)
+                die("cannot encode an announcement");
+        put_variants(t, "real-pk", buf, len);
+        if (pb_announcement_encode(&dev, NULL, 0, &buf, &len) < 0)
+                die("cannot encode an announcement");
+        put_variants(t, "no-pk", buf, len);
+        memset(big, 0x5a, sizeof(big));
+        if (pb_announcement_encode(&dev, big, PB_PUBKEY_MAX, &buf, &len) < 0)
+                die("cannot encode an announcement");
+        put(t, "max-pk", buf, len);
+        free(buf);
+
+        m.n = 0; /* Jami's own order and an unknown key */
+        mp_map(&m, 3), mp_str(&m, "pk"), mp_bin(&m, pk, pk_len), mp_str(&m, "x"), mp_uint(&m, 42);
+        mp_str(&m, "dev"), mp_bin(&m, dev.d, PB_HASH_LEN);
+        mp_put(t, "extra-key", &m);
+        m.n = 0;
+        mp_map(&m, 2), mp_str(&m, "dev"), mp_bin(&m, dev.d, PB_HASH_LEN);
+        mp_str(&m, "pk"), mp_bin(&m, big, sizeof(big));
+        mp_put(t, "pk-too-big", &m);
+        m.n = 0;
+        mp_map(&m, 1), mp_str(&m, "dev"), mp_str(&m, "not a binary hash....");
+        mp_put(t, "dev-str", &m);
+        m.n = 0;
+        mp_map(&m, 1), mp_str(&m, "dev"), mp_bin(&m, dev.d, 19);
+        mp_put(t, "dev-short", &m);
+        m.n = 0;
+        mp_map(&m, 2), mp_str(&m, "dev"), mp_bin(&m, dev.d, 20);
+        mp_str(&m, "dev"), mp_bin(&m, dev.d, 20);
+        mp_put(t, "dev-twice", &m);
+        m.n = 0;
+        mp_map(&m, 1), mp_str(&m, "pk"), mp_bin(&m, pk, 8);
+        mp_put(t, "no-dev", &m);
+        m.n = 0;
+        mp_map(&m, 1), mp_uint(&m, 1), mp_bin(&m, dev.d, 20);
+        mp_put(t, "int-key", &m);
+        put_garbage(t);
+}
+
+static void seeds_device_state(void) {
+        const char *t = "device-state";
+        struct pb_device_state s = { .dev = some_hash(2), .seq = 7, .online = true };
+        uint8_t *buf;
+        size_t len;
+        struct mp m;
+
+        if (pb_device_state_encode(&s, &buf, &len) < 0)
+                die("cannot encode a device state");
+        put_variants(t, "online", buf, len);
+        s.online = false;
+        s.seq = UINT64_MAX;
+        if (pb_device_state_encode(&s, &buf, &len) < 0)
+                die("cannot encode a device state");
+        put(t, "goodbye-max-seq", buf, len);
+        free(buf);
+
+        m.n = 0; /* a later version with two more fields */
+        mp_array(&m, 7), mp_str(&m, "peerbook/ds"), mp_uint(&m, 2), mp_bin(&m, s.dev.d, 20);
+        mp_uint(&m, 1), mp_bool(&m, true), mp_str(&m, "future"), mp_map(&m, 0);
+        mp_put(t, "version-2", &m);
+        m.n = 0;
+        mp_array(&m, 5), mp_str(&m, "peerbook/ds"), mp_uint(&m, 0), mp_bin(&m, s.dev.d, 20);
+        mp_uint(&m, 1), mp_bool(&m, true);
+        mp_put(t, "version-0", &m);
+        m.n = 0;
+        mp_array(&m, 5), mp_str(&m, "peerbook/dx"), mp_uint(&m, 1), mp_bin(&m, s.dev.d, 20);
+        mp_uint(&m, 1), mp_bool(&m, true);
+        mp_put(t, "wrong-tag", &m);
+        m.n = 0;
+        mp_array(&m, 5), mp_str(&m, "peerbook/ds"), mp_uint(&m, 1), mp_bin(&m, s.dev.d, 20);
+        mp_byte(&m, 0xff), mp_uint(&m, 1);
+        mp_put(t, "negative-seq", &m);
+        m.n = 0;
+        mp_array(&m, 4), mp_str(&m, "peerbook/ds"), mp_uint(&m, 1), mp_bin(&m, s.dev.d, 20);
+        mp_uint(&m, 1);
+        mp_put(t, "four-fields", &m);
+        m.n = 0;
+        mp_byte(&m, 0xdc), mp_be(&m, 17, 2), mp_str(&m, "peerbook/ds"), mp_uint(&m, 1);
+        mp_bin(&m, s.dev.d, 20), mp_uint(&m, 1), mp_bool(&m, true);
+        for (int i = 5; i < 17; i++)
+                mp_byte(&m, 0xc0);
+        mp_put(t, "seventeen-fields", &m);
+        put_garbage(t);
+}
+
+static void seeds_trust_request(void) {
+        const char *t = "trust-request";
+        static const uint8_t payload[] = "{\"vCard\":\"BEGIN:VCARD\"}";
+        struct pb_trust_request r = { .service = "jami", .conversation_id = "a1b2c3",
+                                      .payload = (uint8_t *)payload,
+                                      .payload_len = sizeof(payload) - 1, .confirm = false };
+        char long_str[PB_CONVERSATION_MAX + 1];
+        uint8_t *buf;
+        size_t len;
+        struct mp m;
+
+        if (pb_trust_request_encode(&r, &buf, &len) < 0)
+                die("cannot encode a trust request");
+        put_variants(t, "request", buf, len);
+        r.payload = NULL;
+        r.payload_len = 0;
+        r.confirm = true;
+        memset(r.service, 's', PB_SERVICE_MAX - 1);
+        r.service[PB_SERVICE_MAX - 1] = 0;
+        if (pb_trust_request_encode(&r, &buf, &len) < 0)
+                die("cannot encode a trust request");
+        put(t, "confirm-longest-service", buf, len);
+        free(buf);
+
+        m.n = 0;
+        mp_map(&m, 1), mp_str(&m, "service"), mp_str(&m, "jami");
+        mp_put(t, "service-only", &m);
+        memset(long_str, 'c', sizeof(long_str));
+        m.n = 0;
+        mp_map(&m, 2), mp_str(&m, "service"), mp_str(&m, "jami");
+        mp_str(&m, "conversationId"), mp_strn(&m, long_str, PB_CONVERSATION_MAX);
+        mp_put(t, "conversation-too-long", &m);
+        m.n = 0;
+        mp_map(&m, 1), mp_str(&m, "service"), mp_strn(&m, "ja\0mi", 5);
+        mp_put(t, "service-nul", &m);
+        m.n = 0; /* errors after the payload was allocated: the leak paths */
+        mp_map(&m, 2), mp_str(&m, "payload"), mp_bin(&m, payload, 8);
+        mp_str(&m, "payload"), mp_bin(&m, payload, 8);
+        mp_put(t, "payload-twice", &m);
+        m.n = 0;
+        mp_map(&m, 2), mp_str(&m, "payload"), mp_bin(&m, payload, 8), mp_uint(&m, 1), mp_uint(&m, 2);
+        mp_put(t, "payload-then-int-key", &m);
+        m.n = 0;
+        mp_map(&m, 2), mp_str(&m, "payload"), mp_bin(&m, payload, 8);
+        mp_str(&m, "confirm"), mp_uint(&m, 1);
+        mp_put(t, "payload-no-service", &m);
+        m.n = 0;
+        mp_map(&m, 2), mp_str(&m, "service"), mp_str(&m, "jami");
+        mp_str(&m, "confirm"), mp_str(&m, "yes");
+        mp_put(t, "confirm-str", &m);
+        put_garbage(t);
+}
+
+static struct pb_archive archive; /* 32 KB: not on the stack */
+
+static void seeds_archive(const uint8_t *key, size_t key_len, const uint8_t *cert,
+                          size_t cert_len) {
+        const char *t = "archive";
+        uint8_t *buf;
+        size_t len;
+        struct mp m;
+
+        strcpy(archive.alias, "Alice's laptop");
+        memcpy(archive.key, key, key_len);
+        archive.key_len = key_len;
+        memcpy(archive.cert, cert, cert_len);
+        archive.cert_len = cert_len;
+        if (pb_archive_encode(&archive, &buf, &len) < 0)
+                die("cannot encode an archive");
+        put_variants(t, "real", buf, len);
+        archive.alias[0] = 0;
+        archive.key_len = archive.cert_len = 1;
+        if (pb_archive_encode(&archive, &buf, &len) < 0)
+                die("cannot encode an archive");
+        put(t, "tiny", buf, len);
+        free(buf);
+
+        m.n = 0; /* alias is optional */
+        mp_map(&m, 4), mp_str(&m, "format"), mp_str(&m, "peerbook-archive");
+        mp_str(&m, "version"), mp_uint(&m, 1), mp_str(&m, "key"), mp_bin(&m, "k", 1);
+        mp_str(&m, "cert"), mp_bin(&m, "c", 1);
+        mp_put(t, "no-alias", &m);
+        m.n = 0;
+        mp_map(&m, 4), mp_str(&m, "format"), mp_str(&m, "peerbook-archive");
+        mp_str(&m, "version"), mp_uint(&m, 2), mp_str(&m, "key"), mp_bin(&m, "k", 1);
+        mp_str(&m, "cert"), mp_bin(&m, "c", 1);
+        mp_put(t, "version-2", &m);
+        m.n = 0;
+        mp_map(&m, 4), mp_str(&m, "format"), mp_str(&m, "jami-archive");
+        mp_str(&m, "version"), mp_uint(&m, 1), mp_str(&m, "key"), mp_bin(&m, "k", 1);
+        mp_str(&m, "cert"), mp_bin(&m, "c", 1);
+        mp_put(t, "wrong-format", &m);
+        m.n = 0;
+        mp_map(&m, 3), mp_str(&m, "format"), mp_str(&m, "peerbook-archive");
+        mp_str(&m, "version"), mp_uint(&m, 1), mp_str(&m, "key"), mp_bin(&m, "k", 1);
+        mp_put(t, "no-cert", &m);
+        char alias[129];
+        memset(alias, 'a', sizeof(alias));
+        m.n = 0;
+        mp_map(&m, 5), mp_str(&m, "format"), mp_str(&m, "peerbook-archive");
+        mp_str(&m, "version"), mp_uint(&m, 1), mp_str(&m, "alias"), mp_strn(&m, alias, 128);
+        mp_str(&m, "key"), mp_bin(&m, "k", 1), mp_str(&m, "cert"), mp_bin(&m, "c", 1);
+        mp_put(t, "alias-too-long", &m);
+        put_garbage(t);
+}
+
+/* ---- keys and certificates ---------------------------------------------- */
+
+/* PEM body to DER: enough base64 for the armour GnuTLS writes. */
+static size_t pem_to_der(const uint8_t *pem, size_t len, uint8_t *out) {
+        static const char alphabet[] =
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const char *s = memchr(pem, '\n', len); /* skip "-----BEGIN ...-----" */
+        const char *end = memmem(pem, len, "\n-----END", 9);
+        uint32_t acc = 0;
+        int bits = 0;
+        size_t n = 0;
+        if (!s || !end)
+                die("not PEM");
+        for (; s < end; s++) {
+                const char *p = *s ? strchr(alphabet, *s) : NULL;
+                if (!p)
+                        continue; /* newlines and '=' padding */
+                acc = acc << 6 | (uint32_t)(p - alphabet);
+                bits += 6;
+                if (bits >= 8) {
+                        bits -= 8;
+                        out[n++] = (uint8_t)(acc >> bits);
+                }
+        }
+        return n;
+}
+
+/* fuzz-identity's layout: key length, password flag, key, certificate. */
+static void put_identity(const char *name, const uint8_t *key, size_t key_len, bool password,
+                         const uint8_t *cert, size_t cert_len) {
+        static uint8_t buf[3 + 2 * PB_ARCHIVE_FIELD_MAX];
+        buf[0] = (uint8_t)(key_len >> 8);
+        buf[1] = (uint8_t)key_len;
+        buf[2] = password;
+        memcpy(buf + 3, key, key_len);
+        memcpy(buf + 3 + key_len, cert, cert_len);
+        put("identity", name, buf, 3 + key_len + cert_len);
+}
+
+static void export(const pb_identity *id, const char *password, uint8_t **key, size_t *key_len,
+                   uint8_t **cert, size_t *cert_len) {
+        if (pb_identity_export_key(id, password, key, key_len) < 0 ||
+            pb_identity_export_cert(id, cert, cert_len) < 0)
+                die("cannot export an identity");
+}
+
+static void seeds_identity(const pb_identity *alice, const pb_identity *bob) {
+        uint8_t *key, *ekey, *cert, *bkey, *bcert, der_key[4096], der_cert[4096];
+        size_t key_len, ekey_len, cert_len, bkey_len, bcert_len;
+
+        export(alice, NULL, &key, &key_len, &cert, &cert_len);
+        export(bob, NULL, &bkey, &bkey_len, &bcert, &bcert_len);
+        if (pb_identity_export_key(alice, FUZZ_PASSWORD, &ekey, &ekey_len) < 0)
+                die("cannot export a key");
+        put_identity("pem", key, key_len, false, cert, cert_len);
+        put_identity("pem-encrypted", ekey, ekey_len, true, cert, cert_len);
+        put_identity("pem-encrypted-no-password", ekey, ekey_len, false, cert, cert_len);
+        put_identity("pem-plain-with-password", key, key_len, true, cert, cert_len);
+        size_t dk = pem_to_der(key, key_len, der_key), dc = pem_to_der(cert, cert_len, der_cert);
+        put_identity("der", der_key, dk, false, der_cert, dc);
+        put_identity("der-key-pem-cert", der_key, dk, false, cert, cert_len);
+        put_identity("mismatched", key, key_len, false, bcert, bcert_len);
+        put_identity("truncated-key", key, key_len / 2, false, cert, cert_len);
+        put_identity("truncated-cert", key, key_len, false, cert, cert_len / 2);
+        put_identity("der-truncated-cert", der_key, dk, false, der_cert, dc - 7);
+        /* One flipped byte deep inside the DER key: a damaged prime or exponent. */
+        der_key[dk / 2] ^= 0x10;
+        put_identity("der-flipped-key", der_key, dk, false, der_cert, dc);
+        der_key[dk / 2] ^= 0x10;
+        der_cert[dc / 2] ^= 0x10;
+        put_identity("der-flipped-cert", der_key, dk, false, der_cert, dc);
+        put_identity("key-only", key, key_len, false, NULL, 0);
+        free(key), free(ekey), free(cert), free(bkey), free(bcert);
+}
+
+static void seeds_pubkey(const pb_identity *alice, uint8_t **ret, size_t *ret_len) {
+        const char *t = "pubkey";
+        uint8_t *pk, *cert, der_cert[4096];
+        size_t pk_len, cert_len;
+
+        if (pb_identity_export_pubkey(alice, &pk, &pk_len) < 0 ||
+            pb_identity_export_cert(alice, &cert, &cert_len) < 0)
+                die("cannot export a public key");
+        put(t, "der", pk, pk_len);
+        put(t, "truncated", pk, pk_len / 2);
+        put(t, "header-only", pk, 4);
+        pk[pk_len / 2] ^= 0x01;
+        put(t, "flipped", pk, pk_len);
+        pk[pk_len / 2] ^= 0x01;
+        /* A certificate is not a bare public key. */
+        put(t, "certificate", der_cert, pem_to_der(cert, cert_len, der_cert));
+        put(t, "pem-certificate", cert, cert_len);
+        free(cert);
+        *ret = pk;
+        *ret_len = pk_len;
+}
+
+int main(int argc, char **argv) {
+        pb_identity *alice, *bob;
+        uint8_t *pk, *key, *cert;
+        size_t pk_len, key_len, cert_len;
+
+        if (argc != 2) {
+                fprintf(stderr, "usage: %s DIR\n", argv[0]);
+                return EXIT_FAILURE;
+        }
+        out_dir = argv[1];
+        if (mkdir(out_dir, 0755) < 0 && errno != EEXIST)
+                die("cannot create the output directory");
+        if (pb_identity_generate("alice", NULL, 2048, &alice) < 0 ||
+            pb_identity_generate("bob", NULL, 2048, &bob) < 0)
+                die("cannot generate identities");
+
+        seeds_pubkey(alice, &pk, &pk_len);
+        seeds_identity(alice, bob);
+        seeds_announcement(pk, pk_len);
+        seeds_device_state();
+        seeds_trust_request();
+        export(alice, "archive password", &key, &key_len, &cert, &cert_len);
+        seeds_archive(key, key_len, cert, cert_len);
+
+        free(pk), free(key), free(cert);
+        pb_identity_free(alice);
+        pb_identity_free(bob);
+        printf("wrote %u seeds under %s\n", written, out_dir);
+        return EXIT_SUCCESS;
+}
