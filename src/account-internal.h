@@ -119,9 +119,9 @@ int pb_trust_start(pb_account *a);
 void pb_trust_handle_value(pb_account *a, const struct pb_item *item);
 void pb_trust_handle_cert(pb_account *a, const struct pb_item *item);
 /* Sends our request (confirm = false) or a confirmation to every known device
- * of `to`, or only to `only` when not NULL. */
-void pb_trust_send(pb_account *a, const char *to, bool confirm,
-                   const struct pb_known_device *only);
+ * of `to`, or only to `only` when not NULL. Returns how many devices. */
+unsigned pb_trust_send(pb_account *a, const char *to, bool confirm,
+                       const struct pb_known_device *only);
 /* A device of buddy b appeared: re-send to it if a request is owed. */
 void pb_trust_device_appeared(pb_account *a, struct pb_buddy *b, struct pb_known_device *d);
 uint64_t pb_trust_tick(pb_account *a, uint64_t now);

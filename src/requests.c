@@ -53,13 +53,16 @@ int pb_account_request_send(pb_account *a, const char *to, const uint8_t *payloa
                 return -EIO;
         struct pb_contact *c = pb_contact_find(a, id);
         struct pb_contact_row row = added_row(c, id);
+        row.request_id = pb_random_u64() | 1; /* a new request, not a re-send */
         int r = pb_contact_save(a, &row, payload ? payload : (const uint8_t *)"", len, &c);
         if (r < 0)
                 return r;
         pb_contact_queue_event(a, PEERBOOK_EVENT_CONTACT_ADDED, id, row.confirmed);
-        pb_trust_send(a, id, false, NULL);
         c->backoff_s = 0;
-        c->next_resend = pb_now_ms() + 1000ull * 5; /* the first re-send after 5 s */
+        c->next_resend = 0;
+        /* Sent to the devices known; otherwise the first device to appear gets it. */
+        if (pb_trust_send(a, id, false, NULL) > 0)
+                c->next_resend = pb_now_ms() + 1000ull * 5;
         return 0;
 }
 
@@ -116,6 +119,7 @@ void peerbook_trust_requests_free(struct peerbook_trust_request *requests, size_
 
 struct pending_ctx {
         bool found;
+        char fingerprint[41];
         char conversation_id[128];
         struct pb_known_device device;
         uint8_t pk[PB_PUBKEY_MAX];
@@ -124,6 +128,7 @@ struct pending_ctx {
 static int read_pending(const struct pb_request_row *row, void *userdata) {
         struct pending_ctx *p = userdata;
         p->found = true;
+        memcpy(p->fingerprint, row->fingerprint, sizeof(p->fingerprint));
         snprintf(p->conversation_id, sizeof(p->conversation_id), "%s", row->conversation_id);
         if (pb_hash_from_hex(row->device, &p->device.id) == 0 && row->device_pk_len &&
             row->device_pk_len <= sizeof(p->pk)) {
@@ -174,16 +179,31 @@ int pb_account_request_accept(pb_account *a, const char *from) {
         return 0;
 }
 
+/* Discarding forgets the request but remembers its fingerprint, so that the
+ * sender's automatic re-sends stay silent; a new request will be shown. */
 int pb_account_request_discard(pb_account *a, const char *from) {
         char id[PEERBOOK_ID_SIZE];
         if (normalize(from, id) < 0)
                 return -EINVAL;
         if (!a->store)
                 return -EIO;
-        int r = pb_store_request_delete(a->store, id);
-        if (r == 0 && a->n_pending)
+        struct pending_ctx p = { .found = false };
+        int r = pb_store_requests(a->store, id, read_pending, &p);
+        if (r < 0)
+                return r;
+        if (!p.found)
+                return -ENOENT;
+        if ((r = pb_store_begin(a->store)) < 0)
+                return r;
+        if ((r = pb_store_request_delete(a->store, id)) < 0 ||
+            (r = pb_store_discarded_add(a->store, id, p.fingerprint, (int64_t)time(NULL))) < 0 ||
+            (r = pb_store_commit(a->store)) < 0) {
+                pb_store_rollback(a->store);
+                return r;
+        }
+        if (a->n_pending)
                 a->n_pending--;
-        return r;
+        return 0;
 }
 
 /* Adding a contact accepts its pending request if there is one; otherwise it

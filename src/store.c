@@ -21,10 +21,12 @@ static const char *const migrations[] = {
          * the request values already handled (a DHT inbox keeps them 7 days). */
         "CREATE TABLE contacts (uri TEXT PRIMARY KEY, added INTEGER NOT NULL,"
         " removed INTEGER NOT NULL, confirmed INTEGER NOT NULL, banned INTEGER NOT NULL,"
-        " conversation_id TEXT NOT NULL, payload BLOB);"
+        " conversation_id TEXT NOT NULL, payload BLOB, request_id INTEGER NOT NULL DEFAULT 0);"
         "CREATE TABLE requests (sender TEXT PRIMARY KEY, received INTEGER NOT NULL,"
         " conversation_id TEXT NOT NULL, payload BLOB NOT NULL, device TEXT NOT NULL,"
-        " device_pk BLOB NOT NULL);"
+        " device_pk BLOB NOT NULL, fingerprint TEXT NOT NULL);"
+        "CREATE TABLE discarded (sender TEXT NOT NULL, fingerprint TEXT NOT NULL,"
+        " at INTEGER NOT NULL, PRIMARY KEY (sender, fingerprint));"
         "CREATE TABLE devices (account TEXT NOT NULL, device TEXT NOT NULL,"
         " pk BLOB NOT NULL, seen INTEGER NOT NULL, PRIMARY KEY (account, device));"
         "CREATE TABLE handled (value_id INTEGER PRIMARY KEY, at INTEGER NOT NULL);",
@@ -236,7 +238,7 @@ int pb_store_contact_put(pb_store *s, const struct pb_contact_row *c, const uint
         sqlite3_stmt *st;
         const char *args[] = { c->uri };
         int r = prepare(s, "INSERT OR REPLACE INTO contacts(uri, added, removed, confirmed, banned,"
-                           " conversation_id, payload) VALUES(?, ?, ?, ?, ?, ?, ?)",
+                           " conversation_id, payload, request_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
                         &st, 1, args);
         if (r < 0)
                 return r;
@@ -246,6 +248,7 @@ int pb_store_contact_put(pb_store *s, const struct pb_contact_row *c, const uint
         sqlite3_bind_int(st, 5, c->banned);
         sqlite3_bind_text(st, 6, c->conversation_id, -1, SQLITE_STATIC);
         bind_blob(st, 7, payload, payload_len);
+        sqlite3_bind_int64(st, 8, (sqlite3_int64)c->request_id);
         return step_done(st);
 }
 
@@ -278,8 +281,8 @@ int pb_store_contact_payload(pb_store *s, const char *uri, uint8_t **ret, size_t
 int pb_store_contacts(pb_store *s, int (*cb)(const struct pb_contact_row *c, void *userdata),
                       void *userdata) {
         sqlite3_stmt *st;
-        int r = prepare(s, "SELECT uri, added, removed, confirmed, banned, conversation_id"
-                           " FROM contacts ORDER BY uri", &st, 0, NULL);
+        int r = prepare(s, "SELECT uri, added, removed, confirmed, banned, conversation_id,"
+                           " request_id FROM contacts ORDER BY uri", &st, 0, NULL);
         if (r < 0)
                 return r;
         int rc;
@@ -291,6 +294,7 @@ int pb_store_contacts(pb_store *s, int (*cb)(const struct pb_contact_row *c, voi
                 c.confirmed = sqlite3_column_int(st, 3) != 0;
                 c.banned = sqlite3_column_int(st, 4) != 0;
                 column_str(st, 5, c.conversation_id, sizeof(c.conversation_id));
+                c.request_id = (uint64_t)sqlite3_column_int64(st, 6);
                 if ((r = cb(&c, userdata)) < 0)
                         break;
         }
@@ -304,7 +308,7 @@ int pb_store_request_put(pb_store *s, const struct pb_request_row *q) {
         sqlite3_stmt *st;
         const char *args[] = { q->sender };
         int r = prepare(s, "INSERT OR REPLACE INTO requests(sender, received, conversation_id,"
-                           " payload, device, device_pk) VALUES(?, ?, ?, ?, ?, ?)",
+                           " payload, device, device_pk, fingerprint) VALUES(?, ?, ?, ?, ?, ?, ?)",
                         &st, 1, args);
         if (r < 0)
                 return r;
@@ -313,6 +317,7 @@ int pb_store_request_put(pb_store *s, const struct pb_request_row *q) {
         bind_blob(st, 4, q->payload ? q->payload : (const uint8_t *)"", q->payload_len);
         sqlite3_bind_text(st, 5, q->device, -1, SQLITE_STATIC);
         bind_blob(st, 6, q->device_pk ? q->device_pk : (const uint8_t *)"", q->device_pk_len);
+        sqlite3_bind_text(st, 7, q->fingerprint, -1, SQLITE_STATIC);
         return step_done(st);
 }
 
@@ -339,10 +344,11 @@ int pb_store_requests(pb_store *s, const char *sender,
                       int (*cb)(const struct pb_request_row *r, void *userdata), void *userdata) {
         sqlite3_stmt *st;
         int r = sender ? prepare(s, "SELECT sender, received, conversation_id, payload, device,"
-                                    " device_pk FROM requests WHERE sender = ?", &st, 1, &sender)
+                                    " device_pk, fingerprint FROM requests WHERE sender = ?",
+                                 &st, 1, &sender)
                        : prepare(s, "SELECT sender, received, conversation_id, payload, device,"
-                                    " device_pk FROM requests ORDER BY received, sender",
-                                 &st, 0, NULL);
+                                    " device_pk, fingerprint FROM requests"
+                                    " ORDER BY received, sender", &st, 0, NULL);
         if (r < 0)
                 return r;
         int rc;
@@ -356,6 +362,7 @@ int pb_store_requests(pb_store *s, const char *sender,
                 column_str(st, 4, q.device, sizeof(q.device));
                 q.device_pk = sqlite3_column_blob(st, 5);
                 q.device_pk_len = (size_t)sqlite3_column_bytes(st, 5);
+                column_str(st, 6, q.fingerprint, sizeof(q.fingerprint));
                 if ((r = cb(&q, userdata)) < 0)
                         break;
         }
@@ -421,4 +428,50 @@ int pb_store_handled_prune(pb_store *s, int64_t before) {
                 return r;
         sqlite3_bind_int64(st, 1, before);
         return step_done(st);
+}
+
+/* ---- discarded requests ------------------------------------------------------------ */
+
+int pb_store_discarded_add(pb_store *s, const char *sender, const char *fingerprint,
+                           int64_t now) {
+        sqlite3_stmt *st;
+        const char *args[] = { sender, fingerprint };
+        int r = prepare(s, "INSERT OR REPLACE INTO discarded(sender, fingerprint, at)"
+                           " VALUES(?, ?, ?)", &st, 2, args);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 3, now);
+        return step_done(st);
+}
+
+int pb_store_discarded_has(pb_store *s, const char *sender, const char *fingerprint) {
+        sqlite3_stmt *st;
+        const char *args[] = { sender, fingerprint };
+        int r = prepare(s, "SELECT 1 FROM discarded WHERE sender = ? AND fingerprint = ?", &st, 2,
+                        args);
+        if (r < 0)
+                return r;
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        return rc == SQLITE_ROW ? 1 : (rc == SQLITE_DONE ? 0 : sql_error(rc));
+}
+
+int pb_store_discarded_prune(pb_store *s, int64_t before) {
+        sqlite3_stmt *st;
+        int r = prepare(s, "DELETE FROM discarded WHERE at < ?", &st, 0, NULL);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, before);
+        return step_done(st);
+}
+
+int pb_store_handled_has(pb_store *s, uint64_t value_id) {
+        sqlite3_stmt *st;
+        int r = prepare(s, "SELECT 1 FROM handled WHERE value_id = ?", &st, 0, NULL);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)value_id);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        return rc == SQLITE_ROW ? 1 : (rc == SQLITE_DONE ? 0 : sql_error(rc));
 }

@@ -40,6 +40,7 @@ struct pb_contact_row {
         int64_t added, removed; /* seconds; active while added > removed */
         bool confirmed, banned;
         char conversation_id[128];
+        uint64_t request_id; /* of the request we last sent it; see wire.h */
 };
 
 /* Inserts or replaces a contact; payload is what we send it in requests. */
@@ -61,6 +62,7 @@ struct pb_request_row {
         size_t payload_len;
         const uint8_t *device_pk;
         size_t device_pk_len;
+        char fingerprint[41]; /* tells a re-send of this request from a new one */
 };
 
 int pb_store_request_put(pb_store *s, const struct pb_request_row *r);
@@ -82,6 +84,16 @@ int pb_store_devices(pb_store *s, const char *account,
 
 /* ---- request values already handled ---------------------------------------- */
 
+/* ---- requests the user discarded (so that their re-sends stay silent) ---- */
+
+int pb_store_discarded_add(pb_store *s, const char *sender, const char *fingerprint,
+                           int64_t now);
+/* 1 when (sender, fingerprint) was discarded, 0 when not. */
+int pb_store_discarded_has(pb_store *s, const char *sender, const char *fingerprint);
+int pb_store_discarded_prune(pb_store *s, int64_t before);
+
+/* 1 when value_id was handled before, 0 when not. */
+int pb_store_handled_has(pb_store *s, uint64_t value_id);
 /* 1 when value_id was new (and is now recorded), 0 when it was handled before. */
 int pb_store_handled_add(pb_store *s, uint64_t value_id, int64_t now);
 /* Forgets the ones older than `before` (the DHT has dropped them too). */

@@ -39,6 +39,7 @@
 #define RESEND_FIRST_S 5
 #define RESEND_MAX_S 3600
 #define HANDLED_KEEP_S (8 * 24 * 3600) /* a little longer than the DHT keeps requests */
+#define DISCARDED_KEEP_S (30 * 24 * 3600)
 
 struct pb_lookup {
         uint64_t value_id;
@@ -51,6 +52,26 @@ static pb_hash inbox_of(const pb_hash *device) {
         pb_hash_to_hex(device, hex);
         snprintf(key, sizeof(key), "inbox:%s", hex);
         return pb_hash_of(key, strlen(key));
+}
+
+/* What tells a re-send of a request from a new one: peerbook's request id,
+ * or, from a Jami sender, what the request says. */
+static void fingerprint(const struct pb_trust_request *req, char out[41]) {
+        if (req->request_id) {
+                snprintf(out, 41, "id:%016llx", (unsigned long long)req->request_id);
+                return;
+        }
+        size_t n = strlen(req->conversation_id) + 1;
+        uint8_t *buf = malloc(n + req->payload_len);
+        pb_hash h = { { 0 } };
+        if (buf) {
+                memcpy(buf, req->conversation_id, n);
+                if (req->payload_len)
+                        memcpy(buf + n, req->payload, req->payload_len);
+                h = pb_hash_of(buf, n + req->payload_len);
+                free(buf);
+        }
+        pb_hash_to_hex(&h, out);
 }
 
 /* ---- sending ------------------------------------------------------------------ */
@@ -78,31 +99,35 @@ static int build_request(pb_account *a, const char *to, bool confirm,
                          c->row.conversation_id);
         if (confirm || !c)
                 return 0;
+        tr->request_id = c->row.request_id;
         int r = pb_store_contact_payload(a->store, to, &tr->payload, &tr->payload_len);
         return r == -ENOENT ? 0 : r;
 }
 
-void pb_trust_send(pb_account *a, const char *to, bool confirm,
-                   const struct pb_known_device *only) {
+unsigned pb_trust_send(pb_account *a, const char *to, bool confirm,
+                       const struct pb_known_device *only) {
         pb_hash id;
         if (pb_hash_from_hex(to, &id) < 0)
-                return;
+                return 0;
         if (confirm && a->drop_confirmations) {
                 a->drop_confirmations--; /* test hook: this confirmation is lost */
-                return;
+                return 1;
         }
         struct pb_trust_request tr;
         if (build_request(a, to, confirm, &tr) < 0)
-                return;
+                return 0;
         struct pb_buddy *b = pb_buddy_find(a, &id);
         if (b)
                 pb_buddy_load_known(a, b);
-        if (only)
+        unsigned sent = 0;
+        if (only) {
                 put_request(a, only, &tr);
-        else
-                for (unsigned i = 0; b && i < b->n_known; i++)
+                sent = 1;
+        } else
+                for (unsigned i = 0; b && i < b->n_known; i++, sent++)
                         put_request(a, &b->known[i], &tr);
         free(tr.payload);
+        return sent;
 }
 
 static bool owes_request(const struct pb_contact *c) {
@@ -191,6 +216,7 @@ int pb_trust_start(pb_account *a) {
         if (r < 0)
                 free(ic);
         pb_store_handled_prune(a->store, (int64_t)time(NULL) - HANDLED_KEEP_S);
+        pb_store_discarded_prune(a->store, (int64_t)time(NULL) - DISCARDED_KEEP_S);
         return r;
 }
 
@@ -224,7 +250,7 @@ static bool take_token(pb_account *a) {
 }
 
 struct same_ctx {
-        const struct pb_trust_request *req;
+        const char *fingerprint;
         bool same;
         bool found;
 };
@@ -232,9 +258,7 @@ struct same_ctx {
 static int compare_pending(const struct pb_request_row *row, void *userdata) {
         struct same_ctx *s = userdata;
         s->found = true;
-        s->same = !strcmp(row->conversation_id, s->req->conversation_id) &&
-                  row->payload_len == s->req->payload_len &&
-                  (!row->payload_len || !memcmp(row->payload, s->req->payload, row->payload_len));
+        s->same = !strcmp(row->fingerprint, s->fingerprint);
         return 0;
 }
 
@@ -253,11 +277,13 @@ static void emit_request(pb_account *a, const char *from, const struct pb_trust_
 /* A request from someone who is not an active contact: one pending per sender. */
 static void keep_pending(pb_account *a, const char *from, const struct pb_device_cert *dev,
                          const struct pb_trust_request *req) {
-        struct same_ctx same = { .req = req };
+        char fp[41];
+        fingerprint(req, fp);
+        struct same_ctx same = { .fingerprint = fp };
         if (pb_store_requests(a->store, from, compare_pending, &same) < 0)
                 return;
-        if (same.found && same.same) {
-                drop(a); /* the same request again: a re-send */
+        if ((same.found && same.same) || pb_store_discarded_has(a->store, from, fp) != 0) {
+                drop(a); /* a re-send of a request pending or discarded */
                 return;
         }
         if ((!same.found && a->n_pending >= PENDING_MAX) || !take_token(a)) {
@@ -273,6 +299,7 @@ static void keep_pending(pb_account *a, const char *from, const struct pb_device
         };
         snprintf(row.sender, sizeof(row.sender), "%s", from);
         snprintf(row.conversation_id, sizeof(row.conversation_id), "%s", req->conversation_id);
+        memcpy(row.fingerprint, fp, sizeof(fp));
         pb_hash_to_hex(&dev->device, row.device);
         if (pb_store_request_put(a->store, &row) < 0)
                 return;
@@ -418,13 +445,10 @@ void pb_trust_handle_value(pb_account *a, const struct pb_item *item) {
                 drop(a);
                 return;
         }
-        int handled = pb_store_handled_add(a->store, v->id, 0);
-        if (handled == 0) {
+        if (pb_store_handled_has(a->store, v->id) != 0) {
                 free(req.payload); /* replayed by the inbox: decided before */
                 return;
         }
-        /* pb_store_handled_add() recorded it: undo until its outcome is known. */
-        pb_store_handled_prune(a->store, 1);
         struct pb_device_cert dev;
         if (known_signer(a, &v->owner, &dev)) {
                 finish(a, v->id, &dev, &req);

@@ -71,6 +71,9 @@ struct pb_trust_request {
         uint8_t *payload;
         size_t payload_len;
         bool confirm;
+        /* peerbook's own key "pbid" (Jami ignores it): one id per request the
+         * user sent, the same on its automatic re-sends; 0 when absent. */
+        uint64_t request_id;
 };
 int pb_trust_request_encode(const struct pb_trust_request *r, uint8_t **ret, size_t *ret_len);
 int pb_trust_request_decode(const uint8_t *data, size_t len, struct pb_trust_request *ret);

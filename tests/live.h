@@ -51,11 +51,25 @@ static inline void live_on_event(const struct peerbook_event *ev, void *userdata
         e->type = ev->type;
         e->at_ms = live_now_ms();
         snprintf(e->account, sizeof(e->account), "%s", ev->account_id);
-        if (ev->type == PEERBOOK_EVENT_BUDDY) {
+        switch (ev->type) {
+        case PEERBOOK_EVENT_BUDDY:
                 snprintf(e->uri, sizeof(e->uri), "%s", ev->buddy.uri);
                 e->value = ev->buddy.status;
-        } else
-                e->value = ev->registration.state;
+                break;
+        case PEERBOOK_EVENT_REGISTRATION: e->value = ev->registration.state; break;
+        case PEERBOOK_EVENT_TRUST_REQUEST:
+                snprintf(e->uri, sizeof(e->uri), "%s", ev->trust_request.from);
+                e->value = (int)ev->trust_request.payload_len;
+                break;
+        case PEERBOOK_EVENT_CONTACT_ADDED:
+                snprintf(e->uri, sizeof(e->uri), "%s", ev->contact.uri);
+                e->value = ev->contact.confirmed;
+                break;
+        case PEERBOOK_EVENT_CONTACT_REMOVED:
+                snprintf(e->uri, sizeof(e->uri), "%s", ev->contact.uri);
+                e->value = ev->contact.banned;
+                break;
+        }
 }
 
 /* Opens (or reopens) the context of a node whose folder is n->dir. */
@@ -90,6 +104,13 @@ static inline void live_pump(struct live_node **nodes, int count, int ms) {
         for (int i = 0; i < count; i++)
                 if (nodes[i]->ctx)
                         peerbook_ctx_process(nodes[i]->ctx);
+}
+
+/* Processes every open context for ms milliseconds, however many events come. */
+static inline void live_run(struct live_node **nodes, int count, int ms) {
+        double end = live_now_ms() + ms;
+        for (double left = ms; left > 0; left = end - live_now_ms())
+                live_pump(nodes, count, left < 50 ? (int)left + 1 : 50);
 }
 
 typedef bool (*live_pred)(void *arg);
@@ -150,4 +171,46 @@ static inline uint16_t live_port(struct live_node *n) {
         if (peerbook_account_get_info(n->ctx, n->account, &info) < 0)
                 return 0;
         return info.dht_port;
+}
+
+/* How many events of type (and value, unless value < 0) n logged for uri. */
+static inline int live_count(const struct live_node *n, enum peerbook_event_type type,
+                             const char *uri, int value) {
+        int c = 0;
+        for (int i = 0; i < n->n_events; i++)
+                if (n->events[i].type == type && !strcmp(n->events[i].uri, uri) &&
+                    (value < 0 || n->events[i].value == value))
+                        c++;
+        return c;
+}
+
+struct live_count_want {
+        struct live_node *node;
+        enum peerbook_event_type type;
+        const char *uri;
+        int value;
+        int at_least;
+};
+
+static inline bool live_has_count(void *arg) {
+        struct live_count_want *w = arg;
+        return live_count(w->node, w->type, w->uri, w->value) >= w->at_least;
+}
+
+static inline bool live_confirmed(struct live_node *n, const char *uri) {
+        struct peerbook_contact c;
+        return peerbook_contact_get(n->ctx, n->account, uri, &c) == 0 && c.confirmed &&
+               c.added > c.removed;
+}
+
+static inline uint64_t live_dropped_requests(struct live_node *n) {
+        struct peerbook_account_info info;
+        return peerbook_account_get_info(n->ctx, n->account, &info) == 0 ? info.dropped_requests
+                                                                         : 0;
+}
+
+static inline uint64_t live_pending(struct live_node *n) {
+        struct peerbook_account_info info;
+        return peerbook_account_get_info(n->ctx, n->account, &info) == 0 ? info.pending_requests
+                                                                         : 0;
 }

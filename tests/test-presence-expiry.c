@@ -61,7 +61,7 @@ int main(void) {
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
         /* No goodbye: nothing may change for a while... */
-        live_pump(all, 2, 3000);
+        live_run(all, 2, 3000);
         CHECK_EQ(live_last_status(&a, id), PEERBOOK_STATUS_ONLINE);
         /* ...until the announcement expires. */
         CHECK(live_wait(all, 2, live_has_status, &offline, EXPIRY_WAIT_MS));

@@ -90,7 +90,7 @@ int main(void) {
 
         /* Forgeries on B's hash: dropped, counted, B stays offline. */
         put_forgeries(bootstrap);
-        live_pump(all, ALL, 300);
+        live_run(all, ALL, 300);
         CHECK_EQ(live_last_status(&a, b.account), PEERBOOK_STATUS_OFFLINE);
 
         /* B comes back (same device, a newer state than its goodbye). */
