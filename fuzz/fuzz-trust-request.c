@@ -27,6 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(strcmp(a.service, b.service) == 0);
         FUZZ_CHECK(strcmp(a.conversation_id, b.conversation_id) == 0);
         FUZZ_CHECK(a.confirm == b.confirm && a.payload_len == b.payload_len);
+        FUZZ_CHECK(a.request_id == b.request_id);
         FUZZ_CHECK(a.payload_len == 0 || memcmp(a.payload, b.payload, a.payload_len) == 0);
         free(buf);
         free(a.payload);

@@ -246,6 +246,11 @@ static void seeds_trust_request(void) {
                 die("cannot encode a trust request");
         put(t, "confirm-longest-service", buf, len);
         free(buf);
+        r.request_id = UINT64_MAX; /* peerbook's own "pbid" key */
+        if (pb_trust_request_encode(&r, &buf, &len) < 0)
+                die("cannot encode a trust request");
+        put(t, "pbid", buf, len);
+        free(buf);
 
         m.n = 0;
         mp_map(&m, 1), mp_str(&m, "service"), mp_str(&m, "jami");
@@ -273,6 +278,10 @@ static void seeds_trust_request(void) {
         mp_map(&m, 2), mp_str(&m, "service"), mp_str(&m, "jami");
         mp_str(&m, "confirm"), mp_str(&m, "yes");
         mp_put(t, "confirm-str", &m);
+        m.n = 0;
+        mp_map(&m, 2), mp_str(&m, "service"), mp_str(&m, "jami");
+        mp_str(&m, "pbid"), mp_byte(&m, 0xff);
+        mp_put(t, "pbid-negative", &m);
         put_garbage(t);
 }
 
