@@ -22,7 +22,7 @@
 static const char *out_dir;
 static unsigned written;
 
-static void die(const char *what) {
+_Noreturn static void die(const char *what) {
         fprintf(stderr, "make-corpus: %s\n", what);
         exit(EXIT_FAILURE);
 }
