@@ -411,6 +411,18 @@ static void seeds_identity(const pb_identity *alice, const pb_identity *bob) {
         put_identity("der-flipped-cert", der_key, dk, false, der_cert, dc);
         put_identity("key-only", key, key_len, false, NULL, 0);
         free(key), free(ekey), free(cert), free(bkey), free(bcert);
+
+        /* A device: its certificate comes with the account's (a chain). The
+         * DER key keeps the input under fuzz-identity's 4096 bytes. */
+        pb_identity *dev;
+        if (pb_identity_generate("device", alice, 2048, &dev) < 0)
+                die("cannot generate a device");
+        export(dev, NULL, &key, &key_len, &cert, &cert_len);
+        dk = pem_to_der(key, key_len, der_key);
+        put_identity("device-chain", der_key, dk, false, cert, cert_len);
+        put_identity("device-chain-truncated", der_key, dk, false, cert, cert_len / 2 + 1);
+        free(key), free(cert);
+        pb_identity_free(dev);
 }
 
 static void seeds_pubkey(const pb_identity *alice, uint8_t **ret, size_t *ret_len) {
