@@ -42,6 +42,16 @@ struct pb_buddy {
         char line_status[256];
 };
 
+struct pb_bucket {
+        double tokens;
+        uint64_t at; /* pb_now_ms() of the last refill; 0 = full */
+};
+
+struct pb_sender_rate {
+        pb_hash id;
+        struct pb_bucket bucket;
+};
+
 /* A value signed in advance, ready to put. */
 struct pb_signed {
         uint8_t *blob;
@@ -87,8 +97,10 @@ struct pb_account {
         struct pb_lookup *lookups;   /* requests waiting for their signer's certificate */
         unsigned n_lookups;
         uint64_t dropped_requests;
-        double bucket;               /* new requests allowed now (token bucket) */
-        uint64_t bucket_at;
+        struct pb_request_limits limits;
+        struct pb_bucket bucket;     /* signalled requests, all senders */
+        struct pb_sender_rate *senders;
+        unsigned n_senders;
         uint64_t next_resend_scan;
         unsigned drop_confirmations; /* test hook: confirmations to lose */
 };
@@ -115,6 +127,7 @@ int pb_contact_track(pb_account *a, const char *uri, bool on);
 void pb_buddy_load_known(pb_account *a, struct pb_buddy *b);
 
 /* trust.c */
+void pb_request_limits_default(struct pb_request_limits *l);
 int pb_trust_start(pb_account *a);
 void pb_trust_handle_value(pb_account *a, const struct pb_item *item);
 void pb_trust_handle_cert(pb_account *a, const struct pb_item *item);

@@ -226,6 +226,7 @@ int pb_account_open(const struct pb_account_env *env, const char *dir, uint64_t 
         a->env = *env;
         a->serial = serial;
         a->reg = PEERBOOK_REGISTRATION_INITIALIZING;
+        pb_request_limits_default(&a->limits);
         const char *base = strrchr(dir, '/');
         snprintf(a->id, sizeof(a->id), "%s", base ? base + 1 : dir);
         _cleanup_free_ char *db = pb_path_join(dir, "account.db");
@@ -335,6 +336,10 @@ static void emit_contact(pb_account *a, const struct pb_item *it) {
                              .banned = it->tag == PEERBOOK_EVENT_CONTACT_REMOVED && it->flag },
         };
         a->env.emit(a->env.ctx, &ev);
+}
+
+void pb_account_set_limits(pb_account *a, const struct pb_request_limits *l) {
+        a->limits = *l;
 }
 
 void pb_account_drop_confirmations(pb_account *a, unsigned n) {

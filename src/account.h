@@ -57,6 +57,14 @@ int pb_account_contact_add(pb_account *a, const char *uri);
 int pb_account_contact_remove(pb_account *a, const char *uri, bool ban);
 int pb_account_contact_list(pb_account *a, struct peerbook_contact **ret, size_t *ret_count);
 int pb_account_contact_get(pb_account *a, const char *uri, struct peerbook_contact *ret);
+/* How many requests may wait, and how fast they may be signalled. */
+struct pb_request_limits {
+        size_t pending_max;
+        double burst, rate;               /* all senders: tokens, tokens per second */
+        double sender_burst, sender_rate; /* each sender */
+};
+/* Test hook: other limits than the defaults. */
+void pb_account_set_limits(pb_account *a, const struct pb_request_limits *l);
 /* Test hook: the next n confirmations this account sends are lost. */
 void pb_account_drop_confirmations(pb_account *a, unsigned n);
 

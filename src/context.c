@@ -461,3 +461,12 @@ int pb_ctx_drop_confirmations(peerbook_ctx *ctx, const char *account_id, unsigne
                 pb_account_drop_confirmations(a, n);
         return r;
 }
+
+int pb_ctx_set_request_limits(peerbook_ctx *ctx, const char *account_id,
+                              const struct pb_request_limits *limits) {
+        pb_account *a;
+        int r = lookup(ctx, account_id, &a);
+        if (r == 0)
+                pb_account_set_limits(a, limits);
+        return r;
+}

@@ -32,9 +32,13 @@
 #include "wire.h"
 
 #define SERVICE "cx.ring"
+/* Limits (see pb_request_limits): a flood neither fills the disk nor the screen. */
 #define PENDING_MAX 2000        /* pending requests per account */
-#define BUCKET_BURST 50.0       /* new requests accepted at once... */
+#define BUCKET_BURST 50.0       /* signalled requests at once, all senders... */
 #define BUCKET_RATE 1.0         /* ...then this many per second */
+#define SENDER_BURST 3.0        /* signalled requests at once from one sender... */
+#define SENDER_RATE (1.0 / 60)  /* ...then one a minute */
+#define SENDERS_TRACKED 256     /* senders whose rate is remembered (least recent goes) */
 #define LOOKUPS_MAX 64          /* requests waiting for a certificate */
 #define RESEND_FIRST_S 5
 #define RESEND_MAX_S 3600
@@ -227,26 +231,68 @@ void pb_trust_stop(pb_account *a) {
         free(a->lookups);
         a->lookups = NULL;
         a->n_lookups = 0;
+        free(a->senders);
+        a->senders = NULL;
+        a->n_senders = 0;
 }
 
 static void drop(pb_account *a) {
         a->dropped_requests++;
 }
 
-/* Refills the bucket by elapsed time; takes a token if there is one. */
-static bool take_token(pb_account *a) {
-        uint64_t now = pb_now_ms();
-        if (a->bucket_at == 0)
-                a->bucket = BUCKET_BURST;
+void pb_request_limits_default(struct pb_request_limits *l) {
+        *l = (struct pb_request_limits){ PENDING_MAX, BUCKET_BURST, BUCKET_RATE, SENDER_BURST,
+                                         SENDER_RATE };
+}
+
+/* Refills a token bucket by elapsed time; takes a token if there is one. */
+static bool take_token(struct pb_bucket *b, double burst, double rate, uint64_t now) {
+        if (b->at == 0)
+                b->tokens = burst;
         else
-                a->bucket += (double)(now - a->bucket_at) / 1000.0 * BUCKET_RATE;
-        if (a->bucket > BUCKET_BURST)
-                a->bucket = BUCKET_BURST;
-        a->bucket_at = now;
-        if (a->bucket < 1.0)
+                b->tokens += (double)(now - b->at) / 1000.0 * rate;
+        if (b->tokens > burst)
+                b->tokens = burst;
+        b->at = now;
+        if (b->tokens < 1.0)
                 return false;
-        a->bucket -= 1.0;
+        b->tokens -= 1.0;
         return true;
+}
+
+/* The sender's own bucket; the least recently used one is recycled. */
+static struct pb_bucket *sender_bucket(pb_account *a, const char *from) {
+        pb_hash id;
+        pb_hash_from_hex(from, &id);
+        struct pb_sender_rate *oldest = NULL;
+        for (unsigned i = 0; i < a->n_senders; i++) {
+                if (pb_hash_equal(&a->senders[i].id, &id))
+                        return &a->senders[i].bucket;
+                if (!oldest || a->senders[i].bucket.at < oldest->bucket.at)
+                        oldest = &a->senders[i];
+        }
+        if (a->n_senders < SENDERS_TRACKED) {
+                struct pb_sender_rate *n = realloc(a->senders, (a->n_senders + 1) * sizeof(*n));
+                if (n) {
+                        a->senders = n;
+                        oldest = &a->senders[a->n_senders++];
+                }
+        }
+        if (!oldest)
+                return NULL;
+        *oldest = (struct pb_sender_rate){ .id = id };
+        return &oldest->bucket;
+}
+
+static bool rate_allows(pb_account *a, const char *from) {
+        uint64_t now = pb_now_ms();
+        const struct pb_request_limits *l = &a->limits;
+        struct pb_bucket *sb = sender_bucket(a, from);
+        /* Both must have a token; the sender's is checked first so that one
+         * noisy sender cannot drain the bucket everyone shares. */
+        if (!sb || !take_token(sb, l->sender_burst, l->sender_rate, now))
+                return false;
+        return take_token(&a->bucket, l->burst, l->rate, now);
 }
 
 struct same_ctx {
@@ -286,7 +332,7 @@ static void keep_pending(pb_account *a, const char *from, const struct pb_device
                 drop(a); /* a re-send of a request pending or discarded */
                 return;
         }
-        if ((!same.found && a->n_pending >= PENDING_MAX) || !take_token(a)) {
+        if ((!same.found && a->n_pending >= a->limits.pending_max) || !rate_allows(a, from)) {
                 drop(a);
                 return;
         }

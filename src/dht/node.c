@@ -362,6 +362,23 @@ int pb_node_find_device_cert(pb_node *node, const pb_hash *device, pb_cert_cb cb
         return pb_ext_runner_find_device_cert(node->runner, device, cb, userdata);
 }
 
+int pb_node_put_encrypted_as(pb_node *node, const pb_hash *key, const pb_identity *signer,
+                             const uint8_t *to_pubkey, size_t to_pubkey_len, uint16_t type,
+                             const uint8_t *data, size_t len, pb_done_cb done, void *userdata)
+{
+        if (!node || !key || !signer || !to_pubkey || !to_pubkey_len || (!data && len))
+                return -EINVAL;
+        return pb_ext_runner_put_encrypted_as(node->runner, key, signer, to_pubkey,
+                                              to_pubkey_len, type, data, len, done, userdata);
+}
+
+int pb_node_publish_cert(pb_node *node, const pb_identity *id, pb_done_cb done, void *userdata)
+{
+        if (!node || !id)
+                return -EINVAL;
+        return pb_ext_runner_publish_cert(node->runner, id, done, userdata);
+}
+
 void pb_node_cancel_put(pb_node *node, const pb_hash *key, uint64_t value_id)
 {
         dht_infohash h;

@@ -23,6 +23,7 @@
 #include <gnutls/x509.h>
 #include <opendht/crypto.h>
 #include <opendht/dhtrunner.h>
+#include <opendht/securedht.h>
 #include <opendht/value.h>
 
 #include "dht/opendht_ext.h"
@@ -416,6 +417,50 @@ int pb_ext_runner_find_device_cert(dht_runner *r, const pb_hash *device, pb_cert
                         }
                         once->fire(res, res == 0 ? &out : nullptr);
                 });
+                return 0;
+        } catch (const std::bad_alloc &) {
+                return -ENOMEM;
+        } catch (...) {
+                return -EIO;
+        }
+}
+
+int pb_ext_runner_put_encrypted_as(dht_runner *r, const pb_hash *key, const pb_identity *signer,
+                                   const uint8_t *pubkey, size_t pubkey_len, uint16_t type,
+                                   const uint8_t *data, size_t len, pb_done_cb done,
+                                   void *userdata)
+{
+        std::shared_ptr<dht::crypto::PublicKey> pk;
+        try {
+                pk = std::make_shared<dht::crypto::PublicKey>(pubkey, pubkey_len);
+        } catch (const std::bad_alloc &) {
+                return -ENOMEM;
+        } catch (...) {
+                return -EBADMSG;
+        }
+        try {
+                dht::Value v(type, data, len);
+                auto enc = std::make_shared<dht::Value>(v.encrypt(*key_of(signer), *pk));
+                auto runner = reinterpret_cast<dht::DhtRunner *>(r);
+                runner->put(hash_of(key), enc, done_once(done, userdata), dht::time_point::max(),
+                            false);
+                return 0;
+        } catch (const std::bad_alloc &) {
+                return -ENOMEM;
+        } catch (...) {
+                return -EIO;
+        }
+}
+
+int pb_ext_runner_publish_cert(dht_runner *r, const pb_identity *id, pb_done_cb done,
+                               void *userdata)
+{
+        try {
+                const CertSp &crt = cert_of(id);
+                auto v = std::make_shared<dht::Value>(dht::CERTIFICATE_TYPE, *crt);
+                auto runner = reinterpret_cast<dht::DhtRunner *>(r);
+                runner->put(crt->getId(), v, done_once(done, userdata), dht::time_point::max(),
+                            false);
                 return 0;
         } catch (const std::bad_alloc &) {
                 return -ENOMEM;

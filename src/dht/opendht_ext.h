@@ -45,6 +45,14 @@ int pb_ext_runner_put_encrypted(dht_runner *r, const pb_hash *key, const uint8_t
 /* DhtRunner::findCertificate() plus the issuer check; see pb_node_find_device_cert(). */
 int pb_ext_runner_find_device_cert(dht_runner *r, const pb_hash *device, pb_cert_cb cb,
                                    void *userdata);
+/* Signs with `signer`, encrypts to the DER/PEM key, puts; same `done` contract. */
+int pb_ext_runner_put_encrypted_as(dht_runner *r, const pb_hash *key, const pb_identity *signer,
+                                   const uint8_t *pubkey, size_t pubkey_len, uint16_t type,
+                                   const uint8_t *data, size_t len, pb_done_cb done,
+                                   void *userdata);
+/* Puts id's certificate as a CERTIFICATE_TYPE value at its key id. */
+int pb_ext_runner_publish_cert(dht_runner *r, const pb_identity *id, pb_done_cb done,
+                               void *userdata);
 /* Good nodes known (IPv4 + IPv6); 0 when the runner is not running. */
 unsigned pb_ext_runner_good_nodes(dht_runner *r);
 
