@@ -45,9 +45,12 @@
 #define HANDLED_KEEP_S (8 * 24 * 3600) /* a little longer than the DHT keeps requests */
 #define DISCARDED_KEEP_S (30 * 24 * 3600)
 
+#define LOOKUP_TRIES 3 /* a certificate just published may not be found at once */
+
 struct pb_lookup {
         uint64_t value_id;
         pb_hash device;
+        unsigned tries;
         struct pb_trust_request req;
 };
 
@@ -446,6 +449,15 @@ static void on_cert(int result, const struct pb_device_cert *cert, void *userdat
         free(cc);
 }
 
+static void ask_cert(pb_account *a, const pb_hash *device) {
+        struct cert_ctx *cc = malloc(sizeof(*cc));
+        if (!cc)
+                return;
+        *cc = (struct cert_ctx){ a->env.queue, a->serial, *device };
+        if (!a->node || pb_node_find_device_cert(a->node, device, on_cert, cc) < 0)
+                free(cc);
+}
+
 static bool lookup_pending(const pb_account *a, const pb_hash *device) {
         for (unsigned i = 0; i < a->n_lookups; i++)
                 if (pb_hash_equal(&a->lookups[i].device, device))
@@ -472,15 +484,9 @@ static void wait_for_cert(pb_account *a, uint64_t value_id, const pb_hash *devic
                 return;
         }
         a->lookups = n;
-        a->lookups[a->n_lookups++] = (struct pb_lookup){ value_id, *device, *req };
-        if (asked)
-                return;
-        struct cert_ctx *cc = malloc(sizeof(*cc));
-        if (!cc)
-                return;
-        *cc = (struct cert_ctx){ a->env.queue, a->serial, *device };
-        if (pb_node_find_device_cert(a->node, device, on_cert, cc) < 0)
-                free(cc);
+        a->lookups[a->n_lookups++] = (struct pb_lookup){ value_id, *device, 1, *req };
+        if (!asked)
+                ask_cert(a, device);
 }
 
 void pb_trust_handle_value(pb_account *a, const struct pb_item *item) {
@@ -506,17 +512,26 @@ void pb_trust_handle_value(pb_account *a, const struct pb_item *item) {
 
 void pb_trust_handle_cert(pb_account *a, const struct pb_item *item) {
         const struct pb_device_cert *dev = item->code == 0 ? (const void *)item->data : NULL;
+        bool again = false;
         for (unsigned i = 0; i < a->n_lookups;) {
                 struct pb_lookup *l = &a->lookups[i];
                 if (!pb_hash_equal(&l->device, &item->key)) {
                         i++;
                         continue;
                 }
+                if (!dev && item->code == -ENOENT && l->tries < LOOKUP_TRIES) {
+                        l->tries++; /* not found yet: ask again */
+                        again = true;
+                        i++;
+                        continue;
+                }
                 if (dev)
                         finish(a, l->value_id, dev, &l->req);
-                else if (item->code != -ENOENT && item->code != -ECANCELED)
-                        drop(a); /* a certificate that does not check out: forged */
+                else if (item->code != -ECANCELED)
+                        drop(a); /* no certificate, or one that does not check out */
                 free(l->req.payload);
                 a->lookups[i] = a->lookups[--a->n_lookups];
         }
+        if (again)
+                ask_cert(a, &item->key);
 }
