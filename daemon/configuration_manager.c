@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * configuration_manager.c — cx.ring.Ring.ConfigurationManager: accounts.
+ * Its trust-request and contact methods are in contacts.c.
  *
  * Account details travel as Jami's string maps (a{ss}); this file is where
  * they are parsed and checked before they reach libpeerbook.
@@ -236,6 +237,10 @@ static gboolean on_get_account_details(PeerbookDBusConfigurationManager *object,
         add_detail(&b, "Account.archiveHasPassword", "%s", info.has_password ? "true" : "false");
         add_detail(&b, "Account.droppedValues", "%" G_GUINT64_FORMAT,
                    (guint64)info.dropped_values);
+        add_detail(&b, "Account.droppedRequests", "%" G_GUINT64_FORMAT,
+                   (guint64)info.dropped_requests);
+        add_detail(&b, "Account.pendingRequests", "%" G_GUINT64_FORMAT,
+                   (guint64)info.pending_requests);
         peerbook_dbus_configuration_manager_complete_get_account_details(
                 object, invocation, g_variant_builder_end(&b));
         return TRUE;
@@ -348,5 +353,6 @@ PeerbookDBusConfigurationManager *configuration_manager_new(struct daemon *d)
         g_signal_connect(object, "handle-get-volatile-account-details",
                          G_CALLBACK(on_get_volatile_account_details), d);
         g_signal_connect(object, "handle-export-to-file", G_CALLBACK(on_export_to_file), d);
+        contacts_connect(object, d);
         return object;
 }

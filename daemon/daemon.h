@@ -30,6 +30,10 @@ struct daemon {
 PeerbookDBusConfigurationManager *configuration_manager_new(struct daemon *d);
 void configuration_manager_on_registration(struct daemon *d, const struct peerbook_event *event);
 
+/* contacts.c: ConfigurationManager's trust requests and contacts */
+void contacts_connect(PeerbookDBusConfigurationManager *object, struct daemon *d);
+void contacts_on_event(struct daemon *d, const struct peerbook_event *event);
+
 /* presence_manager.c */
 PeerbookDBusPresenceManager *presence_manager_new(struct daemon *d);
 void presence_manager_on_buddy(struct daemon *d, const struct peerbook_event *event);
@@ -61,3 +65,8 @@ void daemon_return_error(GDBusMethodInvocation *invocation, const char *name, co
  * returns false. */
 bool daemon_check_account(struct daemon *d, GDBusMethodInvocation *invocation,
                           const char *account_id);
+
+/* Normalises a URI ("jami:ABC…" → "abc…") into out, or replies
+ * InvalidArgument ("invalid URI '...'") and returns false. */
+bool daemon_normalize_uri(GDBusMethodInvocation *invocation, const char *uri,
+                          char out[PEERBOOK_ID_SIZE]);

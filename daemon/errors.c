@@ -66,3 +66,15 @@ bool daemon_check_account(struct daemon *d, GDBusMethodInvocation *invocation,
                 daemon_return_errno(invocation, r, "cannot read account '%s'", account_id);
         return false;
 }
+
+bool daemon_normalize_uri(GDBusMethodInvocation *invocation, const char *uri,
+                          char out[PEERBOOK_ID_SIZE])
+{
+        if (peerbook_uri_normalize(uri, out) == 0)
+                return true;
+        daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
+                            "invalid URI '%s' (expected an account ID: 40 hex digits, "
+                            "optionally prefixed by 'jami:')",
+                            uri);
+        return false;
+}

@@ -89,6 +89,11 @@ static void on_event(const struct peerbook_event *event, void *userdata)
         case PEERBOOK_EVENT_BUDDY:
                 presence_manager_on_buddy(d, event);
                 break;
+        case PEERBOOK_EVENT_TRUST_REQUEST:
+        case PEERBOOK_EVENT_CONTACT_ADDED:
+        case PEERBOOK_EVENT_CONTACT_REMOVED:
+                contacts_on_event(d, event);
+                break;
         }
 }
 

@@ -8,19 +8,6 @@
 
 #include "daemon.h"
 
-/* Normalises a URI, or replies InvalidArgument and returns false. */
-static bool normalize_uri(GDBusMethodInvocation *invocation, const char *uri,
-                          char out[PEERBOOK_ID_SIZE])
-{
-        if (peerbook_uri_normalize(uri, out) == 0)
-                return true;
-        daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
-                            "invalid URI '%s' (expected an account ID: 40 hex digits, "
-                            "optionally prefixed by 'jami:')",
-                            uri);
-        return false;
-}
-
 static gboolean on_publish(PeerbookDBusPresenceManager *object,
                            GDBusMethodInvocation *invocation, const char *account_id,
                            gboolean status, const char *note, gpointer userdata)
@@ -42,7 +29,7 @@ static gboolean on_subscribe_buddy(PeerbookDBusPresenceManager *object,
         char buddy[PEERBOOK_ID_SIZE];
 
         if (!daemon_check_account(d, invocation, account_id) ||
-            !normalize_uri(invocation, uri, buddy))
+            !daemon_normalize_uri(invocation, uri, buddy))
                 return TRUE;
         int r = peerbook_buddy_subscribe(d->ctx, account_id, buddy, flag);
         if (r == -ENOENT && !flag) {
@@ -117,7 +104,7 @@ static gboolean on_set_subscriptions(PeerbookDBusPresenceManager *object,
         /* Check everything before changing anything. */
         g_autofree char(*wanted)[PEERBOOK_ID_SIZE] = g_malloc0_n(n_uris + 1, PEERBOOK_ID_SIZE);
         for (size_t i = 0; i < n_uris; i++)
-                if (!normalize_uri(invocation, uris[i], wanted[i]))
+                if (!daemon_normalize_uri(invocation, uris[i], wanted[i]))
                         return TRUE;
         g_autofree struct peerbook_buddy *buddies = list_buddies(d, invocation, account_id, &n);
         if (!buddies)
