@@ -86,6 +86,23 @@ void output_line(const char *line);
 
 const char *status_name(int status);
 
+/* Appends s on one line: backslash, newline, tab and the other control
+ * characters escaped ("\\n", "\\x01"). */
+void text_append_one_line(GString *out, const char *s);
+
+/* A trust request's payload as text: the bytes when they are valid UTF-8
+ * without NUL, otherwise base64 (*ret_base64 = true), as getTrustRequests
+ * gives it. Free with g_free(). */
+char *payload_to_string(const void *data, size_t len, bool *ret_base64);
+
+/* A trust request: with --json the members of a JSON object ("from",
+ * "conversationId", "received", "payload" and, for base64, "payloadEncoding"),
+ * otherwise one text line "FROM RECEIVED [PAYLOAD]" (a base64 payload is
+ * prefixed "base64:"). */
+void format_trust_request(struct cli *cli, GString *out, const char *from,
+                          const char *conversation_id, guint64 received, const char *payload,
+                          bool base64);
+
 /* ---- commands ----------------------------------------------------------- */
 
 int cmd_account(struct cli *cli, int argc, char **argv);
@@ -94,3 +111,9 @@ int cmd_unsubscribe(struct cli *cli, int argc, char **argv);
 int cmd_presence(struct cli *cli, int argc, char **argv);
 int cmd_watch(struct cli *cli, int argc, char **argv);
 int cmd_wait_registered(struct cli *cli, int argc, char **argv);
+int cmd_contact(struct cli *cli, int argc, char **argv);
+int cmd_contacts(struct cli *cli, int argc, char **argv);
+int cmd_requests(struct cli *cli, int argc, char **argv);
+int cmd_accept(struct cli *cli, int argc, char **argv);
+int cmd_discard(struct cli *cli, int argc, char **argv);
+int cmd_block(struct cli *cli, int argc, char **argv);

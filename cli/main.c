@@ -18,7 +18,14 @@ static const char usage[] =
         "  subscribe        track a buddy's presence\n"
         "  unsubscribe      stop tracking a buddy's presence\n"
         "  presence         the current status of the subscriptions\n"
-        "  watch            print registration and presence changes as they happen\n"
+        "  contact          add, show and remove a contact (add sends a trust request)\n"
+        "  contacts         the contacts: confirmed, unconfirmed or banned\n"
+        "  requests         the pending trust requests\n"
+        "  accept           accept a pending trust request\n"
+        "  discard          drop a pending trust request silently\n"
+        "  block            remove and ban a contact: its requests are ignored\n"
+        "  watch            print registration, presence, trust request and contact\n"
+        "                   changes as they happen\n"
         "  wait-registered  wait until an account is registered on the DHT\n"
         "\n"
         "Options (accepted by every command too):\n"
@@ -36,6 +43,9 @@ static const struct {
         { "account", cmd_account },     { "subscribe", cmd_subscribe },
         { "unsubscribe", cmd_unsubscribe }, { "presence", cmd_presence },
         { "watch", cmd_watch },         { "wait-registered", cmd_wait_registered },
+        { "contact", cmd_contact },     { "contacts", cmd_contacts },
+        { "requests", cmd_requests },   { "accept", cmd_accept },
+        { "discard", cmd_discard },     { "block", cmd_block },
 };
 
 int main(int argc, char **argv)

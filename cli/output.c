@@ -119,3 +119,56 @@ const char *status_name(int status)
                 return "unknown";
         }
 }
+
+void text_append_one_line(GString *out, const char *s)
+{
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+                switch (*p) {
+                case '\\':
+                        g_string_append(out, "\\\\");
+                        break;
+                case '\n':
+                        g_string_append(out, "\\n");
+                        break;
+                case '\r':
+                        g_string_append(out, "\\r");
+                        break;
+                case '\t':
+                        g_string_append(out, "\\t");
+                        break;
+                default:
+                        if (*p < 0x20 || *p == 0x7f)
+                                g_string_append_printf(out, "\\x%02x", *p);
+                        else
+                                g_string_append_c(out, (char)*p);
+                }
+        }
+}
+
+char *payload_to_string(const void *data, size_t len, bool *ret_base64)
+{
+        *ret_base64 = len && !g_utf8_validate_len(data, len, NULL);
+        if (*ret_base64)
+                return g_base64_encode(data, len);
+        return g_strndup(len ? data : "", len);
+}
+
+void format_trust_request(struct cli *cli, GString *out, const char *from,
+                          const char *conversation_id, guint64 received, const char *payload,
+                          bool base64)
+{
+        if (!cli->json) {
+                g_string_append_printf(out, "%s %" G_GUINT64_FORMAT "%s%s", from, received,
+                                       *payload ? " " : "", base64 ? "base64:" : "");
+                text_append_one_line(out, payload);
+                return;
+        }
+        g_string_append(out, "\"from\":");
+        json_append_string(out, from);
+        g_string_append(out, ",\"conversationId\":");
+        json_append_string(out, conversation_id);
+        g_string_append_printf(out, ",\"received\":%" G_GUINT64_FORMAT ",\"payload\":", received);
+        json_append_string(out, payload);
+        if (base64)
+                g_string_append(out, ",\"payloadEncoding\":\"base64\"");
+}

@@ -5,7 +5,9 @@
  *
  * No event is lost between "what is the state now" and "tell me when it
  * changes": the proxies subscribe to the signals before the state is read,
- * and a signal that arrives meanwhile is only printed (again) after it.
+ * and a signal that arrives meanwhile is only printed (again) after it. The
+ * current state is the registration, the subscriptions and the pending trust
+ * requests; contactAdded and contactRemoved are changes only.
  */
 #include <glib-unix.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@ struct watch {
         struct cli *cli;
         const char *account;
         char buddy[64];         /* --buddy, normalised; "" = every buddy */
+        const char *event;      /* --event; NULL = every event */
         long status;            /* --status; -1 = any */
         long count;             /* --count; 0 = until interrupted */
         long seen;
@@ -38,6 +41,16 @@ static void normalize_uri(const char *uri, char *out, size_t size)
                 *p = g_ascii_tolower(*p);
 }
 
+/* The names of --event, as the JSON's "event" says them. */
+static const char *const event_names[] = {
+        "registration", "buddy", "trustRequest", "contactAdded", "contactRemoved",
+};
+
+static bool wanted(const struct watch *w, const char *event)
+{
+        return !w->event || strcmp(w->event, event) == 0;
+}
+
 static void counted(struct watch *w)
 {
         if (w->count && ++w->seen >= w->count)
@@ -48,7 +61,8 @@ static void on_buddy(struct watch *w, const char *account, const char *uri, int 
                      const char *note)
 {
         if (strcmp(account, w->account) != 0 || w->wait_registered || w->quiet ||
-            (*w->buddy && strcmp(uri, w->buddy) != 0) || (w->status >= 0 && status != w->status))
+            !wanted(w, "buddy") || (*w->buddy && strcmp(uri, w->buddy) != 0) ||
+            (w->status >= 0 && status != w->status))
                 return;
         g_autoptr(GString) out = g_string_new(NULL);
         if (w->cli->json) {
@@ -81,7 +95,7 @@ static void on_registration(struct watch *w, const char *account, const char *st
                         g_main_loop_quit(w->loop);
                 return;
         }
-        if (*w->buddy || w->status >= 0 || w->quiet)
+        if (*w->buddy || w->status >= 0 || w->quiet || !wanted(w, "registration"))
                 return;
         g_autoptr(GString) out = g_string_new(NULL);
         if (w->cli->json) {
@@ -100,6 +114,81 @@ static void on_registration(struct watch *w, const char *account, const char *st
         counted(w);
 }
 
+/* Trust requests and contact changes: --buddy selects the peer; --status is
+ * about presence, so it hides them. */
+static bool peer_wanted(const struct watch *w, const char *account, const char *event,
+                        const char *peer)
+{
+        return strcmp(account, w->account) == 0 && !w->wait_registered && !w->quiet &&
+               wanted(w, event) && (!*w->buddy || strcmp(peer, w->buddy) == 0) && w->status < 0;
+}
+
+static void on_trust_request(struct watch *w, const char *account, const char *conversation_id,
+                             const char *from, const char *payload, bool base64,
+                             guint64 received)
+{
+        if (!peer_wanted(w, account, "trustRequest", from))
+                return;
+        g_autoptr(GString) out = g_string_new(NULL);
+        if (w->cli->json) {
+                g_string_append(out, "{\"event\":\"trustRequest\",\"account\":");
+                json_append_string(out, account);
+                g_string_append_c(out, ',');
+        } else {
+                g_string_append(out, "trustRequest ");
+        }
+        format_trust_request(w->cli, out, from, conversation_id, received, payload, base64);
+        if (w->cli->json)
+                g_string_append_c(out, '}');
+        output_line(out->str);
+        counted(w);
+}
+
+/* contactAdded (flag: confirmed) and contactRemoved (flag: banned). */
+static void on_contact(struct watch *w, const char *event, const char *account, const char *uri,
+                       const char *flag_name, bool flag)
+{
+        if (!peer_wanted(w, account, event, uri))
+                return;
+        g_autoptr(GString) out = g_string_new(NULL);
+        if (w->cli->json) {
+                g_string_printf(out, "{\"event\":\"%s\",\"account\":", event);
+                json_append_string(out, account);
+                g_string_append(out, ",\"uri\":");
+                json_append_string(out, uri);
+                g_string_append_printf(out, ",\"%s\":%s}", flag_name, flag ? "true" : "false");
+        } else {
+                g_string_printf(out, "%s %s %s%s", event, uri, flag ? "" : "not-", flag_name);
+        }
+        output_line(out->str);
+        counted(w);
+}
+
+static void on_trust_request_signal(PeerbookDBusConfigurationManager *proxy,
+                                    const char *account, const char *conversation_id,
+                                    const char *from, GVariant *payload, guint64 received,
+                                    gpointer userdata)
+{
+        gsize len = 0;
+        const void *data = g_variant_get_fixed_array(payload, &len, 1);
+        bool base64;
+        g_autofree char *text = payload_to_string(data, len, &base64);
+        on_trust_request(userdata, account, conversation_id, from, text, base64, received);
+}
+
+static void on_contact_added_signal(PeerbookDBusConfigurationManager *proxy, const char *account,
+                                    const char *uri, gboolean confirmed, gpointer userdata)
+{
+        on_contact(userdata, "contactAdded", account, uri, "confirmed", confirmed);
+}
+
+static void on_contact_removed_signal(PeerbookDBusConfigurationManager *proxy,
+                                      const char *account, const char *uri, gboolean banned,
+                                      gpointer userdata)
+{
+        on_contact(userdata, "contactRemoved", account, uri, "banned", banned);
+}
+
 static void on_buddy_signal(PeerbookDBusPresenceManager *proxy, const char *account,
                             const char *uri, int status, const char *note, gpointer userdata)
 {
@@ -113,8 +202,38 @@ static void on_registration_signal(PeerbookDBusConfigurationManager *proxy, cons
         on_registration(userdata, account, state, code, detail);
 }
 
+/* Reports the pending trust requests as trustRequest events. */
+static bool report_requests(struct watch *w)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) requests = NULL;
+        GVariantIter iter;
+        GVariant *q;
+
+        if (!peerbook_dbus_configuration_manager_call_get_trust_requests_sync(
+                    w->cli->config, w->account, &requests, NULL, &error)) {
+                w->exit_status = cli_fail(w->cli, error);
+                return false;
+        }
+        g_variant_iter_init(&iter, requests);
+        while ((q = g_variant_iter_next_value(&iter))) {
+                const char *from = "", *conversation_id = "", *received = "0", *payload = "",
+                           *encoding = "";
+                g_variant_lookup(q, "from", "&s", &from);
+                g_variant_lookup(q, "conversationId", "&s", &conversation_id);
+                g_variant_lookup(q, "received", "&s", &received);
+                g_variant_lookup(q, "payload", "&s", &payload);
+                g_variant_lookup(q, "payloadEncoding", "&s", &encoding);
+                on_trust_request(w, w->account, conversation_id, from, payload,
+                                 strcmp(encoding, "base64") == 0,
+                                 g_ascii_strtoull(received, NULL, 10));
+                g_variant_unref(q);
+        }
+        return true;
+}
+
 /* Reports the current state as events: the registration state, then (for
- * watch) every subscription. */
+ * watch) every subscription and every pending trust request. */
 static bool report_current(struct watch *w, bool buddies)
 {
         g_autoptr(GError) error = NULL;
@@ -147,7 +266,7 @@ static bool report_current(struct watch *w, bool buddies)
                 on_buddy(w, w->account, uri, status, note);
                 g_variant_unref(sub);
         }
-        return true;
+        return report_requests(w);
 }
 
 static gboolean on_timeout(gpointer userdata)
@@ -173,6 +292,11 @@ static void run(struct watch *w, long timeout_s, bool initial)
         g_signal_connect(w->cli->presence, "new-buddy-notification", G_CALLBACK(on_buddy_signal), w);
         g_signal_connect(w->cli->config, "registration-state-changed",
                          G_CALLBACK(on_registration_signal), w);
+        g_signal_connect(w->cli->config, "incoming-trust-request",
+                         G_CALLBACK(on_trust_request_signal), w);
+        g_signal_connect(w->cli->config, "contact-added", G_CALLBACK(on_contact_added_signal), w);
+        g_signal_connect(w->cli->config, "contact-removed", G_CALLBACK(on_contact_removed_signal),
+                         w);
         w->quiet = !initial;
         bool ok = report_current(w, !w->wait_registered);
         w->quiet = false;
@@ -200,17 +324,29 @@ static int parse_timeout(const char *s, long *ret)
 int cmd_watch(struct cli *cli, int argc, char **argv)
 {
         static const char usage[] =
-                "usage: peerbook watch [--account ID] [--buddy URI] [--status N] [--count N] [--timeout SEC] [--no-initial]\n"
+                "usage: peerbook watch [--account ID] [--event NAME] [--buddy URI] [--status N] [--count N] [--timeout SEC] [--no-initial]\n"
                 "\n"
-                "Prints the account's registration state and the status of its subscriptions,\n"
-                "then every change (registrationStateChanged, newBuddyNotification) until\n"
-                "interrupted. Lines: 'registration STATE CODE [DETAIL]' and\n"
-                "'buddy URI STATUS NAME [NOTE]'; with --json one object per line,\n"
-                "{\"event\":\"registration\",\"account\",\"state\",\"code\",\"detail\"} or\n"
-                "{\"event\":\"buddy\",\"account\",\"uri\",\"status\",\"lineStatus\"}.\n"
+                "Prints the account's registration state, the status of its subscriptions and\n"
+                "its pending trust requests, then every change (registrationStateChanged,\n"
+                "newBuddyNotification, incomingTrustRequest, contactAdded, contactRemoved)\n"
+                "until interrupted. Lines:\n"
+                "  registration STATE CODE [DETAIL]\n"
+                "  buddy URI STATUS NAME [NOTE]\n"
+                "  trustRequest FROM RECEIVED [PAYLOAD]    (as 'peerbook requests' prints it)\n"
+                "  contactAdded URI confirmed|not-confirmed\n"
+                "  contactRemoved URI banned|not-banned\n"
+                "With --json one object per line:\n"
+                "  {\"event\":\"registration\",\"account\",\"state\",\"code\",\"detail\"}\n"
+                "  {\"event\":\"buddy\",\"account\",\"uri\",\"status\",\"lineStatus\"}\n"
+                "  {\"event\":\"trustRequest\",\"account\",\"from\",\"conversationId\",\"received\",\n"
+                "   \"payload\"[,\"payloadEncoding\":\"base64\"]}\n"
+                "  {\"event\":\"contactAdded\",\"account\",\"uri\",\"confirmed\"}\n"
+                "  {\"event\":\"contactRemoved\",\"account\",\"uri\",\"banned\"}\n"
                 "\n"
                 "  --account ID     the account (default: the daemon's only account)\n"
-                "  --buddy URI      only the events of this buddy\n"
+                "  --event NAME     only these events: registration, buddy, trustRequest,\n"
+                "                   contactAdded or contactRemoved\n"
+                "  --buddy URI      only the events of this peer (buddy, sender, contact)\n"
                 "  --status N       only buddy events with this status (0, 1, 2)\n"
                 "  --count N        exit (0) after N events\n"
                 "  --timeout SEC    exit with status 1 if the N events have not come by then\n"
@@ -219,7 +355,8 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
         const char *given = NULL, *buddy = NULL, *status = NULL, *count = NULL, *timeout = NULL;
         bool no_initial = false;
         const struct cli_option options[] = {
-                CLI_VALUE("account", &given), CLI_VALUE("buddy", &buddy),
+                CLI_VALUE("account", &given), CLI_VALUE("event", &w.event),
+                CLI_VALUE("buddy", &buddy),
                 CLI_VALUE("status", &status), CLI_VALUE("count", &count),
                 CLI_VALUE("timeout", &timeout), CLI_FLAG("no-initial", &no_initial),
                 {},
@@ -229,6 +366,15 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
         int r = cli_parse_args(cli, "watch", usage, argc, argv, options, NULL, 0, 0);
         if (r)
                 return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
+        if (w.event) {
+                size_t i = 0;
+                while (i < G_N_ELEMENTS(event_names) && strcmp(w.event, event_names[i]) != 0)
+                        i++;
+                if (i == G_N_ELEMENTS(event_names))
+                        return cli_error("invalid event '%s' (expected registration, buddy, "
+                                         "trustRequest, contactAdded or contactRemoved)",
+                                         w.event);
+        }
         if (status && (w.status = cli_parse_number(status, 2)) < 0)
                 return cli_error("invalid status '%s' (expected 0, 1 or 2)", status);
         if (count && (w.count = cli_parse_number(count, 1000000000)) <= 0)
