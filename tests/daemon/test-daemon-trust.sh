@@ -218,6 +218,9 @@ monitor B
 check "carol: contact add bob --message" pb C contact add "$ID_B" --message $'hello\nfrom carol'
 check "bob sees carol's request" pb B --json watch --event trustRequest --buddy "$ID_C" --count 1 --timeout 45
 check_output "multi-line payload in JSON" '"payload":"hello\\nfrom carol"'
+check "watch (text) reports the pending request at once" \
+        pb B watch --event trustRequest --buddy "$ID_C" --count 1 --timeout 10
+check_output "one text line" "^trustRequest $ID_C [0-9]* hello\\\\nfrom carol\$"
 check "bob: requests (text)" pb B requests
 check_output "payload on one line" "^$ID_C [0-9]* hello\\\\nfrom carol\$"
 check "bob: discard carol" pb B discard "$ID_C"
