@@ -45,6 +45,17 @@ static bool watches(int w, int d) {
         return k >= 1 && k <= n_watch;
 }
 
+/* On a miss, who did not see it and what they saw last (to stderr). */
+static void report_miss(int d, int want, double t0) {
+        for (int w = 0; w < n_nodes; w++) {
+                if (!watches(w, d) ||
+                    first_event(&nodes[w], nodes[d].account, want, t0) >= 0)
+                        continue;
+                fprintf(stderr, "# miss: watcher %d did not see %d go %d; last status %d\n", w, d,
+                        want, live_last_status(&nodes[w], nodes[d].account));
+        }
+}
+
 struct all_seen {
         int device, want;
         double t0;
@@ -214,7 +225,10 @@ int main(int argc, char **argv) {
                 np = pump_set(d);
                 pthread_t th;
                 pthread_create(&th, NULL, stop_device, &nodes[d]);
-                missed += !live_wait(pumped, np, all_watchers_saw, &s, 10000);
+                if (!live_wait(pumped, np, all_watchers_saw, &s, 10000)) {
+                        missed++;
+                        report_miss(d, PEERBOOK_STATUS_OFFLINE, s.t0);
+                }
                 pthread_join(th, NULL);
                 collect(d, PEERBOOK_STATUS_OFFLINE, s.t0, &offline);
 
@@ -226,7 +240,10 @@ int main(int argc, char **argv) {
                 live_wait(pumped, np, live_registered, &nodes[d], 10000);
                 samples_add(&registered, live_now_ms() - t_open);
                 struct all_seen on = { d, PEERBOOK_STATUS_ONLINE, t_open };
-                missed += !live_wait(pumped, np, all_watchers_saw, &on, 10000);
+                if (!live_wait(pumped, np, all_watchers_saw, &on, 10000)) {
+                        missed++;
+                        report_miss(d, PEERBOOK_STATUS_ONLINE, t_open);
+                }
                 collect(d, PEERBOOK_STATUS_ONLINE,
                         (double)pb_ctx_announced_at(nodes[d].ctx, nodes[d].account), &online);
         }

@@ -127,7 +127,6 @@ int pb_contact_track(pb_account *a, const char *uri, bool on);
 void pb_buddy_load_known(pb_account *a, struct pb_buddy *b);
 
 /* trust.c */
-void pb_request_limits_default(struct pb_request_limits *l);
 int pb_trust_start(pb_account *a);
 void pb_trust_handle_value(pb_account *a, const struct pb_item *item);
 void pb_trust_handle_cert(pb_account *a, const struct pb_item *item);

@@ -63,6 +63,7 @@ struct pb_request_limits {
         double burst, rate;               /* all senders: tokens, tokens per second */
         double sender_burst, sender_rate; /* each sender */
 };
+void pb_request_limits_default(struct pb_request_limits *l);
 /* Test hook: other limits than the defaults. */
 void pb_account_set_limits(pb_account *a, const struct pb_request_limits *l);
 /* Test hook: the next n confirmations this account sends are lost. */

@@ -269,7 +269,9 @@ struct peerbook_contact {
 };
 
 /* Adds `uri` as a contact (lifting a ban). A pending request from it is
- * accepted. Does not send a request: see peerbook_trust_request_send(). */
+ * accepted (and confirmed back); otherwise a request with an empty payload
+ * is sent, as Jami's addContact starts a conversation. A contact already
+ * active is left as it is. -EINVAL for a malformed URI or our own account. */
 int peerbook_contact_add(peerbook_ctx *ctx, const char *account_id, const char *uri);
 /* Removes a contact; ban = true also blocks it: its pending request is
  * dropped and its future requests are ignored until it is added again. */
