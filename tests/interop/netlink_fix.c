@@ -21,9 +21,12 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #define MAX_FD 65536
 
@@ -67,6 +70,21 @@ static bool take_pending(int fd, int flags, struct pending *out)
 	return have;
 }
 
+// NETLINK_FIX_LOG=1: one line on stderr each time a datagram is split.
+static void note_split(int fd, size_t kept, size_t total)
+{
+	static int log = -1;
+	if (log < 0) {
+		const char *v = getenv("NETLINK_FIX_LOG");
+		log = v && *v == '1';
+	}
+	if (!log) return;
+	char line[128];
+	int n = snprintf(line, sizeof line, "netlink_fix: fd %d: %zu-byte datagram ended with NLMSG_DONE; "
+	                 "returned %zu bytes, a lone NLMSG_DONE next\n", fd, total, kept);
+	if (n > 0) (void)!write(2, line, (size_t)n);
+}
+
 // Looks at a datagram of n bytes just received on fd; returns the length to
 // report (without a trailing NLMSG_DONE, which is then pending).
 static ssize_t after_recv(int fd, const void *buf, ssize_t n, int flags)
@@ -81,6 +99,7 @@ static ssize_t after_recv(int fd, const void *buf, ssize_t n, int flags)
 			pthread_mutex_lock(&lock);
 			pend[fd] = (struct pending){ true, h->nlmsg_seq, h->nlmsg_pid };
 			pthread_mutex_unlock(&lock);
+			note_split(fd, off, size);
 			return (ssize_t)off;
 		}
 		off += NLMSG_ALIGN(h->nlmsg_len);
