@@ -245,6 +245,9 @@ int main(int argc, char **argv) {
                         continue;
                 }
                 samples_add(&delivery, first_event(to, in.type, in.uri, -1, t0) - t0);
+                if (getenv("BENCH_VERBOSE"))
+                        fprintf(stderr, "# pair %d: delivery %.1f ms\n", k,
+                                first_event(to, in.type, in.uri, -1, t0) - t0);
                 double t1 = live_now_ms();
                 peerbook_trust_request_accept(to->ctx, to->account, from->account);
                 struct seen ok = { from, PEERBOOK_EVENT_CONTACT_ADDED, to->account, 1, t1 };
@@ -253,6 +256,9 @@ int main(int argc, char **argv) {
                         continue;
                 }
                 samples_add(&confirm, first_event(from, ok.type, ok.uri, 1, t1) - t1);
+                if (getenv("BENCH_VERBOSE"))
+                        fprintf(stderr, "# pair %d: confirm %.1f ms\n", k,
+                                first_event(from, ok.type, ok.uri, 1, t1) - t1);
         }
         measure_floor(bootstrap, 50, &floor_s);
 

@@ -26,20 +26,9 @@ struct listen_ctx {
 /* OpenDHT thread: copy and enqueue, nothing else. */
 static void on_value(const struct pb_value_view *v, bool expired, void *userdata) {
         struct listen_ctx *lc = userdata;
-        if (v->len > PB_VALUE_MAX)
-                return;
-        struct pb_item *it = pb_item_new(PB_ITEM_VALUE, v->len);
-        if (!it)
-                return;
-        it->account_serial = lc->serial;
-        it->tag = PB_TAG_BUDDY;
-        it->key = lc->key;
-        it->flag = expired;
-        it->value = *v;
-        if (v->len)
-                memcpy(it->data, v->data, v->len);
-        it->value.data = it->data;
-        pb_queue_push(lc->queue, it);
+        struct pb_item *it = pb_item_from_value(lc->serial, PB_TAG_BUDDY, &lc->key, v, expired);
+        if (it)
+                pb_queue_push(lc->queue, it);
 }
 
 static void on_listen_done(void *userdata) {

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -46,6 +47,25 @@ struct pb_item *pb_item_new(enum pb_item_kind kind, size_t len) {
         struct pb_item *it = calloc(1, sizeof(*it) + len);
         if (it)
                 it->kind = kind;
+        return it;
+}
+
+struct pb_item *pb_item_from_value(uint64_t account_serial, uint32_t tag, const pb_hash *key,
+                                   const struct pb_value_view *v, bool expired) {
+        if (v->len > 65536) /* OpenDHT's largest value */
+                return NULL;
+        struct pb_item *it = pb_item_new(PB_ITEM_VALUE, v->len);
+        if (!it)
+                return NULL;
+        it->account_serial = account_serial;
+        it->tag = tag;
+        if (key)
+                it->key = *key;
+        it->flag = expired;
+        it->value = *v;
+        if (v->len)
+                memcpy(it->data, v->data, v->len);
+        it->value.data = it->data;
         return it;
 }
 

@@ -45,6 +45,10 @@ int pb_queue_fd(const pb_queue *q);
 
 /* Any thread. Allocates an item with room for `len` data bytes. */
 struct pb_item *pb_item_new(enum pb_item_kind kind, size_t len);
+/* Any thread: an item holding a copy of a listened value (NULL when out of
+ * memory or when the value is larger than any OpenDHT value). */
+struct pb_item *pb_item_from_value(uint64_t account_serial, uint32_t tag, const pb_hash *key,
+                                   const struct pb_value_view *v, bool expired);
 /* Any thread: appends and wakes the owner. Takes ownership of the item. */
 void pb_queue_push(pb_queue *q, struct pb_item *item);
 /* Owner thread: takes every queued item, oldest first, and clears the fd. */

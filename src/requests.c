@@ -139,20 +139,28 @@ static int read_pending(const struct pb_request_row *row, void *userdata) {
         return 0;
 }
 
-/* Accepting: the request goes, the contact is confirmed, in one transaction;
- * then the confirmation is sent to the device that asked and to the others. */
-int pb_account_request_accept(pb_account *a, const char *from) {
-        char id[PEERBOOK_ID_SIZE];
+/* Finds `from`'s pending request: -EINVAL for a malformed id, -ENOENT for none. */
+static int find_pending(pb_account *a, const char *from, char id[PEERBOOK_ID_SIZE],
+                        struct pending_ctx *p) {
         if (normalize(from, id) < 0)
                 return -EINVAL;
         if (!a->store)
                 return -EIO;
-        struct pending_ctx p = { .found = false };
-        int r = pb_store_requests(a->store, id, read_pending, &p);
+        *p = (struct pending_ctx){ .found = false };
+        int r = pb_store_requests(a->store, id, read_pending, p);
         if (r < 0)
                 return r;
-        if (!p.found)
-                return -ENOENT;
+        return p->found ? 0 : -ENOENT;
+}
+
+/* Accepting: the request goes, the contact is confirmed, in one transaction;
+ * then the confirmation is sent to the device that asked and to the others. */
+int pb_account_request_accept(pb_account *a, const char *from) {
+        char id[PEERBOOK_ID_SIZE];
+        struct pending_ctx p;
+        int r = find_pending(a, from, id, &p);
+        if (r < 0)
+                return r;
         struct pb_contact_row row = added_row(pb_contact_find(a, id), id);
         row.confirmed = true;
         if (p.conversation_id[0])
@@ -183,16 +191,10 @@ int pb_account_request_accept(pb_account *a, const char *from) {
  * sender's automatic re-sends stay silent; a new request will be shown. */
 int pb_account_request_discard(pb_account *a, const char *from) {
         char id[PEERBOOK_ID_SIZE];
-        if (normalize(from, id) < 0)
-                return -EINVAL;
-        if (!a->store)
-                return -EIO;
-        struct pending_ctx p = { .found = false };
-        int r = pb_store_requests(a->store, id, read_pending, &p);
+        struct pending_ctx p;
+        int r = find_pending(a, from, id, &p);
         if (r < 0)
                 return r;
-        if (!p.found)
-                return -ENOENT;
         if ((r = pb_store_begin(a->store)) < 0)
                 return r;
         if ((r = pb_store_request_delete(a->store, id)) < 0 ||

@@ -193,18 +193,10 @@ struct inbox_ctx {
 
 static void on_inbox_value(const struct pb_value_view *v, bool expired, void *userdata) {
         struct inbox_ctx *ic = userdata;
-        if (expired || v->len > PB_VALUE_MAX)
-                return;
-        struct pb_item *it = pb_item_new(PB_ITEM_VALUE, v->len);
-        if (!it)
-                return;
-        it->account_serial = ic->serial;
-        it->tag = PB_TAG_INBOX;
-        it->value = *v;
-        if (v->len)
-                memcpy(it->data, v->data, v->len);
-        it->value.data = it->data;
-        pb_queue_push(ic->queue, it);
+        struct pb_item *it = expired ? NULL
+                                     : pb_item_from_value(ic->serial, PB_TAG_INBOX, NULL, v, false);
+        if (it)
+                pb_queue_push(ic->queue, it);
 }
 
 static void on_inbox_done(void *userdata) {

@@ -214,3 +214,29 @@ static inline uint64_t live_pending(struct live_node *n) {
         return peerbook_account_get_info(n->ctx, n->account, &info) == 0 ? info.pending_requests
                                                                          : 0;
 }
+
+/* Reads n's device identity from its account folder, as only n itself could;
+ * tests use it to write into n's inbox as others would (they know its key
+ * from its announcement). Returns the public key (DER, malloc()ed) too. */
+#include "dht/dht.h"
+
+static inline int live_device_identity(const struct live_node *n, pb_identity **ret_id,
+                                       uint8_t **ret_pk, size_t *ret_pk_len) {
+        static uint8_t crt[16384], key[16384];
+        size_t len[2] = { 0, 0 };
+        const char *names[2] = { "device.crt", "device.key" };
+        uint8_t *bufs[2] = { crt, key };
+        for (int i = 0; i < 2; i++) {
+                char path[192];
+                snprintf(path, sizeof(path), "%s/%s/%s", n->dir, n->account, names[i]);
+                FILE *f = fopen(path, "rb");
+                if (!f)
+                        return -errno;
+                len[i] = fread(bufs[i], 1, sizeof(crt), f);
+                fclose(f);
+        }
+        int r = pb_identity_load(key, len[1], NULL, crt, len[0], ret_id);
+        if (r == 0 && (r = pb_identity_export_pubkey(*ret_id, ret_pk, ret_pk_len)) < 0)
+                *ret_id = pb_identity_free(*ret_id);
+        return r;
+}

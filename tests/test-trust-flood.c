@@ -97,23 +97,10 @@ int main(void) {
         char key[64];
         snprintf(key, sizeof(key), "inbox:%s", info.device_id);
         pb_hash inbox = pb_hash_of(key, strlen(key));
-        char path[160];
-        snprintf(path, sizeof(path), "%s/%s/device.crt", bob.dir, bob.account);
-        uint8_t crt[16384], keyb[16384];
-        FILE *f = fopen(path, "rb");
-        size_t crt_len = f ? fread(crt, 1, sizeof(crt), f) : 0;
-        if (f)
-                fclose(f);
-        snprintf(path, sizeof(path), "%s/%s/device.key", bob.dir, bob.account);
-        f = fopen(path, "rb");
-        size_t key_len = f ? fread(keyb, 1, sizeof(keyb), f) : 0;
-        if (f)
-                fclose(f);
         pb_identity *bob_id = NULL;
         uint8_t *pk = NULL;
         size_t pk_len = 0;
-        CHECK_EQ(pb_identity_load(keyb, key_len, NULL, crt, crt_len, &bob_id), 0);
-        CHECK_EQ(pb_identity_export_pubkey(bob_id, &pk, &pk_len), 0);
+        CHECK_EQ(live_device_identity(&bob, &bob_id, &pk, &pk_len), 0);
 
         pb_identity *crowd_id = NULL;
         CHECK_EQ(pb_identity_generate("crowd", NULL, 2048, &crowd_id), 0);

@@ -233,25 +233,10 @@ static void test_forged(void) {
         snprintf(key, sizeof(key), "inbox:%s", info.device_id);
         inbox = pb_hash_of(key, strlen(key));
         /* bob's device key, as anyone can fetch it from its announcement. */
-        char path[128];
-        snprintf(path, sizeof(path), "%s/%s/device.crt", bob->dir, bob->account);
-        FILE *f = fopen(path, "rb");
-        CHECK(f != NULL);
-        static uint8_t crt[16384];
-        size_t crt_len = f ? fread(crt, 1, sizeof(crt), f) : 0;
-        if (f)
-                fclose(f);
-        snprintf(path, sizeof(path), "%s/%s/device.key", bob->dir, bob->account);
-        f = fopen(path, "rb");
-        static uint8_t keyb[16384];
-        size_t key_len = f ? fread(keyb, 1, sizeof(keyb), f) : 0;
-        if (f)
-                fclose(f);
         pb_identity *bob_id = NULL;
-        CHECK_EQ(pb_identity_load(keyb, key_len, NULL, crt, crt_len, &bob_id), 0);
         uint8_t *pk = NULL;
         size_t pk_len = 0;
-        CHECK_EQ(pb_identity_export_pubkey(bob_id, &pk, &pk_len), 0);
+        CHECK_EQ(live_device_identity(bob, &bob_id, &pk, &pk_len), 0);
 
         /* mallory signs with a key no account issued (a self-signed CA). */
         pb_identity *mallory = NULL;

@@ -168,6 +168,19 @@ dht::DoneCallbackSimple done_once(pb_done_cb cb, void *userdata)
         return [once](bool ok) { once->fire(ok); };
 }
 
+/* Parses a DER/PEM public key: -EBADMSG when it is not one. */
+int import_pubkey(const uint8_t *der, size_t len, std::shared_ptr<dht::crypto::PublicKey> &ret)
+{
+        try {
+                ret = std::make_shared<dht::crypto::PublicKey>(der, len);
+                return 0;
+        } catch (const std::bad_alloc &) {
+                return -ENOMEM;
+        } catch (...) {
+                return -EBADMSG;
+        }
+}
+
 /* Calls a pb_cert_cb exactly once: with the result, or -ECANCELED when
  * OpenDHT drops the operation without an answer (shutdown). */
 struct CertOnce {
@@ -381,13 +394,9 @@ int pb_ext_runner_put_encrypted(dht_runner *r, const pb_hash *key, const uint8_t
                                 void *userdata)
 {
         std::shared_ptr<dht::crypto::PublicKey> pk;
-        try {
-                pk = std::make_shared<dht::crypto::PublicKey>(pubkey, pubkey_len);
-        } catch (const std::bad_alloc &) {
-                return -ENOMEM;
-        } catch (...) {
-                return -EBADMSG;
-        }
+        int res = import_pubkey(pubkey, pubkey_len, pk);
+        if (res < 0)
+                return res;
         try {
                 auto runner = reinterpret_cast<dht::DhtRunner *>(r);
                 runner->putEncrypted(hash_of(key), pk, value_of(v), done_once(done, userdata),
@@ -431,13 +440,9 @@ int pb_ext_runner_put_encrypted_as(dht_runner *r, const pb_hash *key, const pb_i
                                    void *userdata)
 {
         std::shared_ptr<dht::crypto::PublicKey> pk;
-        try {
-                pk = std::make_shared<dht::crypto::PublicKey>(pubkey, pubkey_len);
-        } catch (const std::bad_alloc &) {
-                return -ENOMEM;
-        } catch (...) {
-                return -EBADMSG;
-        }
+        int res = import_pubkey(pubkey, pubkey_len, pk);
+        if (res < 0)
+                return res;
         try {
                 dht::Value v(type, data, len);
                 auto enc = std::make_shared<dht::Value>(v.encrypt(*key_of(signer), *pk));
