@@ -38,8 +38,13 @@ if [ -z "${INTEROP_T:-}" ]; then
   </policy>
 </busconfig>
 EOF
+        # Interrupted: stop the script inside (its traps clean up), which
+        # ends dbus-run-session and its bus; then remove the folder.
+        trap 'pkill -TERM -P "$drs" 2>/dev/null; wait "$drs"; rm -rf "$T"; exit 1' INT TERM
         INTEROP_T=$T dbus-run-session --config-file="$T/bus.conf" -- "$0" "$@" \
-                2> >(grep -v 'fd limit' >&2)
+                2> >(grep -v 'fd limit' >&2) &
+        drs=$!
+        wait "$drs"
         rc=$?
         if [ "${INTEROP_KEEP:-}" = 1 ]; then echo "# logs kept in $T"; else rm -rf "$T"; fi
         exit $rc
