@@ -12,7 +12,8 @@
 # gdbus, dbus-run-session or jq is missing.
 #
 # usage: test-interop-jami.sh PEERBOOKD PEERBOOK NETLINK_FIX_SO DHT_DUMP
-# env:   JAMID (default /usr/libexec/jamid), INTEROP_KEEP=1 keeps the logs
+# env:   JAMID (default /usr/libexec/jamid), INTEROP_KEEP=1 keeps the logs,
+#        INTEROP_NETNS=0 runs without a network namespace of its own
 set -u
 
 PEERBOOKD=$1 CLI=$2 SHIM=$3 DUMP=$4
@@ -41,7 +42,15 @@ EOF
         # Interrupted: stop the script inside (its traps clean up), which
         # ends dbus-run-session and its bus; then remove the folder.
         trap 'pkill -TERM -P "$drs" 2>/dev/null; wait "$drs"; rm -rf "$T"; exit 1' INT TERM
-        INTEROP_T=$T dbus-run-session --config-file="$T/bus.conf" -- "$0" "$@" \
+        # Where we may (root, iproute2), a network namespace with only the
+        # loopback interface: jamid's ICE gathers host candidates on every
+        # interface, and here it has none but lo to find.
+        NETNS=()
+        if [ "${INTEROP_NETNS:-1}" = 1 ] && command -v ip >/dev/null &&
+           unshare --net -- ip link set lo up 2>/dev/null; then
+                NETNS=(unshare --net -- sh -c 'ip link set lo up && exec "$@"' sh)
+        fi
+        INTEROP_T=$T "${NETNS[@]}" dbus-run-session --config-file="$T/bus.conf" -- "$0" "$@" \
                 2> >(grep -v 'fd limit' >&2) &
         drs=$!
         wait "$drs"
@@ -152,7 +161,7 @@ if wait_for 30 has_name cx.ring.Ring; then ok "jamid owns cx.ring.Ring"
 else not_ok "jamid owns cx.ring.Ring"; tail -n 20 "$T/jamid.log" | sed 's/^/#   /'; exit 1; fi
 if grep -q netlink_fix "/proc/${PID[jamid]}/maps" 2>/dev/null; then ok "jamid runs with the netlink shim"
 else not_ok "jamid runs with the netlink shim"; fi
-echo "# $(head -c 200 "$T/jamid.log" | grep -a -o 'Jami Daemon [0-9.]*' | head -n 1)"
+echo "# $(head -c 200 "$T/jamid.log" | grep -a -o 'Jami Daemon [0-9.]*' | head -n 1); interfaces: $(ip -o link 2>/dev/null | awk -F': ' '{printf "%s ", $2}')"
 
 gdbus monitor --session --dest cx.ring.Ring >"$T/jami.monitor" 2>&1 &
 BACKGROUND+=($!)
