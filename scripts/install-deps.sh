@@ -1,11 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Installs what building and testing peerbook needs on Debian 12, and nothing
-# when it is all there already (so that it is cheap to call every time).
+# Installs what building and running peerbook needs on Debian 12, and with
+# --test what its tests need too (a sanitizer runtime, and Jami's daemon for
+# the interoperability test); nothing when it is all there already, so that
+# it is cheap to call every time.
 set -eu
-PKGS="build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev \
+PKGS="build-essential cmake ninja-build pkg-config \
 libopendht-dev libopendht-c-dev dhtnode libmsgpack-dev libgnutls28-dev \
 libsqlite3-dev sqlite3 libglib2.0-dev libglib2.0-bin dbus dbus-bin"
+if [ "${1:-}" = "--test" ]; then
+  PKGS="$PKGS clang libclang-rt-14-dev jami-daemon jq iproute2"
+fi
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

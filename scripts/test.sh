@@ -6,7 +6,7 @@
 # runs the tests but the slow tier there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/install-deps.sh
+./scripts/install-deps.sh --test
 
 jobs=$(nproc)
 echo "== build (warnings are errors)"
