@@ -85,11 +85,15 @@ static inline void live_close(struct live_node *n) {
         n->ctx = peerbook_ctx_free(n->ctx);
 }
 
-/* Processes every open context for at most ms milliseconds. */
+#define LIVE_MAX_NODES 64
+
+/* Processes every open context for at most ms milliseconds (one poll). */
 static inline void live_pump(struct live_node **nodes, int count, int ms) {
-        struct pollfd p[16];
+        struct pollfd p[LIVE_MAX_NODES];
         int np = 0;
-        for (int i = 0; i < count && np < 16; i++)
+        if (count > LIVE_MAX_NODES)
+                abort(); /* a context left unpolled would only be seen at time-outs */
+        for (int i = 0; i < count; i++)
                 if (nodes[i]->ctx)
                         p[np++] = (struct pollfd){ .fd = peerbook_ctx_get_fd(nodes[i]->ctx),
                                                    .events = POLLIN };
