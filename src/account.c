@@ -310,16 +310,19 @@ static void handle_put_done(pb_account *a, const struct pb_item *item) {
         switch (item->tag) {
         case PB_TAG_BYE: a->bye_pending = false; return;
         case PB_TAG_ANNOUNCE:
-                if (a->stopping || a->announce_ok)
+                if (a->stopping)
                         return;
-                if (!item->flag) {
-                        /* Not stored anywhere yet: announce again after a pause. */
-                        a->puts_sent = false;
+                if (!item->flag && !standalone(a)) {
+                        /* Stored nowhere: back to TRYING, announce again after a pause.
+                         * (Alone, there is nobody to store it: that is no failure.) */
+                        a->puts_sent = a->announce_ok = false;
+                        pb_account_set_registration(a, PEERBOOK_REGISTRATION_TRYING, 0,
+                                                    "announcement not stored; retrying");
                         retry_later(a, pb_now_ms());
                         return;
                 }
                 a->announce_ok = true;
-                pb_account_set_registration(a, PEERBOOK_REGISTRATION_REGISTERED, 0, "");
+                a->backoff_ms = RETRY_MIN_MS;
                 return;
         default: return;
         }
@@ -390,9 +393,10 @@ static uint64_t presence_tick(pb_account *a, uint64_t now) {
                 return a->next_try;
         }
         a->puts_sent = true;
-        /* Alone, there is nobody to acknowledge a put: being up is registered. */
-        if (standalone(a))
-                pb_account_set_registration(a, PEERBOOK_REGISTRATION_REGISTERED, 0, "");
+        /* Registered: connected, and the announcement is out. OpenDHT confirms
+         * a put only once every storage node answered, which one slow node
+         * delays by a second; a put that fails sends us back to TRYING. */
+        pb_account_set_registration(a, PEERBOOK_REGISTRATION_REGISTERED, 0, "");
         return UINT64_MAX;
 }
 

@@ -223,13 +223,15 @@ static int apply_announcement(pb_account *a, struct pb_buddy *b, const struct pb
 /* A device state counts only if the device itself signed it. */
 static int apply_state(struct pb_buddy *b, const struct pb_value_view *v, bool expired) {
         struct pb_device_state st;
-        if (expired)
-                return 0; /* see pb_presence_state(): expiry never revives a device */
         if (pb_device_state_decode(v->data, v->len, &st) < 0)
                 return -EBADMSG;
         if (!v->is_signed || !pb_hash_equal(&v->owner, &st.dev))
                 return -EPERM;
-        return pb_presence_state(&b->presence, &st.dev, st.seq, st.online);
+        if (expired) {
+                pb_presence_state_expired(&b->presence, &st.dev, v->id);
+                return 0;
+        }
+        return pb_presence_state(&b->presence, &st.dev, st.seq, st.online, v->id);
 }
 
 void pb_buddy_handle_value(pb_account *a, const struct pb_item *item) {

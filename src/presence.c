@@ -88,24 +88,42 @@ int pb_presence_announcement(struct pb_buddy_presence *p, const pb_hash *dev, ui
                         return 0; /* a refresh of a value we already count */
         if (d->n_values == PB_DEVICE_VALUES_MAX)
                 return -ENOSPC;
+        d->verified = true;
         d->values[d->n_values++] = value_id;
         return 0;
 }
 
-int pb_presence_state(struct pb_buddy_presence *p, const pb_hash *dev, uint64_t seq, bool online) {
+int pb_presence_state(struct pb_buddy_presence *p, const pb_hash *dev, uint64_t seq, bool online,
+                      uint64_t value_id) {
         struct pb_device *d = get_device(p, dev);
         if (!d)
                 return -ENOSPC;
-        if (d->has_state && seq <= d->state_seq)
+        if (d->has_state && seq < d->state_seq)
                 return 0; /* stale: a newer state already decided */
+        if (d->has_state && seq == d->state_seq) {
+                d->state_live |= value_id == d->state_value_id; /* the same value again */
+                return 0;
+        }
         d->has_state = true;
         d->state_seq = seq;
         d->state_online = online;
+        d->state_live = true;
+        d->state_value_id = value_id;
         return 0;
 }
 
+void pb_presence_state_expired(struct pb_buddy_presence *p, const pb_hash *dev, uint64_t value_id) {
+        struct pb_device *d = find_device(p, dev);
+        if (d && d->has_state && d->state_value_id == value_id)
+                d->state_live = false;
+}
+
 bool pb_presence_device_present(const struct pb_device *d) {
-        return d->n_values > 0 && (!d->has_state || d->state_online);
+        if (d->has_state && !d->state_online)
+                return false; /* said goodbye */
+        if (d->n_values > 0)
+                return true;
+        return d->has_state && d->state_live && d->verified;
 }
 
 unsigned pb_presence_count(const struct pb_buddy_presence *p) {

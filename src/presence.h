@@ -9,8 +9,12 @@
  *    so that an old value expiring does not hide a live one;
  *  - a peerbook device also publishes a device state (online / goodbye) with
  *    a sequence number; the highest sequence wins, whatever the arrival order;
- *  - a device is present while it has a live announcement and its latest
- *    state, if any, is not a goodbye. Jami devices publish no state.
+ *  - a device is present while its latest state, if any, is not a goodbye,
+ *    and it has a live announcement or, once an announcement has vouched
+ *    for it, a live "online" state of its own. Jami devices publish no state.
+ *    (OpenDHT may report a value expired when a node that held it goes
+ *    away; a restarted device re-puts the same announcement, which does not
+ *    notify anyone, but always a new online state, which does.)
  * Everything a peer can grow is capped: devices per buddy, values per device.
  */
 #pragma once
@@ -27,9 +31,12 @@ struct pb_device {
         pb_hash id;
         unsigned n_values;
         uint64_t values[PB_DEVICE_VALUES_MAX]; /* live announcement value ids */
+        bool verified;    /* an announcement signed by the account named it */
         bool has_state;
         bool state_online;
+        bool state_live;  /* the value carrying the latest state has not expired */
         uint64_t state_seq;
+        uint64_t state_value_id;
         uint64_t touched; /* a logical clock, to evict the stalest record */
 };
 
@@ -50,10 +57,13 @@ void pb_presence_clear(struct pb_buddy_presence *p);
 int pb_presence_announcement(struct pb_buddy_presence *p, const pb_hash *dev, uint64_t value_id,
                              bool expired);
 
-/* A device state value, already checked to be signed by `dev` itself. The
- * expiry of a state changes nothing: a goodbye must keep the device offline
- * even if its expiry is seen before that of the announcement it followed. */
-int pb_presence_state(struct pb_buddy_presence *p, const pb_hash *dev, uint64_t seq, bool online);
+/* A device state value, already checked to be signed by `dev` itself. */
+int pb_presence_state(struct pb_buddy_presence *p, const pb_hash *dev, uint64_t seq, bool online,
+                      uint64_t value_id);
+/* A device state value expired. A goodbye stays a goodbye (it must keep the
+ * device offline even if its expiry is seen before that of the announcement
+ * it followed); an online state only stops counting as a sign of life. */
+void pb_presence_state_expired(struct pb_buddy_presence *p, const pb_hash *dev, uint64_t value_id);
 
 bool pb_presence_device_present(const struct pb_device *d);
 /* Number of present devices. */

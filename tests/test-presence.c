@@ -34,18 +34,38 @@ int main(void) {
 
         /* A goodbye wins over a live announcement, and a stale online loses to it. */
         CHECK_EQ(pb_presence_announcement(&p, &d1, 102, false), 0);
-        CHECK_EQ(pb_presence_state(&p, &d1, 10, true), 0);
+        CHECK_EQ(pb_presence_state(&p, &d1, 10, true, 100), 0);
         CHECK_EQ(pb_presence_count(&p), 1);
-        CHECK_EQ(pb_presence_state(&p, &d1, 11, false), 0);
+        CHECK_EQ(pb_presence_state(&p, &d1, 11, false, 110), 0);
         CHECK_EQ(pb_presence_count(&p), 0);
-        CHECK_EQ(pb_presence_state(&p, &d1, 10, true), 0); /* arrives late */
+        CHECK_EQ(pb_presence_state(&p, &d1, 10, true, 100), 0); /* arrives late */
         CHECK_EQ(pb_presence_count(&p), 0);
         /* A restart: a newer online state brings it back. */
-        CHECK_EQ(pb_presence_state(&p, &d1, 12, true), 0);
+        CHECK_EQ(pb_presence_state(&p, &d1, 12, true, 120), 0);
         CHECK_EQ(pb_presence_count(&p), 1);
 
+        /* OpenDHT reports the announcement expired (a node that held it went
+         * away) while the device lives: its live online state keeps it present;
+         * when that expires too, it is gone (a crash). */
+        CHECK_EQ(pb_presence_announcement(&p, &d1, 102, true), 0);
+        CHECK_EQ(pb_presence_count(&p), 1);
+        pb_presence_state_expired(&p, &d1, 999); /* some other value: nothing */
+        CHECK_EQ(pb_presence_count(&p), 1);
+        pb_presence_state_expired(&p, &d1, 120);
+        CHECK_EQ(pb_presence_count(&p), 0);
+        /* A restart's new online state brings it back without a new announcement. */
+        CHECK_EQ(pb_presence_state(&p, &d1, 13, true, 130), 0);
+        CHECK_EQ(pb_presence_count(&p), 1);
+        /* A goodbye's expiry never revives it. */
+        CHECK_EQ(pb_presence_state(&p, &d1, 14, false, 140), 0);
+        CHECK_EQ(pb_presence_count(&p), 0);
+        pb_presence_state_expired(&p, &d1, 140);
+        CHECK_EQ(pb_presence_count(&p), 0);
+        CHECK_EQ(pb_presence_state(&p, &d1, 15, true, 150), 0);
+        CHECK_EQ(pb_presence_announcement(&p, &d1, 102, false), 0);
+
         /* A state without any announcement does not make a device present. */
-        CHECK_EQ(pb_presence_state(&p, &d2, 1, true), 0);
+        CHECK_EQ(pb_presence_state(&p, &d2, 1, true, 10), 0);
         CHECK_EQ(pb_presence_count(&p), 1);
         CHECK(!pb_presence_is_announced(&p, &d2));
         CHECK_EQ(pb_presence_announcement(&p, &d2, 200, false), 0);
