@@ -144,6 +144,69 @@ static void measure_floor(const char *bootstrap, int count, struct samples *s,
         pb_identity_free(iy);
 }
 
+/* The same floor with as many listeners (on as many nodes) as a device has
+ * watchers here: a put then costs every listener's node a signature check,
+ * on the same 2 cores, as an announcement does. */
+#define FANOUT_MAX 16
+static _Atomic double fanout_seen[FANOUT_MAX];
+
+static void fanout_cb(const struct pb_value_view *v, bool expired, void *userdata) {
+        double *slot = userdata;
+        if (!expired && v->id == floor_value_id && *slot == 0)
+                *slot = live_now_ms();
+}
+
+static void measure_fanout(const char *bootstrap, int listeners, int count, struct samples *s) {
+        pb_identity *ids[FANOUT_MAX + 1] = { 0 };
+        pb_node *n[FANOUT_MAX + 1] = { 0 };
+        if (listeners > FANOUT_MAX)
+                listeners = FANOUT_MAX;
+        for (int i = 0; i <= listeners; i++) {
+                pb_identity_generate("fanout", NULL, key_bits, &ids[i]);
+                struct pb_node_config c = { .identity = ids[i], .bootstrap = bootstrap };
+                if (!ids[i] || pb_node_start(&c, &n[i]) < 0)
+                        return;
+        }
+        for (int i = 0; i < 300; i++) {
+                bool all = true;
+                for (int k = 0; k <= listeners; k++)
+                        all &= pb_node_is_connected(n[k]);
+                if (all)
+                        break;
+                usleep(10000);
+        }
+        usleep(500000);
+        pb_node *y = n[listeners];
+        for (int i = 0; i < count; i++) {
+                pb_hash key = pb_hash_of(&i, sizeof(i));
+                key.d[0] ^= 0x5a; /* not the keys of the two-node floor */
+                pb_listen *l[FANOUT_MAX];
+                for (int k = 0; k < listeners; k++) {
+                        atomic_store(&fanout_seen[k], 0);
+                        pb_node_listen(n[k], &key, fanout_cb, NULL, (void *)&fanout_seen[k], &l[k]);
+                }
+                usleep(300000);
+                floor_value_id = pb_random_u64() | 1;
+                uint8_t data[64] = { 2 }, *blob;
+                size_t len;
+                double t0 = live_now_ms();
+                pb_value_sign(ids[listeners], 0, floor_value_id, data, sizeof(data), &blob, &len);
+                pb_node_put_packed(y, &key, blob, len, false, NULL, NULL);
+                free(blob);
+                usleep(300000);
+                for (int k = 0; k < listeners; k++) {
+                        double t = atomic_load(&fanout_seen[k]);
+                        if (t > 0)
+                                samples_add(s, t - t0);
+                        pb_node_cancel_listen(n[k], l[k]);
+                }
+        }
+        for (int i = 0; i <= listeners; i++) {
+                pb_node_free(n[i]);
+                pb_identity_free(ids[i]);
+        }
+}
+
 /* ---- main ------------------------------------------------------------------ */
 
 static void parse(int argc, char **argv) {
@@ -191,7 +254,7 @@ static int reopen(struct live_node *n) {
 int main(int argc, char **argv) {
         parse(argc, argv);
         struct samples create = { 0 }, online = { 0 }, offline = { 0 }, floor_s = { 0 },
-                       registered = { 0 }, floor_pre = { 0 };
+                       registered = { 0 }, floor_pre = { 0 }, fanout = { 0 };
         printf("# %d accounts on a loopback network, each watching %d, %d transitions each way, "
                "RSA-%d\n", n_nodes, n_watch, n_trans, key_bits);
         char bootstrap[64] = "";
@@ -254,17 +317,24 @@ int main(int argc, char **argv) {
                         (double)pb_ctx_announced_at(nodes[d].ctx, nodes[d].account), &online);
         }
         measure_floor(bootstrap, 50, &floor_s, &floor_pre);
+        measure_fanout(bootstrap, n_watch, 30, &fanout);
 
         samples_print("account creation (keys + folder)", &create);
         samples_print("restart -> REGISTERED", &registered);
         samples_print("floor: signed put -> listen callback", &floor_s);
         samples_print("floor, signed beforehand: put -> callback", &floor_pre);
+        char label[64];
+        snprintf(label, sizeof(label), "floor, %d listeners on %d nodes", n_watch, n_watch);
+        samples_print(label, &fanout);
         samples_print("online: announcement -> watcher status 1", &online);
         samples_print("offline: clean stop -> watcher status 0", &offline);
         double f95 = samples_pct(&floor_s, 95), f50 = samples_pct(&floor_s, 50);
         printf("ratio to floor: online p50 %.2fx p95 %.2fx; offline p50 %.2fx p95 %.2fx\n",
                samples_pct(&online, 50) / f50, samples_pct(&online, 95) / f95,
                samples_pct(&offline, 50) / f50, samples_pct(&offline, 95) / f95);
+        printf("ratio to the %d-listener floor: online p50 %.2fx p95 %.2fx\n", n_watch,
+               samples_pct(&online, 50) / samples_pct(&fanout, 50),
+               samples_pct(&online, 95) / samples_pct(&fanout, 95));
         printf("transitions not seen by every watcher within 10 s: %d\n", missed);
 
         for (int i = 0; i < n_nodes; i++) {
