@@ -105,17 +105,12 @@ static void floor_cb(const struct pb_value_view *v, bool expired, void *userdata
  * costs), and from the put of a value signed beforehand (the network alone). */
 static void measure_floor(const char *bootstrap, int count, struct samples *s,
                           struct samples *presigned) {
-        pb_identity *ix = NULL, *iy = NULL;
-        pb_node *x = NULL, *y = NULL;
-        pb_identity_generate("floor-x", NULL, key_bits, &ix);
-        pb_identity_generate("floor-y", NULL, key_bits, &iy);
-        struct pb_node_config cx = { .identity = ix, .bootstrap = bootstrap };
-        struct pb_node_config cy = { .identity = iy, .bootstrap = bootstrap };
-        if (pb_node_start(&cx, &x) < 0 || pb_node_start(&cy, &y) < 0)
+        pb_identity *ids[2] = { 0 };
+        pb_node *n[2] = { 0 };
+        if (live_raw_nodes(bootstrap, 2, (unsigned)key_bits, ids, n) < 0)
                 return;
-        for (int i = 0; i < 300 && !(pb_node_is_connected(x) && pb_node_is_connected(y)); i++)
-                usleep(10000);
-        usleep(500000);
+        pb_node *x = n[0], *y = n[1];
+        pb_identity *iy = ids[1];
         for (int i = 0; i < count; i++) {
                 pb_hash key = pb_hash_of(&i, sizeof(i));
                 pb_listen *l = NULL;
@@ -138,10 +133,7 @@ static void measure_floor(const char *bootstrap, int count, struct samples *s,
                 }
                 pb_node_cancel_listen(x, l);
         }
-        pb_node_free(x);
-        pb_node_free(y);
-        pb_identity_free(ix);
-        pb_identity_free(iy);
+        live_raw_nodes_free(2, ids, n);
 }
 
 /* The same floor with as many listeners (on as many nodes) as a device has
@@ -161,21 +153,8 @@ static void measure_fanout(const char *bootstrap, int listeners, int count, stru
         pb_node *n[FANOUT_MAX + 1] = { 0 };
         if (listeners > FANOUT_MAX)
                 listeners = FANOUT_MAX;
-        for (int i = 0; i <= listeners; i++) {
-                pb_identity_generate("fanout", NULL, key_bits, &ids[i]);
-                struct pb_node_config c = { .identity = ids[i], .bootstrap = bootstrap };
-                if (!ids[i] || pb_node_start(&c, &n[i]) < 0)
-                        return;
-        }
-        for (int i = 0; i < 300; i++) {
-                bool all = true;
-                for (int k = 0; k <= listeners; k++)
-                        all &= pb_node_is_connected(n[k]);
-                if (all)
-                        break;
-                usleep(10000);
-        }
-        usleep(500000);
+        if (live_raw_nodes(bootstrap, listeners + 1, (unsigned)key_bits, ids, n) < 0)
+                return;
         pb_node *y = n[listeners];
         for (int i = 0; i < count; i++) {
                 pb_hash key = pb_hash_of(&i, sizeof(i));
@@ -201,10 +180,7 @@ static void measure_fanout(const char *bootstrap, int listeners, int count, stru
                         pb_node_cancel_listen(n[k], l[k]);
                 }
         }
-        for (int i = 0; i <= listeners; i++) {
-                pb_node_free(n[i]);
-                pb_identity_free(ids[i]);
-        }
+        live_raw_nodes_free(listeners + 1, ids, n);
 }
 
 /* ---- main ------------------------------------------------------------------ */
@@ -230,27 +206,6 @@ static void parse(int argc, char **argv) {
         }
 }
 
-static int new_node(struct live_node *n, const char *bootstrap) {
-        snprintf(n->dir, sizeof(n->dir), "/tmp/peerbook-bench-XXXXXX");
-        if (!mkdtemp(n->dir))
-                return -errno;
-        struct peerbook_ctx_options o = { .data_dir = n->dir, .key_bits = (unsigned)key_bits };
-        int r = peerbook_ctx_new(&o, &n->ctx);
-        if (r < 0)
-                return r;
-        peerbook_ctx_set_event_cb(n->ctx, live_on_event, n);
-        struct peerbook_account_params p = { .alias = "bench", .bootstrap = bootstrap };
-        return peerbook_account_create(n->ctx, &p, n->account);
-}
-
-static int reopen(struct live_node *n) {
-        struct peerbook_ctx_options o = { .data_dir = n->dir, .key_bits = (unsigned)key_bits };
-        int r = peerbook_ctx_new(&o, &n->ctx);
-        if (r == 0)
-                peerbook_ctx_set_event_cb(n->ctx, live_on_event, n);
-        return r;
-}
-
 int main(int argc, char **argv) {
         parse(argc, argv);
         struct samples create = { 0 }, online = { 0 }, offline = { 0 }, floor_s = { 0 },
@@ -260,7 +215,8 @@ int main(int argc, char **argv) {
         char bootstrap[64] = "";
         for (int i = 0; i < n_nodes; i++) {
                 double t0 = live_now_ms();
-                if (new_node(&nodes[i], i ? bootstrap : NULL) < 0) {
+                nodes[i].key_bits = (unsigned)key_bits;
+                if (live_new_account(&nodes[i], i ? bootstrap : NULL) < 0) {
                         fprintf(stderr, "bench-presence: cannot create account %d\n", i);
                         return 1;
                 }
@@ -304,7 +260,7 @@ int main(int argc, char **argv) {
                 /* Restart from disk: REGISTERED, then every watcher sees it. */
                 double t_open = live_now_ms();
                 nodes[d].n_events = 0;
-                reopen(&nodes[d]);
+                live_open(&nodes[d]);
                 np = pump_set(-1);
                 live_wait(pumped, np, live_registered, &nodes[d], 10000);
                 samples_add(&registered, live_now_ms() - t_open);

@@ -62,20 +62,14 @@ static void floor_cb(const struct pb_value_view *v, bool expired, void *userdata
 }
 
 static void measure_floor(const char *bootstrap, int count, struct samples *s) {
-        pb_identity *ix = NULL, *iy = NULL;
-        pb_node *x = NULL, *y = NULL;
+        pb_identity *ids[2] = { 0 };
+        pb_node *n[2] = { 0 };
         uint8_t *pk = NULL;
         size_t pk_len = 0;
-        pb_identity_generate("floor-x", NULL, key_bits, &ix);
-        pb_identity_generate("floor-y", NULL, key_bits, &iy);
-        pb_identity_export_pubkey(ix, &pk, &pk_len);
-        struct pb_node_config cx = { .identity = ix, .bootstrap = bootstrap };
-        struct pb_node_config cy = { .identity = iy, .bootstrap = bootstrap };
-        if (pb_node_start(&cx, &x) < 0 || pb_node_start(&cy, &y) < 0)
+        if (live_raw_nodes(bootstrap, 2, (unsigned)key_bits, ids, n) < 0 ||
+            pb_identity_export_pubkey(ids[0], &pk, &pk_len) < 0)
                 return;
-        for (int i = 0; i < 300 && !(pb_node_is_connected(x) && pb_node_is_connected(y)); i++)
-                usleep(10000);
-        usleep(500000);
+        pb_node *x = n[0], *y = n[1];
         for (int i = 0; i < count; i++) {
                 pb_hash key = pb_hash_of(&i, sizeof(i));
                 pb_listen *l = NULL;
@@ -91,10 +85,7 @@ static void measure_floor(const char *bootstrap, int count, struct samples *s) {
                         samples_add(s, atomic_load(&floor_seen) - t0);
                 pb_node_cancel_listen(x, l);
         }
-        pb_node_free(x);
-        pb_node_free(y);
-        pb_identity_free(ix);
-        pb_identity_free(iy);
+        live_raw_nodes_free(2, ids, n);
         free(pk);
 }
 
@@ -207,17 +198,9 @@ int main(int argc, char **argv) {
         char bootstrap[64] = "";
         for (int i = 0; i < n_nodes; i++) {
                 all[i] = &nodes[i];
-                snprintf(nodes[i].dir, sizeof(nodes[i].dir), "/tmp/peerbook-bench-XXXXXX");
-                if (!mkdtemp(nodes[i].dir))
+                nodes[i].key_bits = (unsigned)key_bits;
+                if (live_new_account(&nodes[i], i ? bootstrap : NULL) < 0)
                         return 1;
-                struct peerbook_ctx_options o = { .data_dir = nodes[i].dir,
-                                                  .key_bits = (unsigned)key_bits };
-                struct peerbook_account_params p = { .alias = "bench",
-                                                     .bootstrap = i ? bootstrap : NULL };
-                if (peerbook_ctx_new(&o, &nodes[i].ctx) < 0 ||
-                    peerbook_account_create(nodes[i].ctx, &p, nodes[i].account) < 0)
-                        return 1;
-                peerbook_ctx_set_event_cb(nodes[i].ctx, live_on_event, &nodes[i]);
                 if (i == 0) {
                         live_wait(all, 1, live_registered, &nodes[0], 10000);
                         snprintf(bootstrap, sizeof(bootstrap), "127.0.0.1:%u", live_port(&nodes[0]));

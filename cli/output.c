@@ -10,13 +10,14 @@
 
 #include "cli.h"
 
-void json_append_string(GString *out, const char *s)
+/* Escapes s onto one line: backslash escapes for \\, \n, \r, \t (and " in
+ * JSON); other control bytes as \u00XX (JSON) or \xXX (text). */
+static void append_escaped(GString *out, const char *s, bool json)
 {
-        g_string_append_c(out, '"');
         for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
                 switch (*p) {
                 case '"':
-                        g_string_append(out, "\\\"");
+                        g_string_append(out, json ? "\\\"" : "\"");
                         break;
                 case '\\':
                         g_string_append(out, "\\\\");
@@ -32,11 +33,17 @@ void json_append_string(GString *out, const char *s)
                         break;
                 default:
                         if (*p < 0x20 || *p == 0x7f)
-                                g_string_append_printf(out, "\\u%04x", *p);
+                                g_string_append_printf(out, json ? "\\u%04x" : "\\x%02x", *p);
                         else
                                 g_string_append_c(out, (char)*p);
                 }
         }
+}
+
+void json_append_string(GString *out, const char *s)
+{
+        g_string_append_c(out, '"');
+        append_escaped(out, s, true);
         g_string_append_c(out, '"');
 }
 
@@ -122,27 +129,7 @@ const char *status_name(int status)
 
 void text_append_one_line(GString *out, const char *s)
 {
-        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-                switch (*p) {
-                case '\\':
-                        g_string_append(out, "\\\\");
-                        break;
-                case '\n':
-                        g_string_append(out, "\\n");
-                        break;
-                case '\r':
-                        g_string_append(out, "\\r");
-                        break;
-                case '\t':
-                        g_string_append(out, "\\t");
-                        break;
-                default:
-                        if (*p < 0x20 || *p == 0x7f)
-                                g_string_append_printf(out, "\\x%02x", *p);
-                        else
-                                g_string_append_c(out, (char)*p);
-                }
-        }
+        append_escaped(out, s, false);
 }
 
 char *payload_to_string(const void *data, size_t len, bool *ret_base64)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "peerbook/peerbook.h"
 
@@ -30,6 +31,7 @@ struct live_event {
 
 struct live_node {
         peerbook_ctx *ctx;
+        unsigned key_bits; /* 0: LIVE_KEY_BITS */
         char dir[64];
         char account[PEERBOOK_ID_SIZE];
         struct live_event events[LIVE_MAX_EVENTS];
@@ -74,7 +76,8 @@ static inline void live_on_event(const struct peerbook_event *ev, void *userdata
 
 /* Opens (or reopens) the context of a node whose folder is n->dir. */
 static inline int live_open(struct live_node *n) {
-        struct peerbook_ctx_options o = { .data_dir = n->dir, .key_bits = LIVE_KEY_BITS };
+        struct peerbook_ctx_options o = { .data_dir = n->dir,
+                                          .key_bits = n->key_bits ? n->key_bits : LIVE_KEY_BITS };
         int r = peerbook_ctx_new(&o, &n->ctx);
         if (r == 0)
                 peerbook_ctx_set_event_cb(n->ctx, live_on_event, n);
@@ -243,4 +246,34 @@ static inline int live_device_identity(const struct live_node *n, pb_identity **
         if (r == 0 && (r = pb_identity_export_pubkey(*ret_id, ret_pk, ret_pk_len)) < 0)
                 *ret_id = pb_identity_free(*ret_id);
         return r;
+}
+
+/* Raw OpenDHT nodes (no account) on the test network, for floors and for
+ * playing other parties: each gets a new identity of `bits`; returns once all
+ * are connected (bounded) and have settled. 0 or a negative errno. */
+static inline int live_raw_nodes(const char *bootstrap, int count, unsigned bits,
+                                 pb_identity **ids, pb_node **nodes) {
+        for (int i = 0; i < count; i++) {
+                int r = pb_identity_generate("raw", NULL, bits, &ids[i]);
+                struct pb_node_config c = { .identity = ids[i], .bootstrap = bootstrap };
+                if (r < 0 || (r = pb_node_start(&c, &nodes[i])) < 0)
+                        return r;
+        }
+        for (int t = 0; t < 300; t++) {
+                int up = 0;
+                for (int i = 0; i < count; i++)
+                        up += pb_node_is_connected(nodes[i]);
+                if (up == count)
+                        break;
+                usleep(10000);
+        }
+        usleep(500000); /* let the first searches settle, as a running node's have */
+        return 0;
+}
+
+static inline void live_raw_nodes_free(int count, pb_identity **ids, pb_node **nodes) {
+        for (int i = 0; i < count; i++) {
+                nodes[i] = pb_node_free(nodes[i]);
+                ids[i] = pb_identity_free(ids[i]);
+        }
 }

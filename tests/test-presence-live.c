@@ -30,13 +30,9 @@ static bool dropped_at_least(void *arg) {
  * signed by a key that is not B's, and bytes that are not a value we know. */
 static void put_forgeries(const char *bootstrap) {
         pb_identity *mallory = NULL, *dev = NULL;
-        CHECK_EQ(pb_identity_generate("mallory", NULL, 2048, &mallory), 0);
-        CHECK_EQ(pb_identity_generate("dev", mallory, 2048, &dev), 0);
-        struct pb_node_config cfg = { .identity = mallory, .bootstrap = bootstrap };
         pb_node *node = NULL;
-        CHECK_EQ(pb_node_start(&cfg, &node), 0);
-        for (int i = 0; i < 200 && !pb_node_is_connected(node); i++)
-                usleep(10000);
+        CHECK_EQ(live_raw_nodes(bootstrap, 1, 2048, &mallory, &node), 0);
+        CHECK_EQ(pb_identity_generate("dev", mallory, 2048, &dev), 0);
         pb_hash target;
         CHECK_EQ(pb_hash_from_hex(b.account, &target), 0);
         uint8_t *pk, *data, *signed_blob;
@@ -57,9 +53,8 @@ static void put_forgeries(const char *bootstrap) {
         free(pk);
         free(data);
         free(signed_blob);
-        pb_node_free(node);
         pb_identity_free(dev);
-        pb_identity_free(mallory);
+        live_raw_nodes_free(1, &mallory, &node);
 }
 
 int main(void) {

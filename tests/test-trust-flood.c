@@ -103,12 +103,8 @@ int main(void) {
         CHECK_EQ(live_device_identity(&bob, &bob_id, &pk, &pk_len), 0);
 
         pb_identity *crowd_id = NULL;
-        CHECK_EQ(pb_identity_generate("crowd", NULL, 2048, &crowd_id), 0);
-        struct pb_node_config cfg = { .identity = crowd_id, .bootstrap = bootstrap };
         pb_node *crowd = NULL;
-        CHECK_EQ(pb_node_start(&cfg, &crowd), 0);
-        for (int i = 0; i < 300 && !pb_node_is_connected(crowd); i++)
-                usleep(10000);
+        CHECK_EQ(live_raw_nodes(bootstrap, 1, 2048, &crowd_id, &crowd), 0);
 
         /* Phase 1, the cap: generous rates, 20 pending at most. */
         struct pb_request_limits lim = { .pending_max = CAP, .burst = 1e6, .rate = 1e6,
@@ -149,8 +145,7 @@ int main(void) {
         CHECK_EQ((int)live_pending(&bob), kept);
         CHECK(dropped >= (uint64_t)(SENDERS - CAP_PHASE - kept));
 
-        pb_node_free(crowd);
-        pb_identity_free(crowd_id);
+        live_raw_nodes_free(1, &crowd_id, &crowd);
         pb_identity_free(bob_id);
         free(pk);
         for (int i = 0; i < SENDERS; i++) {

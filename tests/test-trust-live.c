@@ -240,12 +240,8 @@ static void test_forged(void) {
 
         /* mallory signs with a key no account issued (a self-signed CA). */
         pb_identity *mallory = NULL;
-        CHECK_EQ(pb_identity_generate("mallory", NULL, 2048, &mallory), 0);
-        struct pb_node_config cfg = { .identity = mallory, .bootstrap = bootstrap };
         pb_node *node = NULL;
-        CHECK_EQ(pb_node_start(&cfg, &node), 0);
-        for (int i = 0; i < 300 && !pb_node_is_connected(node); i++)
-                usleep(10000);
+        CHECK_EQ(live_raw_nodes(bootstrap, 1, 2048, &mallory, &node), 0);
         struct pb_trust_request tr = { .service = "cx.ring", .conversation_id = "x" };
         uint8_t *data;
         size_t len;
@@ -294,8 +290,7 @@ static void test_forged(void) {
         free(data);
         free(pk);
         free(mpk);
-        pb_node_free(node);
-        pb_identity_free(mallory);
+        live_raw_nodes_free(1, &mallory, &node);
         pb_identity_free(bob_id);
 }
 

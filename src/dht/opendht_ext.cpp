@@ -224,6 +224,27 @@ int check_device_cert(const CertSp &crt, const pb_hash *device, pb_device_cert *
         return 0;
 }
 
+/* Runs f at the C boundary: no exception crosses it. */
+template <typename F>
+int guarded(F &&f)
+{
+        try {
+                return f();
+        } catch (const std::bad_alloc &) {
+                return -ENOMEM;
+        } catch (...) {
+                return -EIO;
+        }
+}
+
+/* DhtRunner::put without re-signing, its done callback called exactly once. */
+void runner_put(dht_runner *r, const dht::InfoHash &key, const ValueSp &v, bool permanent,
+                pb_done_cb done, void *userdata)
+{
+        reinterpret_cast<dht::DhtRunner *>(r)->put(key, v, done_once(done, userdata),
+                                                   dht::time_point::max(), permanent);
+}
+
 } /* namespace */
 
 extern "C" {
@@ -377,16 +398,10 @@ void pb_ext_value_view(const dht_value *cv, struct pb_value_view *view)
 int pb_ext_runner_put(dht_runner *r, const pb_hash *key, const dht_value *v, bool permanent,
                       pb_done_cb done, void *userdata)
 {
-        try {
-                auto runner = reinterpret_cast<dht::DhtRunner *>(r);
-                runner->put(hash_of(key), value_of(v), done_once(done, userdata),
-                            dht::time_point::max(), permanent);
+        return guarded([&] {
+                runner_put(r, hash_of(key), value_of(v), permanent, done, userdata);
                 return 0;
-        } catch (const std::bad_alloc &) {
-                return -ENOMEM;
-        } catch (...) {
-                return -EIO;
-        }
+        });
 }
 
 int pb_ext_runner_put_encrypted(dht_runner *r, const pb_hash *key, const uint8_t *pubkey,
@@ -397,22 +412,17 @@ int pb_ext_runner_put_encrypted(dht_runner *r, const pb_hash *key, const uint8_t
         int res = import_pubkey(pubkey, pubkey_len, pk);
         if (res < 0)
                 return res;
-        try {
-                auto runner = reinterpret_cast<dht::DhtRunner *>(r);
-                runner->putEncrypted(hash_of(key), pk, value_of(v), done_once(done, userdata),
-                                     false);
+        return guarded([&] {
+                reinterpret_cast<dht::DhtRunner *>(r)->putEncrypted(
+                        hash_of(key), pk, value_of(v), done_once(done, userdata), false);
                 return 0;
-        } catch (const std::bad_alloc &) {
-                return -ENOMEM;
-        } catch (...) {
-                return -EIO;
-        }
+        });
 }
 
 int pb_ext_runner_find_device_cert(dht_runner *r, const pb_hash *device, pb_cert_cb cb,
                                    void *userdata)
 {
-        try {
+        return guarded([&] {
                 auto once = std::make_shared<CertOnce>(cb, userdata, device);
                 auto runner = reinterpret_cast<dht::DhtRunner *>(r);
                 runner->findCertificate(hash_of(device), [once](const CertSp &crt) {
@@ -427,11 +437,7 @@ int pb_ext_runner_find_device_cert(dht_runner *r, const pb_hash *device, pb_cert
                         once->fire(res, res == 0 ? &out : nullptr);
                 });
                 return 0;
-        } catch (const std::bad_alloc &) {
-                return -ENOMEM;
-        } catch (...) {
-                return -EIO;
-        }
+        });
 }
 
 int pb_ext_runner_put_encrypted_as(dht_runner *r, const pb_hash *key, const pb_identity *signer,
@@ -443,35 +449,23 @@ int pb_ext_runner_put_encrypted_as(dht_runner *r, const pb_hash *key, const pb_i
         int res = import_pubkey(pubkey, pubkey_len, pk);
         if (res < 0)
                 return res;
-        try {
+        return guarded([&] {
                 dht::Value v(type, data, len);
                 auto enc = std::make_shared<dht::Value>(v.encrypt(*key_of(signer), *pk));
-                auto runner = reinterpret_cast<dht::DhtRunner *>(r);
-                runner->put(hash_of(key), enc, done_once(done, userdata), dht::time_point::max(),
-                            false);
+                runner_put(r, hash_of(key), enc, false, done, userdata);
                 return 0;
-        } catch (const std::bad_alloc &) {
-                return -ENOMEM;
-        } catch (...) {
-                return -EIO;
-        }
+        });
 }
 
 int pb_ext_runner_publish_cert(dht_runner *r, const pb_identity *id, pb_done_cb done,
                                void *userdata)
 {
-        try {
+        return guarded([&] {
                 const CertSp &crt = cert_of(id);
                 auto v = std::make_shared<dht::Value>(dht::CERTIFICATE_TYPE, *crt);
-                auto runner = reinterpret_cast<dht::DhtRunner *>(r);
-                runner->put(crt->getId(), v, done_once(done, userdata), dht::time_point::max(),
-                            false);
+                runner_put(r, crt->getId(), v, false, done, userdata);
                 return 0;
-        } catch (const std::bad_alloc &) {
-                return -ENOMEM;
-        } catch (...) {
-                return -EIO;
-        }
+        });
 }
 
 unsigned pb_ext_runner_good_nodes(dht_runner *r)
