@@ -86,30 +86,28 @@ static void emit_registration(pb_account *a, const struct pb_item *it) {
         a->env.emit(a->env.ctx, &ev);
 }
 
-/* The next device-state sequence: after every one we ever signed, even if
- * the clock went back. Saved before use, so a restart never reuses one. */
-static int next_state_seq(pb_account *a, uint64_t *ret) {
+/* Reserves count device-state sequences, after every one we ever signed even
+ * if the clock went back; saved before use, so a restart never reuses one. */
+static int reserve_state_seqs(pb_account *a, unsigned count, uint64_t *ret_first) {
         char buf[32];
         uint64_t last = 0, seq = pb_wall_ms();
         if (pb_store_get(a->store, "presence_seq", buf, sizeof(buf)) == 0)
                 last = strtoull(buf, NULL, 10);
         if (seq <= last)
                 seq = last + 1;
-        snprintf(buf, sizeof(buf), "%" PRIu64, seq);
+        snprintf(buf, sizeof(buf), "%" PRIu64, seq + count - 1);
         int r = pb_store_set(a->store, "presence_seq", buf);
         if (r == 0)
-                *ret = seq;
+                *ret_first = seq;
         return r;
 }
 
 /* Our device state, signed by the device key. */
-static int sign_state(pb_account *a, bool online, struct pb_signed *ret) {
-        struct pb_device_state st = { .dev = a->keys.device_id, .online = online };
+static int sign_state(pb_account *a, bool online, uint64_t seq, struct pb_signed *ret) {
+        struct pb_device_state st = { .dev = a->keys.device_id, .online = online, .seq = seq };
         _cleanup_free_ uint8_t *data = NULL;
         size_t data_len;
-        int r = next_state_seq(a, &st.seq);
-        if (r == 0)
-                r = pb_device_state_encode(&st, &data, &data_len);
+        int r = pb_device_state_encode(&st, &data, &data_len);
         ret->value_id = pb_random_u64() | 1;
         if (r == 0)
                 r = pb_value_sign(a->keys.device, PB_TYPE_DEVICE_STATE, ret->value_id, data,
@@ -128,8 +126,11 @@ static void signed_clear(struct pb_signed *s) {
 static int prepare_states(pb_account *a) {
         signed_clear(&a->online);
         signed_clear(&a->bye);
-        int r = sign_state(a, true, &a->online);
-        return r < 0 ? r : sign_state(a, false, &a->bye);
+        uint64_t seq = 0;
+        int r = reserve_state_seqs(a, 2, &seq); /* one write for both */
+        if (r == 0)
+                r = sign_state(a, true, seq, &a->online);
+        return r < 0 ? r : sign_state(a, false, seq + 1, &a->bye);
 }
 
 static int send_presence(pb_account *a) {
