@@ -490,7 +490,7 @@ static void test_nodes(void)
         if (b) {
                 CHECK(pb_node_port(b) == old_port);
                 t = now_s();
-                CHECK(wait_connected(b, 10));
+                CHECK(wait_connected(b, 30));
                 printf("# restart from cache connected after %.0f ms\n", (now_s() - t) * 1000);
                 b = pb_node_free(b);
         }

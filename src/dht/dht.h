@@ -103,8 +103,9 @@ pb_node *pb_node_free(pb_node *node);
 uint16_t pb_node_port(const pb_node *node); /* the bound UDP port (IPv4) */
 
 /* true once the node can be expected to put and get: it has at least one good
- * peer, or it is standalone (no bootstrap configured). */
-bool pb_node_is_connected(const pb_node *node);
+ * peer, or it is standalone (no bootstrap configured). While it is not, a call
+ * also pings the bootstrap nodes again, at most once a second. */
+bool pb_node_is_connected(pb_node *node);
 
 /* A value as a listener sees it. Borrowed for the duration of the callback. */
 struct pb_value_view {

@@ -31,6 +31,8 @@ struct pb_listen {
 struct pb_node {
         dht_runner *runner;
         bool standalone;
+        char *bootstrap;          /* the list, to ping again while not connected */
+        struct timespec pinged;   /* when the bootstrap nodes were last pinged */
         pthread_mutex_t lock; /* guards `listens` */
         struct pb_listen *listens;
 };
@@ -134,6 +136,8 @@ int pb_node_start(const struct pb_node_config *config, pb_node **ret)
                 return r;
         }
         node->standalone = bootstrap_all(node->runner, config->bootstrap) == 0;
+        node->bootstrap = node->standalone ? NULL : strdup(config->bootstrap);
+        clock_gettime(CLOCK_MONOTONIC, &node->pinged);
         *ret = node;
         return 0;
 }
@@ -143,11 +147,27 @@ uint16_t pb_node_port(const pb_node *node)
         return node ? dht_runner_get_bound_port(node->runner, AF_INET) : 0;
 }
 
-bool pb_node_is_connected(const pb_node *node)
+/* A bootstrap ping is one UDP datagram: when it is lost (a full receive
+ * buffer on a busy machine), OpenDHT may stay alone for many seconds. So
+ * asking while not connected is also the moment to ping again, once a second. */
+#define REBOOTSTRAP_MS 1000
+
+bool pb_node_is_connected(pb_node *node)
 {
+        struct timespec now;
+
         if (!node || !dht_runner_is_running(node->runner))
                 return false;
-        return node->standalone || pb_ext_runner_good_nodes(node->runner) > 0;
+        if (node->standalone || pb_ext_runner_good_nodes(node->runner) > 0)
+                return true;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (node->bootstrap && (now.tv_sec - node->pinged.tv_sec) * 1000 +
+                                               (now.tv_nsec - node->pinged.tv_nsec) / 1000000 >=
+                                       REBOOTSTRAP_MS) {
+                bootstrap_all(node->runner, node->bootstrap);
+                node->pinged = now;
+        }
+        return false;
 }
 
 /* ---- shutdown ---------------------------------------------------------- */
@@ -220,6 +240,7 @@ pb_node *pb_node_free(pb_node *node)
                 free(l);
         }
         pthread_mutex_destroy(&node->lock);
+        free(node->bootstrap);
         free(node);
         return NULL;
 }
