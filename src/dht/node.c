@@ -10,6 +10,7 @@
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, pthread_condattr_setclock */
 
 #include <errno.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,29 @@ struct pb_node {
         struct pb_listen *listens;
 };
 
+/* dht_runner_bootstrap() only records the address: OpenDHT pings it while
+ * the node is "disconnected", and a node restarted from its cache is not (its
+ * cached nodes make it "connecting") yet pings none of them until its
+ * maintenance, up to 10 s later. Which of the two it is depends on whether
+ * the bootstrap call races ahead of OpenDHT's first status update (measured:
+ * 50 ms, or 1 to 10 s with a 0.3 ms pause in between). So ping the address
+ * as well, which OpenDHT always does. Only numeric addresses: resolving a
+ * name here would block the caller; names rely on OpenDHT's own resolver. */
+static void ping_numeric(dht_runner *runner, const char *host, const char *port)
+{
+        struct addrinfo hints = {
+                .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
+                .ai_socktype = SOCK_DGRAM,
+        };
+        struct addrinfo *res = NULL;
+
+        if (getaddrinfo(host, port, &hints, &res) != 0)
+                return;
+        for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
+                dht_runner_ping(runner, ai->ai_addr, ai->ai_addrlen, NULL, NULL);
+        freeaddrinfo(res);
+}
+
 /* Splits "host:port", "[v6]:port" or "host" (default port) and bootstraps. */
 static void bootstrap_one(dht_runner *runner, const char *entry, size_t len)
 {
@@ -61,7 +85,10 @@ static void bootstrap_one(dht_runner *runner, const char *entry, size_t len)
                 *colon = '\0';
                 port = colon + 1;
         }
-        dht_runner_bootstrap(runner, host, port && *port ? port : "4222");
+        if (!port || !*port)
+                port = "4222";
+        dht_runner_bootstrap(runner, host, port);
+        ping_numeric(runner, host, port);
 }
 
 /* Bootstraps each entry of "host:port;host:port"; returns how many. */
