@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -362,6 +365,7 @@ static void test_nodes(void)
                 return;
         CHECK(pb_node_port(a) != 0);
         CHECK(pb_node_is_connected(a)); /* standalone */
+        CHECK(pb_udp_grow_buffers(pb_node_port(a), 1 << 20) >= 1); /* OpenDHT's socket, found */
         snprintf(boot, sizeof(boot), "127.0.0.1:%u", pb_node_port(a));
         /* A taken port is an error, not a crash. */
         struct pb_node_config taken = {.identity = device, .port = pb_node_port(a)};
@@ -508,11 +512,39 @@ static void test_nodes(void)
         free(pk2);
 }
 
+static int rcvbuf(int fd)
+{
+        int v = 0;
+        socklen_t len = sizeof(v);
+
+        return getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &len) == 0 ? v : -1;
+}
+
+/* The socket-buffer helper finds a UDP socket by its port and grows it. */
+static void test_udp_buffers(void)
+{
+        struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t len = sizeof(sin);
+        int fd = socket(AF_INET, SOCK_DGRAM, 0), before;
+        uint16_t port;
+
+        CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+        CHECK(getsockname(fd, (struct sockaddr *)&sin, &len) == 0);
+        port = ntohs(sin.sin_port);
+        before = rcvbuf(fd);
+        CHECK(pb_udp_grow_buffers(port, 4 * before) == 1);
+        CHECK(rcvbuf(fd) > before);
+        CHECK(pb_udp_grow_buffers(0, 1 << 20) == -EINVAL);
+        close(fd);
+        CHECK(pb_udp_grow_buffers(port, 1 << 20) == 0); /* nothing bound there now */
+}
+
 int main(void)
 {
         test_hash();
         test_identity();
         test_nodes();
+        test_udp_buffers();
         account = pb_identity_free(account);
         device = pb_identity_free(device);
         device2 = pb_identity_free(device2);

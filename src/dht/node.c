@@ -23,6 +23,10 @@
 /* Longest wait for OpenDHT's shutdown callback (it saves the node cache). */
 #define SHUTDOWN_WAIT_MS 1500
 
+/* Receive buffer asked for each of the node's sockets: a few thousand
+ * datagrams, so that a burst is queued rather than dropped. */
+#define SOCKET_BUFFER_BYTES (4 << 20)
+
 struct pb_listen {
         struct pb_listen *next;
         dht_infohash key;
@@ -131,6 +135,7 @@ int pb_node_start(const struct pb_node_config *config, pb_node **ret)
 {
         dht_runner_config cfg;
         pb_node *node;
+        uint16_t port4, port6;
         int r;
 
         if (!config || !config->identity || !ret)
@@ -162,6 +167,12 @@ int pb_node_start(const struct pb_node_config *config, pb_node **ret)
                 free(node);
                 return r;
         }
+        /* Before the first ping, so that the answers find room. */
+        port4 = dht_runner_get_bound_port(node->runner, AF_INET);
+        port6 = dht_runner_get_bound_port(node->runner, AF_INET6);
+        (void)pb_udp_grow_buffers(port4, SOCKET_BUFFER_BYTES);
+        if (port6 != port4)
+                (void)pb_udp_grow_buffers(port6, SOCKET_BUFFER_BYTES);
         node->standalone = bootstrap_all(node->runner, config->bootstrap) == 0;
         node->bootstrap = node->standalone ? NULL : strdup(config->bootstrap);
         clock_gettime(CLOCK_MONOTONIC, &node->pinged);
