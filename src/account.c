@@ -24,6 +24,12 @@
 #define RETRY_MIN_MS 50
 #define RETRY_MAX_MS 30000
 #define CONNECT_POLL_MS 10
+/* A (re)started device listens to its buddies and its inbox once its
+ * announcement is stored, or after this long if that takes longer. Those
+ * listens fetch and verify every buddy's signed values (tens of RSA
+ * signature checks) and would delay the announcement that the buddies are
+ * waiting for; our own view of them can wait a round trip. */
+#define LISTEN_DEFER_MAX_MS 200
 
 struct put_ctx {
         pb_queue *queue;
@@ -164,12 +170,19 @@ static void start_node(pb_account *a) {
                 return;
         }
         pb_account_set_registration(a, PEERBOOK_REGISTRATION_TRYING, 0, "");
-        for (size_t i = 0; i < a->n_buddies; i++)
-                pb_buddy_listen(a, a->buddies[i]);
-        pb_trust_start(a);
+        a->listen_at = UINT64_MAX; /* once announced (see LISTEN_DEFER_MAX_MS) */
         a->puts_sent = a->announce_ok = false;
         a->backoff_ms = RETRY_MIN_MS;
         a->next_try = pb_now_ms();
+}
+
+static void start_listening(pb_account *a) {
+        if (!a->node || a->listen_at == 0)
+                return;
+        a->listen_at = 0;
+        for (size_t i = 0; i < a->n_buddies; i++)
+                pb_buddy_listen(a, a->buddies[i]);
+        pb_trust_start(a);
 }
 
 static void stop_node(pb_account *a) {
@@ -324,6 +337,7 @@ static void handle_put_done(pb_account *a, const struct pb_item *item) {
                 }
                 a->announce_ok = true;
                 a->backoff_ms = RETRY_MIN_MS;
+                start_listening(a);
                 return;
         default: return;
         }
@@ -380,8 +394,10 @@ uint64_t pb_account_tick(pb_account *a, uint64_t now) {
 
 /* Connects, then announces (again, after a failure, with a back-off). */
 static uint64_t presence_tick(pb_account *a, uint64_t now) {
+        if (a->node && a->listen_at && now >= a->listen_at)
+                start_listening(a);
         if (!a->node || a->stopping || a->puts_sent)
-                return UINT64_MAX;
+                return a->node && a->listen_at ? a->listen_at : UINT64_MAX;
         if (now < a->next_try)
                 return a->next_try;
         if (!pb_node_is_connected(a->node)) {
@@ -394,11 +410,13 @@ static uint64_t presence_tick(pb_account *a, uint64_t now) {
                 return a->next_try;
         }
         a->puts_sent = true;
+        if (a->listen_at == UINT64_MAX)
+                a->listen_at = now + LISTEN_DEFER_MAX_MS;
         /* Registered: connected, and the announcement is out. OpenDHT confirms
          * a put only once every storage node answered, which one slow node
          * delays by a second; a put that fails sends us back to TRYING. */
         pb_account_set_registration(a, PEERBOOK_REGISTRATION_REGISTERED, 0, "");
-        return UINT64_MAX;
+        return a->listen_at ? a->listen_at : UINT64_MAX;
 }
 
 void pb_account_info(const pb_account *a, struct peerbook_account_info *ret) {
