@@ -341,9 +341,24 @@ static bool file_nonempty(const char *path)
         return stat(path, &st) == 0 && st.st_size > 0;
 }
 
+/* Does the text file at path hold this line? */
+static bool file_has_line(const char *path, const char *want)
+{
+        char line[256];
+        bool found = false;
+        FILE *f = fopen(path, "r");
+
+        while (f && !found && fgets(line, sizeof(line), f))
+                found = strncmp(line, want, strlen(want)) == 0 && line[strlen(want)] == '\n';
+        if (f)
+                fclose(f);
+        return found;
+}
+
 static void test_nodes(void)
 {
-        char dir[] = "/tmp/pb-test-dht-XXXXXX", cache[256], portfile[300], boot[64];
+        char dir[] = "/tmp/pb-test-dht-XXXXXX", cache[256], portfile[300], boot[64],
+             peersfile[300], peer_a[64];
         struct pb_node_config ca = {.identity = other}, cb = {.identity = device},
                               cc = {.identity = device2};
         pb_node *a = NULL, *b = NULL, *c = NULL;
@@ -359,6 +374,7 @@ static void test_nodes(void)
         CHECK(mkdtemp(dir) != NULL);
         snprintf(cache, sizeof(cache), "%s/node.cache", dir);
         snprintf(portfile, sizeof(portfile), "%s_port.txt", cache);
+        snprintf(peersfile, sizeof(peersfile), "%s.peers", cache);
 
         CHECK(pb_node_start(&ca, &a) == 0);
         if (!a)
@@ -476,6 +492,9 @@ static void test_nodes(void)
         CHECK(now_s() - t < 3.0);
         CHECK(file_nonempty(cache));
         CHECK(file_nonempty(portfile));
+        /* The peers it knew, to ping at the next start (peers.c). */
+        snprintf(peer_a, sizeof(peer_a), "127.0.0.1 %u", pb_node_port(a));
+        CHECK(file_has_line(peersfile, peer_a));
         pthread_mutex_lock(&put_results.lock);
         CHECK(put_results.calls == put_calls); /* every done callback ran, once */
         CHECK(put_results.oks > 0);
@@ -507,6 +526,7 @@ static void test_nodes(void)
         CHECK(pb_node_free(NULL) == NULL);
         unlink(cache);
         unlink(portfile);
+        unlink(peersfile);
         rmdir(dir);
         free(packed);
         free(pk2);

@@ -10,7 +10,6 @@
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, pthread_condattr_setclock */
 
 #include <errno.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include <unistd.h>
 
 #include "dht/opendht_ext.h"
+#include "dht/peers.h"
 
 /* Longest wait for OpenDHT's shutdown callback (it saves the node cache). */
 #define SHUTDOWN_WAIT_MS 1500
@@ -37,6 +37,7 @@ struct pb_node {
         dht_runner *runner;
         bool standalone;
         char *bootstrap;          /* the list, to ping again while not connected */
+        char *peers_path;         /* peers known at the last clean stop (peers.c) */
         struct timespec pinged;   /* when the bootstrap nodes were last pinged */
         pthread_mutex_t lock; /* guards `listens` */
         struct pb_listen *listens;
@@ -47,24 +48,8 @@ struct pb_node {
  * cached nodes make it "connecting") yet pings none of them until its
  * maintenance, up to 10 s later. Which of the two it is depends on whether
  * the bootstrap call races ahead of OpenDHT's first status update (measured:
- * 50 ms, or 1 to 10 s with a 0.3 ms pause in between). So ping the address
- * as well, which OpenDHT always does. Only numeric addresses: resolving a
- * name here would block the caller; names rely on OpenDHT's own resolver. */
-static void ping_numeric(dht_runner *runner, const char *host, const char *port)
-{
-        struct addrinfo hints = {
-                .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
-                .ai_socktype = SOCK_DGRAM,
-        };
-        struct addrinfo *res = NULL;
-
-        if (getaddrinfo(host, port, &hints, &res) != 0)
-                return;
-        for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
-                dht_runner_ping(runner, ai->ai_addr, ai->ai_addrlen, NULL, NULL);
-        freeaddrinfo(res);
-}
-
+ * 50 ms, or 1 to 10 s with a 0.3 ms pause in between). So the address is
+ * pinged as well (peers.c). Names rely on OpenDHT's own resolver. */
 /* Splits "host:port", "[v6]:port" or "host" (default port) and bootstraps. */
 static void bootstrap_one(dht_runner *runner, const char *entry, size_t len)
 {
@@ -92,7 +77,7 @@ static void bootstrap_one(dht_runner *runner, const char *entry, size_t len)
         if (!port || !*port)
                 port = "4222";
         dht_runner_bootstrap(runner, host, port);
-        ping_numeric(runner, host, port);
+        pb_ping_numeric(runner, host, port);
 }
 
 /* Bootstraps each entry of "host:port;host:port"; returns how many. */
@@ -129,6 +114,17 @@ static int run_runner(dht_runner *runner, uint16_t port, const dht_runner_config
                 return -EADDRINUSE;
         unlink(path);
         return dht_runner_run_config(runner, port, cfg) == 0 ? 0 : -EADDRINUSE;
+}
+
+/* "<cache>.peers", or NULL without a cache (or memory). */
+static char *peers_path_of(const char *cache)
+{
+        size_t len = cache ? strlen(cache) + sizeof(".peers") : 0;
+        char *path = len ? malloc(len) : NULL;
+
+        if (path)
+                snprintf(path, len, "%s.peers", cache);
+        return path;
 }
 
 int pb_node_start(const struct pb_node_config *config, pb_node **ret)
@@ -175,6 +171,9 @@ int pb_node_start(const struct pb_node_config *config, pb_node **ret)
                 (void)pb_udp_grow_buffers(port6, SOCKET_BUFFER_BYTES);
         node->standalone = bootstrap_all(node->runner, config->bootstrap) == 0;
         node->bootstrap = node->standalone ? NULL : strdup(config->bootstrap);
+        node->peers_path = peers_path_of(cfg.dht_config.node_config.persist_path);
+        if (node->peers_path)
+                pb_peers_ping(node->runner, node->peers_path);
         clock_gettime(CLOCK_MONOTONIC, &node->pinged);
         *ret = node;
         return 0;
@@ -265,6 +264,8 @@ pb_node *pb_node_free(pb_node *node)
 
         if (!node)
                 return NULL;
+        if (node->peers_path)
+                (void)pb_peers_save(node->runner, node->peers_path); /* before they are told we go */
         shutdown_bounded(node->runner, &wait);
         /* Joins the threads and destroys the DHT: every listen callback is
          * released then, which calls each listen's done callback, and a
@@ -279,6 +280,7 @@ pb_node *pb_node_free(pb_node *node)
         }
         pthread_mutex_destroy(&node->lock);
         free(node->bootstrap);
+        free(node->peers_path);
         free(node);
         return NULL;
 }

@@ -481,4 +481,26 @@ unsigned pb_ext_runner_good_nodes(dht_runner *r)
         }
 }
 
+size_t pb_ext_runner_good_peers(dht_runner *r, struct sockaddr_storage *out, size_t max)
+{
+        try {
+                auto runner = reinterpret_cast<dht::DhtRunner *>(r);
+                size_t n = 0;
+                if (!runner->isRunning())
+                        return 0;
+                for (const auto &node : runner->exportNodes()) {
+                        if (n == max)
+                                break;
+                        if (node.sslen == 0 || node.sslen > sizeof(*out))
+                                continue;
+                        memset(&out[n], 0, sizeof(*out));
+                        memcpy(&out[n], &node.ss, node.sslen);
+                        n++;
+                }
+                return n;
+        } catch (...) {
+                return 0;
+        }
+}
+
 } /* extern "C" */

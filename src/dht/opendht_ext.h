@@ -11,6 +11,8 @@
  */
 #pragma once
 
+#include <sys/socket.h>
+
 #include <opendht/opendht_c.h>
 
 #ifdef __cplusplus
@@ -55,6 +57,10 @@ int pb_ext_runner_publish_cert(dht_runner *r, const pb_identity *id, pb_done_cb 
                                void *userdata);
 /* Good nodes known (IPv4 + IPv6); 0 when the runner is not running. */
 unsigned pb_ext_runner_good_nodes(dht_runner *r);
+
+/* Copies the addresses of up to `max` good nodes (those that answered
+ * lately), the closest to our own id first; returns how many. */
+size_t pb_ext_runner_good_peers(dht_runner *r, struct sockaddr_storage *out, size_t max);
 
 #ifdef __cplusplus
 }
