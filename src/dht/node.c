@@ -49,8 +49,9 @@ struct pb_node {
  * maintenance, up to 10 s later. Which of the two it is depends on whether
  * the bootstrap call races ahead of OpenDHT's first status update (measured:
  * 50 ms, or 1 to 10 s with a 0.3 ms pause in between). So the address is
- * pinged as well (peers.c). Names rely on OpenDHT's own resolver. */
-/* Splits "host:port", "[v6]:port" or "host" (default port) and bootstraps. */
+ * pinged as well (peers.c). Names rely on OpenDHT's own resolver.
+ *
+ * Splits "host:port", "[v6]:port" or "host" (default port) and bootstraps. */
 static void bootstrap_one(dht_runner *runner, const char *entry, size_t len)
 {
         char buf[300];
