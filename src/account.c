@@ -394,12 +394,15 @@ uint64_t pb_account_tick(pb_account *a, uint64_t now) {
 
 /* Connects, then announces (again, after a failure, with a back-off). */
 static uint64_t presence_tick(pb_account *a, uint64_t now) {
-        if (a->node && a->listen_at && now >= a->listen_at)
+        if (!a->node || a->stopping)
+                return UINT64_MAX;
+        if (a->listen_at && now >= a->listen_at)
                 start_listening(a);
-        if (!a->node || a->stopping || a->puts_sent)
-                return a->node && a->listen_at ? a->listen_at : UINT64_MAX;
+        uint64_t listen_due = a->listen_at ? a->listen_at : UINT64_MAX;
+        if (a->puts_sent)
+                return listen_due;
         if (now < a->next_try)
-                return a->next_try;
+                return a->next_try < listen_due ? a->next_try : listen_due;
         if (!pb_node_is_connected(a->node)) {
                 /* OpenDHT has no "connected" callback: look again shortly. */
                 a->next_try = now + CONNECT_POLL_MS;
@@ -407,7 +410,7 @@ static uint64_t presence_tick(pb_account *a, uint64_t now) {
         }
         if (send_presence(a) < 0) {
                 retry_later(a, now);
-                return a->next_try;
+                return a->next_try < listen_due ? a->next_try : listen_due;
         }
         a->puts_sent = true;
         if (a->listen_at == UINT64_MAX)
@@ -416,7 +419,7 @@ static uint64_t presence_tick(pb_account *a, uint64_t now) {
          * a put only once every storage node answered, which one slow node
          * delays by a second; a put that fails sends us back to TRYING. */
         pb_account_set_registration(a, PEERBOOK_REGISTRATION_REGISTERED, 0, "");
-        return a->listen_at ? a->listen_at : UINT64_MAX;
+        return a->listen_at ? a->listen_at : UINT64_MAX; /* 0: listening already */
 }
 
 void pb_account_info(const pb_account *a, struct peerbook_account_info *ret) {
