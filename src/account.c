@@ -387,9 +387,12 @@ void pb_account_handle(pb_account *a, const struct pb_item *item) {
 
 static uint64_t presence_tick(pb_account *a, uint64_t now);
 
+static uint64_t earliest(uint64_t x, uint64_t y) {
+        return x < y ? x : y;
+}
+
 uint64_t pb_account_tick(pb_account *a, uint64_t now) {
-        uint64_t p = presence_tick(a, now), t = pb_trust_tick(a, now);
-        return p < t ? p : t;
+        return earliest(presence_tick(a, now), pb_trust_tick(a, now));
 }
 
 /* Connects, then announces (again, after a failure, with a back-off). */
@@ -402,7 +405,7 @@ static uint64_t presence_tick(pb_account *a, uint64_t now) {
         if (a->puts_sent)
                 return listen_due;
         if (now < a->next_try)
-                return a->next_try < listen_due ? a->next_try : listen_due;
+                return earliest(a->next_try, listen_due);
         if (!pb_node_is_connected(a->node)) {
                 /* OpenDHT has no "connected" callback: look again shortly. */
                 a->next_try = now + CONNECT_POLL_MS;
@@ -410,7 +413,7 @@ static uint64_t presence_tick(pb_account *a, uint64_t now) {
         }
         if (send_presence(a) < 0) {
                 retry_later(a, now);
-                return a->next_try < listen_due ? a->next_try : listen_due;
+                return earliest(a->next_try, listen_due);
         }
         a->puts_sent = true;
         if (a->listen_at == UINT64_MAX)

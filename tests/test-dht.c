@@ -381,7 +381,7 @@ static void test_nodes(void)
                 return;
         CHECK(pb_node_port(a) != 0);
         CHECK(pb_node_is_connected(a)); /* standalone */
-        CHECK(pb_udp_grow_buffers(pb_node_port(a), 1 << 20) >= 1); /* OpenDHT's socket, found */
+        CHECK(pb_udp_grow_buffers(pb_node_port(a), 0, 1 << 20) >= 1); /* OpenDHT's socket, found */
         snprintf(boot, sizeof(boot), "127.0.0.1:%u", pb_node_port(a));
         /* A taken port is an error, not a crash. */
         struct pb_node_config taken = {.identity = device, .port = pb_node_port(a)};
@@ -552,11 +552,11 @@ static void test_udp_buffers(void)
         CHECK(getsockname(fd, (struct sockaddr *)&sin, &len) == 0);
         port = ntohs(sin.sin_port);
         before = rcvbuf(fd);
-        CHECK(pb_udp_grow_buffers(port, 4 * before) == 1);
+        CHECK(pb_udp_grow_buffers(port, 0, 4 * before) == 1);
         CHECK(rcvbuf(fd) > before);
-        CHECK(pb_udp_grow_buffers(0, 1 << 20) == -EINVAL);
+        CHECK(pb_udp_grow_buffers(0, 0, 1 << 20) == -EINVAL);
         close(fd);
-        CHECK(pb_udp_grow_buffers(port, 1 << 20) == 0); /* nothing bound there now */
+        CHECK(pb_udp_grow_buffers(port, 0, 1 << 20) == 0); /* nothing bound there now */
 }
 
 int main(void)

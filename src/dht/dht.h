@@ -103,9 +103,10 @@ pb_node *pb_node_free(pb_node *node);
 uint16_t pb_node_port(const pb_node *node); /* the bound UDP port (IPv4) */
 
 /* Asks for `bytes` of receive (and send) buffer on this process's UDP sockets
- * bound to `port`: OpenDHT's, which it does not expose (udp_buffers.c says
- * why). Returns how many sockets were found, or a negative errno. */
-int pb_udp_grow_buffers(uint16_t port, int bytes);
+ * bound to port_a or port_b (0: none): OpenDHT's, which it does not expose
+ * (udp_buffers.c says why). Looks once through the process's descriptors.
+ * Returns how many sockets were found, or a negative errno. */
+int pb_udp_grow_buffers(uint16_t port_a, uint16_t port_b, int bytes);
 
 /* true once the node can be expected to put and get: it has at least one good
  * peer, or it is standalone (no bootstrap configured). While it is not, a call

@@ -132,7 +132,6 @@ int pb_node_start(const struct pb_node_config *config, pb_node **ret)
 {
         dht_runner_config cfg;
         pb_node *node;
-        uint16_t port4, port6;
         int r;
 
         if (!config || !config->identity || !ret)
@@ -165,11 +164,9 @@ int pb_node_start(const struct pb_node_config *config, pb_node **ret)
                 return r;
         }
         /* Before the first ping, so that the answers find room. */
-        port4 = dht_runner_get_bound_port(node->runner, AF_INET);
-        port6 = dht_runner_get_bound_port(node->runner, AF_INET6);
-        (void)pb_udp_grow_buffers(port4, SOCKET_BUFFER_BYTES);
-        if (port6 != port4)
-                (void)pb_udp_grow_buffers(port6, SOCKET_BUFFER_BYTES);
+        (void)pb_udp_grow_buffers(dht_runner_get_bound_port(node->runner, AF_INET),
+                                  dht_runner_get_bound_port(node->runner, AF_INET6),
+                                  SOCKET_BUFFER_BYTES);
         node->standalone = bootstrap_all(node->runner, config->bootstrap) == 0;
         node->bootstrap = node->standalone ? NULL : strdup(config->bootstrap);
         node->peers_path = peers_path_of(cfg.dht_config.node_config.persist_path);

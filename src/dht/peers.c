@@ -15,19 +15,22 @@
  */
 #define _DEFAULT_SOURCE /* getaddrinfo, getnameinfo, NI_MAXHOST */
 
-#include <errno.h>
+#include <arpa/inet.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "dht/opendht_ext.h"
 #include "dht/peers.h"
+#include "util.h"
 
 /* Enough to find the network again; OpenDHT's own cache keeps the rest. */
 #define MAX_SAVED_PEERS 32
+/* "address port\n": an IPv6 address with a scope, a port. */
+#define PEER_LINE_MAX (INET6_ADDRSTRLEN + IF_NAMESIZE + 8)
+#define PEERS_FILE_MAX (MAX_SAVED_PEERS * PEER_LINE_MAX)
 
 int pb_ping_numeric(dht_runner *runner, const char *host, const char *port)
 {
@@ -49,50 +52,48 @@ int pb_ping_numeric(dht_runner *runner, const char *host, const char *port)
 int pb_peers_save(dht_runner *runner, const char *path)
 {
         struct sockaddr_storage peers[MAX_SAVED_PEERS];
-        char tmp[4096];
-        size_t n = pb_ext_runner_good_peers(runner, peers, MAX_SAVED_PEERS);
-        FILE *f;
+        char text[PEERS_FILE_MAX];
+        size_t n = pb_ext_runner_good_peers(runner, peers, MAX_SAVED_PEERS), len = 0;
         int saved = 0;
 
         if (n == 0)
                 return 0; /* keep what an earlier, connected run saved */
-        if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-                return -ENAMETOOLONG;
-        f = fopen(tmp, "w");
-        if (!f)
-                return -errno;
         for (size_t i = 0; i < n; i++) {
                 char host[NI_MAXHOST], port[NI_MAXSERV];
-                socklen_t len = peers[i].ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                               : sizeof(struct sockaddr_in);
+                socklen_t sslen = peers[i].ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                                 : sizeof(struct sockaddr_in);
+                int w;
 
-                if (getnameinfo((struct sockaddr *)&peers[i], len, host, sizeof(host), port,
-                                sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) == 0 &&
-                    fprintf(f, "%s %s\n", host, port) > 0)
-                        saved++;
+                if (getnameinfo((struct sockaddr *)&peers[i], sslen, host, sizeof(host), port,
+                                sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+                        continue;
+                w = snprintf(text + len, sizeof(text) - len, "%s %s\n", host, port);
+                if (w < 0 || (size_t)w >= sizeof(text) - len)
+                        break;
+                len += (size_t)w;
+                saved++;
         }
-        if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-                int r = -errno;
-
-                fclose(f);
-                unlink(tmp);
-                return r;
-        }
-        fclose(f);
-        return rename(tmp, path) == 0 ? saved : -errno;
+        int r = pb_file_write(path, text, len);
+        return r < 0 ? r : saved;
 }
 
 int pb_peers_ping(dht_runner *runner, const char *path)
 {
-        char host[NI_MAXHOST], port[NI_MAXSERV], line[NI_MAXHOST + NI_MAXSERV + 4];
-        FILE *f = fopen(path, "r");
-        int n = 0;
+        _cleanup_free_ uint8_t *text = NULL;
+        size_t len = 0;
+        char *line, *save = NULL;
+        int n = 0, lines = 0;
 
-        if (!f)
+        if (pb_file_read(path, PEERS_FILE_MAX, &text, &len) < 0)
                 return 0;
-        for (int lines = 0; lines < MAX_SAVED_PEERS && fgets(line, sizeof(line), f); lines++)
-                if (sscanf(line, "%1024s %31s", host, port) == 2)
-                        n += pb_ping_numeric(runner, host, port);
-        fclose(f);
+        for (line = strtok_r((char *)text, "\n", &save); line && lines < MAX_SAVED_PEERS;
+             line = strtok_r(NULL, "\n", &save), lines++) {
+                char *port = strchr(line, ' ');
+
+                if (port) {
+                        *port++ = '\0';
+                        n += pb_ping_numeric(runner, line, port);
+                }
+        }
         return n;
 }

@@ -24,22 +24,23 @@
 
 #include "dht/dht.h"
 
-static bool is_udp_on_port(int fd, uint16_t port)
+static bool is_udp_on(int fd, uint16_t port_a, uint16_t port_b)
 {
         struct sockaddr_storage ss;
         socklen_t len = sizeof(ss);
         int type = 0;
         socklen_t tlen = sizeof(type);
+        uint16_t port = 0;
 
         if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 || type != SOCK_DGRAM)
                 return false;
         if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
                 return false;
         if (ss.ss_family == AF_INET)
-                return ntohs(((struct sockaddr_in *)&ss)->sin_port) == port;
-        if (ss.ss_family == AF_INET6)
-                return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) == port;
-        return false;
+                port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        else if (ss.ss_family == AF_INET6)
+                port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+        return port != 0 && (port == port_a || port == port_b);
 }
 
 /* The kernel caps SO_RCVBUF at net.core.rmem_max (and doubles it for its
@@ -52,13 +53,13 @@ static void grow(int fd, int bytes)
         (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
 }
 
-int pb_udp_grow_buffers(uint16_t port, int bytes)
+int pb_udp_grow_buffers(uint16_t port_a, uint16_t port_b, int bytes)
 {
         DIR *dir;
         struct dirent *e;
         int n = 0;
 
-        if (port == 0 || bytes <= 0)
+        if ((port_a == 0 && port_b == 0) || bytes <= 0)
                 return -EINVAL;
         dir = opendir("/proc/self/fd");
         if (!dir)
@@ -69,7 +70,7 @@ int pb_udp_grow_buffers(uint16_t port, int bytes)
 
                 if (*end || end == e->d_name || fd == dirfd(dir))
                         continue;
-                if (is_udp_on_port((int)fd, port)) {
+                if (is_udp_on((int)fd, port_a, port_b)) {
                         grow((int)fd, bytes);
                         n++;
                 }
