@@ -107,13 +107,58 @@ static bool parse_details(GVariant *details, struct account_details *ret,
         return true;
 }
 
+/* An addAccount whose keys are being made on the library's worker thread. */
+struct add_call {
+        PeerbookDBusConfigurationManager *object;
+        GDBusMethodInvocation *invocation;
+        char *archive_path; /* NULL: a new account */
+};
+
+static void reply_add_error(GDBusMethodInvocation *invocation, const char *archive_path, int r)
+{
+        if (!archive_path)
+                daemon_return_errno(invocation, r, "cannot create account");
+        else if (r == -EKEYREJECTED)
+                daemon_return_error(invocation, DAEMON_ERROR_WRONG_PASSWORD,
+                                    "cannot import archive '%s': wrong password", archive_path);
+        else if (r == -ENOENT)
+                daemon_return_error(invocation, DAEMON_ERROR_FAILED,
+                                    "cannot import archive '%s': no such file", archive_path);
+        else
+                daemon_return_errno(invocation, r, "cannot import archive '%s'", archive_path);
+}
+
+static void add_call_free(struct add_call *call)
+{
+        g_object_unref(call->object);
+        g_free(call->archive_path);
+        g_free(call);
+}
+
+/* From peerbook_ctx_process(), once the keys are made and the account loaded. */
+static void on_account_added(peerbook_ctx *ctx, int result, const char *account_id,
+                             void *userdata)
+{
+        struct add_call *call = userdata;
+
+        if (result < 0) {
+                reply_add_error(call->invocation, call->archive_path, result);
+        } else {
+                peerbook_dbus_configuration_manager_complete_add_account(
+                        call->object, call->invocation, account_id);
+                peerbook_dbus_configuration_manager_emit_accounts_changed(call->object);
+        }
+        add_call_free(call);
+}
+
+/* Key generation takes seconds: the reply waits for it while the loop goes
+ * on serving other callers and events. */
 static gboolean on_add_account(PeerbookDBusConfigurationManager *object,
                                GDBusMethodInvocation *invocation, GVariant *details,
                                gpointer userdata)
 {
         struct daemon *d = userdata;
         struct account_details in;
-        char id[PEERBOOK_ID_SIZE];
         int r;
 
         if (!parse_details(details, &in, invocation))
@@ -124,34 +169,19 @@ static gboolean on_add_account(PeerbookDBusConfigurationManager *object,
                 .bootstrap = in.hostname,
                 .dht_port = in.dht_port < 0 ? 0 : (uint16_t)in.dht_port,
         };
-        if (in.archive_path) {
-                r = peerbook_account_import(d->ctx, in.archive_path, &params, id);
-                if (r == -EKEYREJECTED) {
-                        daemon_return_error(invocation, DAEMON_ERROR_WRONG_PASSWORD,
-                                            "cannot import archive '%s': wrong password",
-                                            in.archive_path);
-                        return TRUE;
-                }
-                if (r == -ENOENT) {
-                        daemon_return_error(invocation, DAEMON_ERROR_FAILED,
-                                            "cannot import archive '%s': no such file",
-                                            in.archive_path);
-                        return TRUE;
-                }
-                if (r < 0) {
-                        daemon_return_errno(invocation, r, "cannot import archive '%s'",
-                                            in.archive_path);
-                        return TRUE;
-                }
-        } else {
-                r = peerbook_account_create(d->ctx, &params, id);
-                if (r < 0) {
-                        daemon_return_errno(invocation, r, "cannot create account");
-                        return TRUE;
-                }
+        struct add_call *call = g_new0(struct add_call, 1);
+        call->object = g_object_ref(object);
+        call->invocation = invocation;
+        call->archive_path = g_strdup(in.archive_path);
+        if (in.archive_path)
+                r = peerbook_account_import_async(d->ctx, in.archive_path, &params,
+                                                  on_account_added, call);
+        else
+                r = peerbook_account_create_async(d->ctx, &params, on_account_added, call);
+        if (r < 0) {
+                reply_add_error(invocation, in.archive_path, r);
+                add_call_free(call);
         }
-        peerbook_dbus_configuration_manager_complete_add_account(object, invocation, id);
-        peerbook_dbus_configuration_manager_emit_accounts_changed(object);
         return TRUE;
 }
 

@@ -382,6 +382,7 @@ void pb_account_handle(pb_account *a, const struct pb_item *item) {
                         pb_buddy_notify(a, b, true);
                 break;
         }
+        case PB_ITEM_JOB_DONE: break; /* the context's, never an account's */
         }
 }
 
@@ -438,24 +439,6 @@ void pb_account_info(const pb_account *a, struct peerbook_account_info *ret) {
         ret->dropped_values = a->dropped;
         ret->dropped_requests = a->dropped_requests;
         ret->pending_requests = a->n_pending;
-}
-
-int pb_account_write_settings(const char *dir, const struct pb_account_settings *s) {
-        _cleanup_free_ char *db = pb_path_join(dir, "account.db");
-        pb_store *st = NULL;
-        char port[8];
-        snprintf(port, sizeof(port), "%u", s->port);
-        int r = db ? pb_store_open(db, &st) : -ENOMEM;
-        if (r == 0)
-                r = pb_store_set(st, "alias", s->alias ? s->alias : "");
-        if (r == 0)
-                r = pb_store_set(st, "bootstrap", s->bootstrap ? s->bootstrap : "");
-        if (r == 0)
-                r = pb_store_set(st, "dht_port", port);
-        if (r == 0)
-                r = pb_store_set(st, "has_password", s->has_password ? "1" : "0");
-        pb_store_close(st);
-        return r;
 }
 
 int pb_account_update(pb_account *a, const char *alias, const char *bootstrap, int port) {

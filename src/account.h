@@ -68,12 +68,3 @@ void pb_request_limits_default(struct pb_request_limits *l);
 void pb_account_set_limits(pb_account *a, const struct pb_request_limits *l);
 /* Test hook: the next n confirmations this account sends are lost. */
 void pb_account_drop_confirmations(pb_account *a, unsigned n);
-
-/* Settings written into a new account's database before its folder appears. */
-struct pb_account_settings {
-        const char *alias;
-        const char *bootstrap;
-        uint16_t port;
-        bool has_password;
-};
-int pb_account_write_settings(const char *dir, const struct pb_account_settings *s);

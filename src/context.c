@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "account_create.h"
 #include "context.h"
+#include "create_jobs.h"
 #include "identity.h"
 #include "peerbook/peerbook.h"
 #include "util.h"
@@ -29,7 +31,10 @@ struct peerbook_ctx {
         pb_account **accounts;
         size_t n_accounts, cap_accounts;
         uint64_t next_serial;
+        struct pb_create_jobs creating; /* account creations on worker threads */
 };
+
+static void finish_creation(peerbook_ctx *ctx, const struct pb_item *it);
 
 static void emit(void *userdata, const struct peerbook_event *ev) {
         peerbook_ctx *ctx = userdata;
@@ -87,6 +92,13 @@ static int open_account(peerbook_ctx *ctx, const char *id) {
         return r;
 }
 
+/* ".<id>.<pid>.<n>.tmp": a folder account_create.c was building when its
+ * process died. Only this process uses the data directory. */
+static bool creation_leftover(const char *name) {
+        size_t n = strlen(name);
+        return name[0] == '.' && n > PEERBOOK_ID_LEN + 5 && !strcmp(name + n - 4, ".tmp");
+}
+
 static void load_accounts(peerbook_ctx *ctx) {
         DIR *d = opendir(ctx->data_dir);
         if (!d)
@@ -94,6 +106,12 @@ static void load_accounts(peerbook_ctx *ctx) {
         struct dirent *e;
         while ((e = readdir(d))) {
                 char norm[PEERBOOK_ID_SIZE];
+                if (creation_leftover(e->d_name)) {
+                        _cleanup_free_ char *path = pb_path_join(ctx->data_dir, e->d_name);
+                        if (path)
+                                pb_rmtree(path);
+                        continue;
+                }
                 /* Only folders named by an account ID: skips "." and temporaries. */
                 if (strlen(e->d_name) == PEERBOOK_ID_LEN &&
                     peerbook_uri_normalize(e->d_name, norm) == 0 && !strcmp(norm, e->d_name))
@@ -155,6 +173,7 @@ peerbook_ctx *peerbook_ctx_free(peerbook_ctx *ctx) {
         for (size_t i = 0; i < ctx->n_accounts; i++)
                 pb_account_begin_stop(ctx->accounts[i]);
         wait_goodbyes(ctx, ctx->accounts, ctx->n_accounts);
+        pb_create_jobs_abandon(&ctx->creating);
         for (size_t i = 0; i < ctx->n_accounts; i++)
                 pb_account_free(ctx->accounts[i]);
         free(ctx->accounts);
@@ -200,6 +219,11 @@ int peerbook_ctx_process(peerbook_ctx *ctx) {
         int n = 0;
         struct pb_item *items = pb_queue_take_all(ctx->queue);
         for (struct pb_item *it = items; it; it = it->next) {
+                if (it->kind == PB_ITEM_JOB_DONE) {
+                        finish_creation(ctx, it);
+                        n++;
+                        continue;
+                }
                 pb_account *a = by_serial(ctx, it->account_serial);
                 if (a) { /* items of a removed account are dropped */
                         pb_account_handle(a, it);
@@ -220,66 +244,87 @@ void peerbook_ctx_set_event_cb(peerbook_ctx *ctx, peerbook_event_cb cb, void *us
 
 /* ---- accounts ---------------------------------------------------------- */
 
-static int prepare_settings(const char *tmp_dir, const pb_hash *id, void *userdata) {
-        (void)id;
-        return pb_account_write_settings(tmp_dir, userdata);
-}
-
-static int add_new_account(peerbook_ctx *ctx, const pb_identity *account,
-                           const struct peerbook_account_params *params, const char *alias,
-                           char ret_account_id[PEERBOOK_ID_SIZE]) {
-        const char *pw = params->password && params->password[0] ? params->password : NULL;
-        struct pb_account_settings s = {
-                .alias = alias,
-                .bootstrap = params->bootstrap,
-                .port = params->dht_port,
-                .has_password = pw != NULL,
-        };
-        pb_hash id;
-        int r = pb_account_dir_create(ctx->data_dir, account, pw, ctx->key_bits,
-                                      prepare_settings, &s, &id);
-        if (r < 0)
-                return r;
-        char hex[PEERBOOK_ID_SIZE];
-        pb_hash_to_hex(&id, hex);
-        if ((r = open_account(ctx, hex)) < 0)
-                return r;
-        memcpy(ret_account_id, hex, sizeof(hex));
-        return 0;
-}
-
 static bool params_ok(const struct peerbook_account_params *p) {
         return p && (!p->alias || strlen(p->alias) < 128) &&
                (!p->bootstrap || strlen(p->bootstrap) < 512);
 }
 
-int peerbook_account_create(peerbook_ctx *ctx, const struct peerbook_account_params *params,
-                            char ret_account_id[PEERBOOK_ID_SIZE]) {
+/* Installs a built account and starts it. */
+static int install_account(peerbook_ctx *ctx, struct pb_new_account *n,
+                           char ret_account_id[PEERBOOK_ID_SIZE]) {
+        char id[PEERBOOK_ID_SIZE];
+        int r = pb_new_account_install(n, id);
+        if (r == 0)
+                r = open_account(ctx, id);
+        if (r == 0)
+                memcpy(ret_account_id, id, sizeof(id));
+        return r;
+}
+
+static int create_now(peerbook_ctx *ctx, const char *archive_path,
+                      const struct peerbook_account_params *params,
+                      char ret_account_id[PEERBOOK_ID_SIZE]) {
+        struct pb_new_account n;
         if (!ctx || !params_ok(params) || !ret_account_id)
                 return -EINVAL;
-        pb_identity *account = NULL;
-        int r = pb_identity_generate("peerbook account", NULL, ctx->key_bits, &account);
+        int r = pb_new_account_init(&n, ctx->data_dir, ctx->key_bits, params, archive_path);
         if (r < 0)
                 return r;
-        r = add_new_account(ctx, account, params, params->alias, ret_account_id);
-        pb_identity_free(account);
+        r = pb_new_account_build(&n);
+        if (r == 0)
+                r = install_account(ctx, &n, ret_account_id);
+        pb_new_account_clear(&n);
         return r;
+}
+
+int peerbook_account_create(peerbook_ctx *ctx, const struct peerbook_account_params *params,
+                            char ret_account_id[PEERBOOK_ID_SIZE]) {
+        return create_now(ctx, NULL, params, ret_account_id);
 }
 
 int peerbook_account_import(peerbook_ctx *ctx, const char *path,
                             const struct peerbook_account_params *params,
                             char ret_account_id[PEERBOOK_ID_SIZE]) {
-        if (!ctx || !path || !params_ok(params) || !ret_account_id)
+        return path ? create_now(ctx, path, params, ret_account_id) : -EINVAL;
+}
+
+static int create_later(peerbook_ctx *ctx, const char *archive_path,
+                        const struct peerbook_account_params *params,
+                        peerbook_account_done_cb done, void *userdata) {
+        struct pb_new_account n;
+        if (!ctx || !params_ok(params) || !done)
                 return -EINVAL;
-        pb_identity *account = NULL;
-        char alias[128];
-        int r = pb_archive_import(path, params->password ? params->password : "", &account, alias);
-        if (r < 0)
-                return r;
-        r = add_new_account(ctx, account, params, params->alias ? params->alias : alias,
-                            ret_account_id);
-        pb_identity_free(account);
+        int r = pb_new_account_init(&n, ctx->data_dir, ctx->key_bits, params, archive_path);
+        if (r == 0)
+                r = pb_create_job_start(&ctx->creating, ctx->queue, &n, done, userdata);
+        pb_new_account_clear(&n); /* moved into the job on success */
         return r;
+}
+
+int peerbook_account_create_async(peerbook_ctx *ctx, const struct peerbook_account_params *params,
+                                  peerbook_account_done_cb done, void *userdata) {
+        return create_later(ctx, NULL, params, done, userdata);
+}
+
+int peerbook_account_import_async(peerbook_ctx *ctx, const char *path,
+                                  const struct peerbook_account_params *params,
+                                  peerbook_account_done_cb done, void *userdata) {
+        return path ? create_later(ctx, path, params, done, userdata) : -EINVAL;
+}
+
+/* A job's thread ended: install its account and report. */
+static void finish_creation(peerbook_ctx *ctx, const struct pb_item *it) {
+        struct pb_create_job *job = pb_create_job_take(&ctx->creating, it);
+        if (!job)
+                return;
+        char id[PEERBOOK_ID_SIZE];
+        int r = job->result;
+        if (r == 0)
+                r = install_account(ctx, &job->account, id);
+        peerbook_account_done_cb done = job->cb;
+        void *userdata = job->userdata;
+        pb_create_job_free(job); /* before the callback, which may free anything */
+        done(ctx, r, r == 0 ? id : NULL, userdata);
 }
 
 int peerbook_account_remove(peerbook_ctx *ctx, const char *account_id) {

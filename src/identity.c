@@ -79,8 +79,8 @@ static int sign_announcement(const pb_identity *account, const pb_identity *devi
                              data_len, ret, ret_len);
 }
 
-static int fill_dir(const char *dir, const pb_identity *account, const char *password,
-                    unsigned bits) {
+int pb_device_keys_create(const char *dir, const pb_identity *account, const char *password,
+                          unsigned bits) {
         pb_identity *device = NULL;
         _cleanup_free_ uint8_t *announce = NULL;
         size_t announce_len;
@@ -93,37 +93,6 @@ static int fill_dir(const char *dir, const pb_identity *account, const char *pas
                 r = write_in(dir, "announce.bin", announce, announce_len);
         pb_identity_free(device);
         return r;
-}
-
-int pb_account_dir_create(const char *data_dir, const pb_identity *account, const char *password,
-                          unsigned bits, pb_dir_prepare_fn prepare, void *userdata,
-                          pb_hash *ret_account_id) {
-        pb_hash id = pb_identity_id(account);
-        char hex[PB_HEX_LEN + 1], tmpname[PB_HEX_LEN + 32];
-        pb_hash_to_hex(&id, hex);
-        _cleanup_free_ char *final = pb_path_join(data_dir, hex);
-        snprintf(tmpname, sizeof(tmpname), ".%s.%ld.tmp", hex, (long)getpid());
-        _cleanup_free_ char *tmp = pb_path_join(data_dir, tmpname);
-        if (!final || !tmp)
-                return -ENOMEM;
-        if (access(final, F_OK) == 0)
-                return -EEXIST;
-        pb_rmtree(tmp); /* a leftover of a crash in the middle of this */
-        int r = pb_mkdir_p(tmp);
-        if (r == 0)
-                r = fill_dir(tmp, account, password, bits);
-        if (r == 0 && prepare)
-                r = prepare(tmp, &id, userdata);
-        if (r == 0 && rename(tmp, final) < 0)
-                r = errno == ENOTEMPTY ? -EEXIST : -errno;
-        if (r == 0)
-                r = pb_dir_sync(data_dir);
-        if (r < 0) {
-                pb_rmtree(tmp);
-                return r;
-        }
-        *ret_account_id = id;
-        return 0;
 }
 
 void pb_device_keys_clear(struct pb_device_keys *k) {

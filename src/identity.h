@@ -11,8 +11,8 @@
  *   announce.bin this device's DeviceAnnouncement, signed once by the
  *                account key when the device was made, so that running
  *                never needs the account key or its password (as in Jami)
- * A folder appears atomically: it is built under a temporary name, synced,
- * then renamed.
+ * account_create.c builds a new folder under a temporary name and renames it
+ * into place once it is complete.
  */
 #pragma once
 
@@ -30,15 +30,11 @@ struct pb_device_keys {
         size_t announce_len;
 };
 
-/* Called with the temporary folder before it is renamed into place, so that
- * the caller can create more files in it (the database). */
-typedef int (*pb_dir_prepare_fn)(const char *tmp_dir, const pb_hash *account_id, void *userdata);
-
-/* Makes a new device for `account` (generated or imported) and writes the
- * account folder under data_dir. -EEXIST when the account is already there. */
-int pb_account_dir_create(const char *data_dir, const pb_identity *account, const char *password,
-                          unsigned bits, pb_dir_prepare_fn prepare, void *userdata,
-                          pb_hash *ret_account_id);
+/* Writes the account's key and certificate into dir with a new device for it:
+ * its key, its certificate issued by the account, and its announcement signed
+ * by the account key. Any thread; blocks for the device key's generation. */
+int pb_device_keys_create(const char *dir, const pb_identity *account, const char *password,
+                          unsigned bits);
 
 int pb_device_keys_load(const char *account_dir, struct pb_device_keys *ret);
 void pb_device_keys_clear(struct pb_device_keys *k);

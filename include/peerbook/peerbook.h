@@ -155,6 +155,27 @@ struct peerbook_account_params {
 int peerbook_account_create(peerbook_ctx *ctx, const struct peerbook_account_params *params,
                             char ret_account_id[PEERBOOK_ID_SIZE]);
 
+/* The end of peerbook_account_create_async() or peerbook_account_import_async(),
+ * called from peerbook_ctx_process() on its thread: result 0 and the new
+ * account's ID (borrowed for the call; the account is loaded and starting), or
+ * a negative errno as the blocking call would have returned it and a NULL ID.
+ * It may call any peerbook function except peerbook_ctx_free() and
+ * peerbook_ctx_process(). */
+typedef void (*peerbook_account_done_cb)(peerbook_ctx *ctx, int result, const char *account_id,
+                                         void *userdata);
+
+/* As peerbook_account_create() and peerbook_account_import(), but the key
+ * generation (seconds) runs on a thread of the library's, so the caller's
+ * loop keeps running; `done` is called once, later, unless the context is
+ * freed first (peerbook_ctx_free() then waits for the keys and drops the new
+ * account). The arguments are checked and copied before these return: 0 means
+ * `done` will be called. -EBUSY with 8 creations in flight already. */
+int peerbook_account_create_async(peerbook_ctx *ctx, const struct peerbook_account_params *params,
+                                  peerbook_account_done_cb done, void *userdata);
+int peerbook_account_import_async(peerbook_ctx *ctx, const char *path,
+                                  const struct peerbook_account_params *params,
+                                  peerbook_account_done_cb done, void *userdata);
+
 /* Stops the account (with a goodbye) and deletes its folder. */
 int peerbook_account_remove(peerbook_ctx *ctx, const char *account_id);
 

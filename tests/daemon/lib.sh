@@ -61,11 +61,12 @@ wait_for() {
         done
 }
 
+# start_daemon WHO [OPTION...]: the options come after the defaults, so win
 start_daemon() {
-        local who=$1
+        local who=$1; shift
         : >"$T/$who.log"
         "$PEERBOOKD" --bus-name "net.peerbook.Test$who" --data-dir "$T/$who" --key-bits 2048 \
-                2>>"$T/$who.log" &
+                "$@" 2>>"$T/$who.log" &
         PID[$who]=$!
         if wait_for 20 grep -q "acquired the name" "$T/$who.log"; then ok "daemon $who owns its bus name"
         else not_ok "daemon $who owns its bus name"; sed 's/^/#   /' "$T/$who.log"; fi

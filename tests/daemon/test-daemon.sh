@@ -132,6 +132,30 @@ check "import the archive on a third daemon" \
         pb C account import "$T/alice.pbk" --password s3cret --bootstrap "127.0.0.1:$NEW_PORT_A"
 check_output "the imported account keeps its ID" "^$ID_A\$"
 
+# ---- addAccount makes keys off the loop: other callers are served meanwhile ---
+# With RSA-4096 each account costs seconds. Before, the daemon answered
+# getAccountList only after every addAccount queued before it.
+start_daemon D --key-bits 4096
+add_account_d() {
+        gdbus call --session --dest net.peerbook.TestD --object-path /cx/ring/Ring/ConfigurationManager \
+                --method cx.ring.Ring.ConfigurationManager.addAccount "{'Account.alias': '$1'}"
+}
+ADDS=()
+for i in 1 2 3; do add_account_d "d$i" >"$T/add$i.out" 2>&1 & ADDS+=($!); done
+# A creation is under way once its temporary folder exists (its device key is
+# being made then).
+wait_for 30 bash -c "ls -a '$T/D' | grep -q '^\..*\.tmp\$'" || not_ok "a creation starts"
+check "getAccountList answers while accounts are being made" pb D account list
+pending=0
+for pid in "${ADDS[@]}"; do kill -0 "$pid" 2>/dev/null && pending=$((pending + 1)); done
+[ "$pending" -gt 0 ] && ok "it answered before the addAccount calls ($pending still running)" \
+        || not_ok "it answered before the addAccount calls (none still running)"
+for pid in "${ADDS[@]}"; do wait "$pid"; done
+check "the three accounts are made" pb D --json account list
+[ "$(grep -o '"[0-9a-f]\{40\}"' "$T/out" | sort -u | wc -l)" -eq 3 ] && ok "three distinct accounts" \
+        || not_ok "three distinct accounts"
+stop_daemon D
+
 stop_daemon C
 stop_daemon B
 stop_daemon A
