@@ -127,8 +127,9 @@ static gboolean answer_trust_request(PeerbookDBusConfigurationManager *object,
         int r = accept ? peerbook_trust_request_accept(d->ctx, account_id, uri)
                        : peerbook_trust_request_discard(d->ctx, account_id, uri);
         if (r < 0 && r != -ENOENT) {
-                daemon_return_errno(invocation, r, "cannot %s the trust request from '%s'",
-                                    accept ? "accept" : "discard", uri);
+                daemon_return_errno_for(invocation, r, &DAEMON_NOENT_REQUEST,
+                                        "cannot %s the trust request from '%s'",
+                                        accept ? "accept" : "discard", uri);
                 return TRUE;
         }
         if (accept)
@@ -196,8 +197,8 @@ static gboolean on_remove_contact(PeerbookDBusConfigurationManager *object,
         int r = peerbook_contact_remove(d->ctx, account_id, uri, ban);
         /* -ENOENT, no such contact (never one, and not banning): nothing to do, as in Jami */
         if (r < 0 && r != -ENOENT) {
-                daemon_return_errno(invocation, r, "cannot %s contact '%s'",
-                                    ban ? "ban" : "remove", uri);
+                daemon_return_errno_for(invocation, r, &DAEMON_NOENT_CONTACT, "cannot %s contact '%s'",
+                                        ban ? "ban" : "remove", uri);
                 return TRUE;
         }
         peerbook_dbus_configuration_manager_complete_remove_contact(object, invocation);
@@ -262,7 +263,8 @@ static gboolean on_get_contact_details(PeerbookDBusConfigurationManager *object,
                 return TRUE;
         }
         if (r < 0) {
-                daemon_return_errno(invocation, r, "cannot read contact '%s'", uri);
+                daemon_return_errno_for(invocation, r, &DAEMON_NOENT_CONTACT,
+                                        "cannot read contact '%s'", uri);
                 return TRUE;
         }
         peerbook_dbus_configuration_manager_complete_get_contact_details(object, invocation,
