@@ -76,11 +76,14 @@ int pb_ctx_account(peerbook_ctx *ctx, const char *id, pb_account **ret) {
 #define offsetofend(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
 
 /* The caller's struct, by the size rule of peerbook.h: `size` bytes of it
- * over zeros, at least `first` (the first version's size), at most ours. */
+ * over zeros, at least `first` (the first version's size), at most ours.
+ * Read as bytes, never past `size`: tests/test-abi-structs.c checks that
+ * with a struct that ends where the mapping does. */
 static int read_sized(const void *in, size_t first, void *out, size_t out_size) {
+        size_t size;
         if (!in)
                 return -EINVAL;
-        size_t size = *(const size_t *)in;
+        memcpy(&size, in, sizeof(size));
         if (size < first)
                 return -EINVAL;
         memset(out, 0, out_size);

@@ -26,7 +26,9 @@
 
 static uint8_t *page_end; /* the first byte that is not mapped */
 
-/* Copies `size` bytes of s so that they end where the mapping ends. */
+/* Copies `size` bytes of s so that they end where the mapping ends. The
+ * copy may be misaligned (20 or 42 bytes before a page boundary): the
+ * library reads a caller's struct as bytes, so that is fine here. */
 static void *at_page_end(const void *s, size_t size) {
         return memcpy(page_end - size, s, size);
 }

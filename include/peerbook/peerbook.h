@@ -24,8 +24,9 @@
  *   -EINVAL      a bad argument (NULL, malformed account ID or URI, bad port)
  *   -ESRCH       no such account in this context
  *   -EIO         the account failed to load (its registration is ERROR and
- *                registration_detail says why): it can be read, exported
- *                and removed, nothing else
+ *                registration_detail says why): its info, buddy and
+ *                contact lists, export and removal work; the calls that
+ *                read or change its database return -EIO
  *   -ENOMEM      out of memory
  * -ENOENT has one meaning per function, given with it (no such contact,
  * request, subscription or file); no function uses it for an account.
