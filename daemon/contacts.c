@@ -197,8 +197,8 @@ static gboolean on_remove_contact(PeerbookDBusConfigurationManager *object,
         int r = peerbook_contact_remove(d->ctx, account_id, uri, ban);
         /* -ENOENT, no such contact (never one, and not banning): nothing to do, as in Jami */
         if (r < 0 && r != -ENOENT) {
-                daemon_return_errno_for(invocation, r, &DAEMON_NOENT_CONTACT, "cannot %s contact '%s'",
-                                        ban ? "ban" : "remove", uri);
+                daemon_return_errno_for(invocation, r, &DAEMON_NOENT_CONTACT,
+                                        "cannot %s contact '%s'", ban ? "ban" : "remove", uri);
                 return TRUE;
         }
         peerbook_dbus_configuration_manager_complete_remove_contact(object, invocation);
