@@ -19,7 +19,7 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
-#include "context.h"
+#include "testing.h"
 #include "dht/dht.h"
 #include "live.h"
 #include "stats.h"
@@ -252,7 +252,7 @@ int main(int argc, char **argv) {
                 for (int d = 0; d < n_nodes; d++)
                         if (watches(w, d))
                                 peerbook_buddy_subscribe(nodes[w].ctx, nodes[w].account,
-                                                         nodes[d].account, true);
+                                                         nodes[d].account);
         /* Everyone online before measuring. */
         for (int d = 0; d < n_nodes; d++) {
                 struct all_seen s = { d, PEERBOOK_STATUS_ONLINE, 0 };

@@ -149,11 +149,10 @@ static void measure_load(void) {
                 samples_add(&load, live_now_ms() - t0);
                 live_run(one, 1, 2000);
                 rss_after = rss_kb();
-                struct peerbook_account_info info;
-                peerbook_account_get_info(big.ctx, big.account, &info);
-                if (run == 0)
+                _cleanup_record_ struct peerbook_account_info *info = live_info(&big);
+                if (run == 0 && info)
                         printf("# loaded: %llu pending; RSS %ld -> %ld kB\n",
-                               (unsigned long long)info.pending_requests, rss_before, rss_after);
+                               (unsigned long long)info->pending_requests, rss_before, rss_after);
                 live_close(&big);
         }
         char label[64];
@@ -215,7 +214,7 @@ int main(int argc, char **argv) {
                 struct live_node *from = &nodes[k % n_nodes];
                 struct live_node *to = &nodes[(k % n_nodes + 1 + k / n_nodes) % n_nodes];
                 /* The sender watches the recipient first, so it knows its device. */
-                peerbook_buddy_subscribe(from->ctx, from->account, to->account, true);
+                peerbook_buddy_subscribe(from->ctx, from->account, to->account);
                 struct live_status_want on = { from, to->account, PEERBOOK_STATUS_ONLINE };
                 live_wait(all, n_nodes, live_has_status, &on, 10000);
 

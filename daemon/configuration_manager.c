@@ -116,16 +116,11 @@ struct add_call {
 
 static void reply_add_error(GDBusMethodInvocation *invocation, const char *archive_path, int r)
 {
-        if (!archive_path)
-                daemon_return_errno(invocation, r, "cannot create account");
-        else if (r == -EKEYREJECTED)
-                daemon_return_error(invocation, DAEMON_ERROR_WRONG_PASSWORD,
-                                    "cannot import archive '%s': wrong password", archive_path);
-        else if (r == -ENOENT)
-                daemon_return_error(invocation, DAEMON_ERROR_FAILED,
-                                    "cannot import archive '%s': no such file", archive_path);
+        if (archive_path)
+                daemon_return_errno_for(invocation, r, &DAEMON_NOENT_FILE,
+                                        "cannot import archive '%s'", archive_path);
         else
-                daemon_return_errno(invocation, r, "cannot import archive '%s'", archive_path);
+                daemon_return_errno(invocation, r, "cannot create account");
 }
 
 static void add_call_free(struct add_call *call)
@@ -164,6 +159,7 @@ static gboolean on_add_account(PeerbookDBusConfigurationManager *object,
         if (!parse_details(details, &in, invocation))
                 return TRUE;
         struct peerbook_account_params params = {
+                .size = sizeof(params),
                 .alias = in.alias,
                 .password = in.password,
                 .bootstrap = in.hostname,
@@ -198,7 +194,6 @@ static gboolean on_remove_account(PeerbookDBusConfigurationManager *object,
                 daemon_return_errno(invocation, r, "cannot remove account '%s'", account_id);
                 return TRUE;
         }
-        g_hash_table_remove(d->registrations, account_id);
         peerbook_dbus_configuration_manager_complete_remove_account(object, invocation);
         peerbook_dbus_configuration_manager_emit_accounts_changed(object);
         return TRUE;
@@ -217,21 +212,26 @@ static gboolean on_get_account_list(PeerbookDBusConfigurationManager *object,
         }
         peerbook_dbus_configuration_manager_complete_get_account_list(
                 object, invocation, (const char *const *)ids);
-        peerbook_strv_free(ids);
+        peerbook_list_free(ids);
         return TRUE;
 }
 
-static bool get_info(struct daemon *d, GDBusMethodInvocation *invocation,
-                     const char *account_id, struct peerbook_account_info *ret_info)
+/* The account's info record (free it with peerbook_free()), or NULL after
+ * replying with the error. */
+static struct peerbook_account_info *get_info(struct daemon *d,
+                                              GDBusMethodInvocation *invocation,
+                                              const char *account_id)
 {
+        struct peerbook_account_info *info = NULL;
+
         if (!daemon_check_account(d, invocation, account_id))
-                return false;
-        int r = peerbook_account_get_info(d->ctx, account_id, ret_info);
+                return NULL;
+        int r = peerbook_account_get_info(d->ctx, account_id, &info);
         if (r < 0) {
                 daemon_return_errno(invocation, r, "cannot read account '%s'", account_id);
-                return false;
+                return NULL;
         }
-        return true;
+        return info;
 }
 
 static void add_detail(GVariantBuilder *b, const char *key, const char *fmt, ...)
@@ -250,27 +250,27 @@ static gboolean on_get_account_details(PeerbookDBusConfigurationManager *object,
                                        const char *account_id, gpointer userdata)
 {
         struct daemon *d = userdata;
-        struct peerbook_account_info info;
         GVariantBuilder b;
 
-        if (!get_info(d, invocation, account_id, &info))
+        g_autoptr(PeerbookAccountInfo) info = get_info(d, invocation, account_id);
+        if (!info)
                 return TRUE;
         g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
-        add_detail(&b, "Account.username", "%s", info.account_id);
-        add_detail(&b, "Account.deviceID", "%s", info.device_id);
-        add_detail(&b, "Account.alias", "%s", info.alias);
-        add_detail(&b, "Account.hostname", "%s", info.bootstrap);
+        add_detail(&b, "Account.username", "%s", info->account_id);
+        add_detail(&b, "Account.deviceID", "%s", info->device_id);
+        add_detail(&b, "Account.alias", "%s", info->alias);
+        add_detail(&b, "Account.hostname", "%s", info->bootstrap);
         add_detail(&b, "Account.dhtPort", "%u",
-                   (unsigned)(info.dht_port ? info.dht_port : info.dht_port_config));
+                   (unsigned)(info->dht_port ? info->dht_port : info->dht_port_config));
         add_detail(&b, "Account.type", "RING");
         add_detail(&b, "Account.enable", "true");
-        add_detail(&b, "Account.archiveHasPassword", "%s", info.has_password ? "true" : "false");
+        add_detail(&b, "Account.archiveHasPassword", "%s", info->has_password ? "true" : "false");
         add_detail(&b, "Account.droppedValues", "%" G_GUINT64_FORMAT,
-                   (guint64)info.dropped_values);
+                   (guint64)info->dropped_values);
         add_detail(&b, "Account.droppedRequests", "%" G_GUINT64_FORMAT,
-                   (guint64)info.dropped_requests);
+                   (guint64)info->dropped_requests);
         add_detail(&b, "Account.pendingRequests", "%" G_GUINT64_FORMAT,
-                   (guint64)info.pending_requests);
+                   (guint64)info->pending_requests);
         peerbook_dbus_configuration_manager_complete_get_account_details(
                 object, invocation, g_variant_builder_end(&b));
         return TRUE;
@@ -287,7 +287,17 @@ static gboolean on_set_account_details(PeerbookDBusConfigurationManager *object,
         if (!daemon_check_account(d, invocation, account_id) ||
             !parse_details(details, &in, invocation))
                 return TRUE;
-        int r = peerbook_account_update(d->ctx, account_id, in.alias, in.hostname, in.dht_port);
+        /* Only the keys present in the map change. */
+        struct peerbook_account_params params = {
+                .size = sizeof(params),
+                .fields = (in.alias ? PEERBOOK_PARAM_ALIAS : 0) |
+                          (in.hostname ? PEERBOOK_PARAM_BOOTSTRAP : 0) |
+                          (in.dht_port >= 0 ? PEERBOOK_PARAM_DHT_PORT : 0),
+                .alias = in.alias,
+                .bootstrap = in.hostname,
+                .dht_port = in.dht_port < 0 ? 0 : (uint16_t)in.dht_port,
+        };
+        int r = peerbook_account_update(d->ctx, account_id, &params);
         if (r < 0) {
                 daemon_return_errno(invocation, r, "cannot update account '%s'", account_id);
                 return TRUE;
@@ -301,22 +311,17 @@ static gboolean on_get_volatile_account_details(PeerbookDBusConfigurationManager
                                                 const char *account_id, gpointer userdata)
 {
         struct daemon *d = userdata;
-        struct peerbook_account_info info;
         GVariantBuilder b;
-        int code = 0;
-        const char *detail = "";
 
-        if (!get_info(d, invocation, account_id, &info))
+        g_autoptr(PeerbookAccountInfo) info = get_info(d, invocation, account_id);
+        if (!info)
                 return TRUE;
-        GVariant *note = g_hash_table_lookup(d->registrations, account_id);
-        if (note)
-                g_variant_get(note, "(i&s)", &code, &detail);
         g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
         add_detail(&b, "Account.registrationStatus", "%s",
-                   peerbook_registration_name(info.registration));
-        add_detail(&b, "Account.registrationCode", "%d", code);
-        add_detail(&b, "Account.registrationDescription", "%s", detail);
-        add_detail(&b, "Account.dhtBoundPort", "%u", (unsigned)info.dht_port);
+                   peerbook_registration_name(info->registration));
+        add_detail(&b, "Account.registrationCode", "%d", info->registration_code);
+        add_detail(&b, "Account.registrationDescription", "%s", info->registration_detail);
+        add_detail(&b, "Account.dhtBoundPort", "%u", (unsigned)info->dht_port);
         peerbook_dbus_configuration_manager_complete_get_volatile_account_details(
                 object, invocation, g_variant_builder_end(&b));
         return TRUE;
@@ -336,20 +341,9 @@ static gboolean on_export_to_file(PeerbookDBusConfigurationManager *object,
                 return TRUE;
         }
         int r = peerbook_account_export(d->ctx, account_id, path, *password ? password : NULL);
-        if (r == -EKEYREJECTED) {
-                daemon_return_error(invocation, DAEMON_ERROR_WRONG_PASSWORD,
-                                    "cannot export account '%s': wrong password", account_id);
-                return TRUE;
-        }
-        if (r == -ENOENT) { /* the account exists: the folder does not */
-                daemon_return_error(invocation, DAEMON_ERROR_FAILED,
-                                    "cannot export account '%s' to '%s': no such directory",
-                                    account_id, path);
-                return TRUE;
-        }
         if (r < 0) {
-                daemon_return_errno(invocation, r, "cannot export account '%s' to '%s'",
-                                    account_id, path);
+                daemon_return_errno_for(invocation, r, &DAEMON_NOENT_DIRECTORY,
+                                        "cannot export account '%s' to '%s'", account_id, path);
                 return TRUE;
         }
         peerbook_dbus_configuration_manager_complete_export_to_file(object, invocation, TRUE);
@@ -360,9 +354,6 @@ void configuration_manager_on_registration(struct daemon *d, const struct peerbo
 {
         const char *detail = event->registration.detail ? event->registration.detail : "";
 
-        g_hash_table_replace(d->registrations, g_strdup(event->account_id),
-                             g_variant_ref_sink(g_variant_new("(is)", event->registration.code,
-                                                              detail)));
         peerbook_dbus_configuration_manager_emit_registration_state_changed(
                 d->config, event->account_id,
                 peerbook_registration_name(event->registration.state),

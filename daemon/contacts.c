@@ -54,7 +54,7 @@ static gboolean on_send_trust_request(PeerbookDBusConfigurationManager *object,
                 return TRUE;
         }
         int r = peerbook_trust_request_send(d->ctx, account_id, uri, data, len);
-        if (r == -EINVAL) { /* the URI is well-formed: it is the account's own */
+        if (r == -EINVAL) { /* the URI is well-formed: -EINVAL says it is the account's own */
                 daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
                                     "cannot send a trust request to '%s': it is account '%s' itself",
                                     uri, account_id);
@@ -87,34 +87,34 @@ static gboolean on_get_trust_requests(PeerbookDBusConfigurationManager *object,
                                       gpointer userdata)
 {
         struct daemon *d = userdata;
-        struct peerbook_trust_request *requests = NULL;
-        size_t n = 0;
+        struct peerbook_trust_request **requests = NULL;
         GVariantBuilder b;
 
         if (!daemon_check_account(d, invocation, account_id))
                 return TRUE;
-        int r = peerbook_trust_request_list(d->ctx, account_id, &requests, &n);
+        int r = peerbook_trust_request_list(d->ctx, account_id, &requests);
         if (r < 0) {
                 daemon_return_errno(invocation, r, "cannot list the trust requests of '%s'",
                                     account_id);
                 return TRUE;
         }
         g_variant_builder_init(&b, G_VARIANT_TYPE("aa{ss}"));
-        for (size_t i = 0; i < n; i++) {
+        for (struct peerbook_trust_request **q = requests; *q; q++) {
                 g_variant_builder_open(&b, G_VARIANT_TYPE("a{ss}"));
-                g_variant_builder_add(&b, "{ss}", "from", requests[i].from);
-                add_uint(&b, "received", requests[i].received);
-                g_variant_builder_add(&b, "{ss}", "conversationId", requests[i].conversation_id);
-                add_payload(&b, requests[i].payload, requests[i].payload_len);
+                g_variant_builder_add(&b, "{ss}", "from", (*q)->from);
+                add_uint(&b, "received", (*q)->received);
+                g_variant_builder_add(&b, "{ss}", "conversationId", (*q)->conversation_id);
+                add_payload(&b, (*q)->payload, (*q)->payload_len);
                 g_variant_builder_close(&b);
         }
-        peerbook_trust_requests_free(requests, n);
+        peerbook_list_free(requests);
         peerbook_dbus_configuration_manager_complete_get_trust_requests(object, invocation,
                                                                         g_variant_builder_end(&b));
         return TRUE;
 }
 
-/* accept and discard: false when there is no such request. */
+/* accept and discard: false when there is no such request (-ENOENT), as
+ * Jami's return value says; other errors are D-Bus errors. */
 static gboolean answer_trust_request(PeerbookDBusConfigurationManager *object,
                                      GDBusMethodInvocation *invocation, struct daemon *d,
                                      const char *account_id, const char *from, bool accept)
@@ -127,8 +127,9 @@ static gboolean answer_trust_request(PeerbookDBusConfigurationManager *object,
         int r = accept ? peerbook_trust_request_accept(d->ctx, account_id, uri)
                        : peerbook_trust_request_discard(d->ctx, account_id, uri);
         if (r < 0 && r != -ENOENT) {
-                daemon_return_errno(invocation, r, "cannot %s the trust request from '%s'",
-                                    accept ? "accept" : "discard", uri);
+                daemon_return_errno_for(invocation, r, &DAEMON_NOENT_REQUEST,
+                                        "cannot %s the trust request from '%s'",
+                                        accept ? "accept" : "discard", uri);
                 return TRUE;
         }
         if (accept)
@@ -194,10 +195,10 @@ static gboolean on_remove_contact(PeerbookDBusConfigurationManager *object,
             !daemon_normalize_uri(invocation, uri_in, uri))
                 return TRUE;
         int r = peerbook_contact_remove(d->ctx, account_id, uri, ban);
-        /* -ENOENT: never a contact, and not banning; nothing to do, as in Jami */
+        /* -ENOENT, no such contact (never one, and not banning): nothing to do, as in Jami */
         if (r < 0 && r != -ENOENT) {
-                daemon_return_errno(invocation, r, "cannot %s contact '%s'",
-                                    ban ? "ban" : "remove", uri);
+                daemon_return_errno_for(invocation, r, &DAEMON_NOENT_CONTACT,
+                                        "cannot %s contact '%s'", ban ? "ban" : "remove", uri);
                 return TRUE;
         }
         peerbook_dbus_configuration_manager_complete_remove_contact(object, invocation);
@@ -223,21 +224,21 @@ static gboolean on_get_contacts(PeerbookDBusConfigurationManager *object,
                                 gpointer userdata)
 {
         struct daemon *d = userdata;
-        g_autofree struct peerbook_contact *contacts = NULL;
-        size_t n = 0;
+        struct peerbook_contact **contacts = NULL;
         GVariantBuilder b;
 
         if (!daemon_check_account(d, invocation, account_id))
                 return TRUE;
-        int r = peerbook_contact_list(d->ctx, account_id, &contacts, &n);
+        int r = peerbook_contact_list(d->ctx, account_id, &contacts);
         if (r < 0) {
                 daemon_return_errno(invocation, r, "cannot list the contacts of '%s'",
                                     account_id);
                 return TRUE;
         }
         g_variant_builder_init(&b, G_VARIANT_TYPE("aa{ss}"));
-        for (size_t i = 0; i < n; i++)
-                g_variant_builder_add_value(&b, contact_details(&contacts[i]));
+        for (struct peerbook_contact **c = contacts; *c; c++)
+                g_variant_builder_add_value(&b, contact_details(*c));
+        peerbook_list_free(contacts);
         peerbook_dbus_configuration_manager_complete_get_contacts(object, invocation,
                                                                   g_variant_builder_end(&b));
         return TRUE;
@@ -250,23 +251,24 @@ static gboolean on_get_contact_details(PeerbookDBusConfigurationManager *object,
 {
         struct daemon *d = userdata;
         char uri[PEERBOOK_ID_SIZE];
-        struct peerbook_contact c;
+        g_autoptr(PeerbookContact) c = NULL;
 
         if (!daemon_check_account(d, invocation, account_id) ||
             !daemon_normalize_uri(invocation, uri_in, uri))
                 return TRUE;
         int r = peerbook_contact_get(d->ctx, account_id, uri, &c);
-        if (r == -ENOENT) { /* never a contact: an empty map, as in Jami */
+        if (r == -ENOENT) { /* no such contact (never one): an empty map, as in Jami */
                 peerbook_dbus_configuration_manager_complete_get_contact_details(
                         object, invocation, g_variant_new_array(G_VARIANT_TYPE("{ss}"), NULL, 0));
                 return TRUE;
         }
         if (r < 0) {
-                daemon_return_errno(invocation, r, "cannot read contact '%s'", uri);
+                daemon_return_errno_for(invocation, r, &DAEMON_NOENT_CONTACT,
+                                        "cannot read contact '%s'", uri);
                 return TRUE;
         }
         peerbook_dbus_configuration_manager_complete_get_contact_details(object, invocation,
-                                                                         contact_details(&c));
+                                                                         contact_details(c));
         return TRUE;
 }
 

@@ -18,10 +18,14 @@ struct daemon {
         GMainLoop *loop;
         PeerbookDBusConfigurationManager *config;
         PeerbookDBusPresenceManager *presence;
-        /* account ID → last registration event (struct registration_note) */
-        GHashTable *registrations;
         int exit_status;
 };
+
+/* libpeerbook's records, for g_autoptr(): freed with peerbook_free(). */
+typedef struct peerbook_account_info PeerbookAccountInfo;
+typedef struct peerbook_contact PeerbookContact;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PeerbookAccountInfo, peerbook_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PeerbookContact, peerbook_free)
 
 #define CONFIGURATION_MANAGER_PATH "/cx/ring/Ring/ConfigurationManager"
 #define PRESENCE_MANAGER_PATH "/cx/ring/Ring/PresenceManager"
@@ -41,18 +45,36 @@ void presence_manager_on_buddy(struct daemon *d, const struct peerbook_event *ev
 /* errors.c: the one place where libpeerbook's negative errno becomes a D-Bus error. */
 #define DAEMON_ERROR_NO_SUCH_ACCOUNT "net.peerbook.Error.NoSuchAccount"
 #define DAEMON_ERROR_NO_SUCH_SUBSCRIPTION "net.peerbook.Error.NoSuchSubscription"
+#define DAEMON_ERROR_NO_SUCH_CONTACT "net.peerbook.Error.NoSuchContact"
+#define DAEMON_ERROR_NO_SUCH_REQUEST "net.peerbook.Error.NoSuchRequest"
+#define DAEMON_ERROR_NO_SUCH_FILE "net.peerbook.Error.NoSuchFile"
 #define DAEMON_ERROR_INVALID_ARGUMENT "net.peerbook.Error.InvalidArgument"
 #define DAEMON_ERROR_WRONG_PASSWORD "net.peerbook.Error.WrongPassword"
 #define DAEMON_ERROR_ALREADY_EXISTS "net.peerbook.Error.AlreadyExists"
 #define DAEMON_ERROR_NOT_SUPPORTED "net.peerbook.Error.NotSupported"
 #define DAEMON_ERROR_FAILED "net.peerbook.Error.Failed"
 
-/* The D-Bus error name for a negative errno from libpeerbook. */
-const char *daemon_error_name(int error);
+/* What -ENOENT means for the library call that returned it: peerbook.h
+ * gives each function one meaning (never "no such account": -ESRCH). */
+struct daemon_noent {
+        const char *error; /* the D-Bus error name */
+        const char *text;  /* the end of the message */
+};
+extern const struct daemon_noent DAEMON_NOENT_FILE, DAEMON_NOENT_DIRECTORY,
+        DAEMON_NOENT_CONTACT, DAEMON_NOENT_REQUEST, DAEMON_NOENT_SUBSCRIPTION;
 
-/* Replies with the error for `error`; the message is the formatted context
- * followed by ": " and peerbook_strerror(error), e.g.
+/* The D-Bus error name for a negative errno from libpeerbook; -ENOENT by
+ * `noent` (NULL: Failed, for calls that do not return it). */
+const char *daemon_error_name(int error, const struct daemon_noent *noent);
+
+/* Replies with the error for `error` from a call whose -ENOENT means
+ * `noent`; the message is the formatted context followed by ": " and
+ * peerbook_strerror(error) (or noent's text), e.g.
  * "cannot export account 'ab12…' to 'x.pbk': wrong password". */
+void daemon_return_errno_for(GDBusMethodInvocation *invocation, int error,
+                             const struct daemon_noent *noent, const char *fmt, ...)
+        G_GNUC_PRINTF(4, 5);
+/* The same for a call that never returns -ENOENT. */
 void daemon_return_errno(GDBusMethodInvocation *invocation, int error, const char *fmt, ...)
         G_GNUC_PRINTF(3, 4);
 

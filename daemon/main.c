@@ -114,6 +114,7 @@ static void on_name_acquired(GDBusConnection *connection, const char *name, gpoi
         struct startup *st = userdata;
         struct daemon *d = st->daemon;
         struct peerbook_ctx_options opts = {
+                .size = sizeof(opts),
                 .data_dir = st->options->data_dir,
                 .key_bits = st->options->key_bits,
         };
@@ -260,8 +261,6 @@ int main(int argc, char **argv)
         g_dbus_connection_set_exit_on_close(bus, FALSE);
 
         d.loop = g_main_loop_new(NULL, FALSE);
-        d.registrations = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                                (GDestroyNotify)g_variant_unref);
         d.config = configuration_manager_new(&d);
         d.presence = presence_manager_new(&d);
         if (!export_object(bus, G_DBUS_INTERFACE_SKELETON(d.config), CONFIGURATION_MANAGER_PATH) ||
@@ -291,7 +290,6 @@ int main(int argc, char **argv)
         g_dbus_connection_flush_sync(bus, NULL, NULL);
         g_object_unref(d.presence);
         g_object_unref(d.config);
-        g_hash_table_unref(d.registrations);
         g_main_loop_unref(d.loop);
         return d.exit_status;
 }

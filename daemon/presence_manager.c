@@ -31,37 +31,33 @@ static gboolean on_subscribe_buddy(PeerbookDBusPresenceManager *object,
         if (!daemon_check_account(d, invocation, account_id) ||
             !daemon_normalize_uri(invocation, uri, buddy))
                 return TRUE;
-        int r = peerbook_buddy_subscribe(d->ctx, account_id, buddy, flag);
-        if (r == -ENOENT && !flag) {
-                daemon_return_error(invocation, DAEMON_ERROR_NO_SUCH_SUBSCRIPTION,
-                                    "no subscription to '%s' in account '%s'", buddy,
-                                    account_id);
-                return TRUE;
-        }
+        int r = flag ? peerbook_buddy_subscribe(d->ctx, account_id, buddy)
+                     : peerbook_buddy_unsubscribe(d->ctx, account_id, buddy);
         if (r < 0) {
-                daemon_return_errno(invocation, r, "cannot %s '%s' in account '%s'",
-                                    flag ? "subscribe to" : "unsubscribe from", buddy,
-                                    account_id);
+                daemon_return_errno_for(invocation, r, &DAEMON_NOENT_SUBSCRIPTION,
+                                        "cannot %s '%s' in account '%s'",
+                                        flag ? "subscribe to" : "unsubscribe from", buddy,
+                                        account_id);
                 return TRUE;
         }
         peerbook_dbus_presence_manager_complete_subscribe_buddy(object, invocation);
         return TRUE;
 }
 
-/* The account's subscriptions, or NULL after replying with the error. */
-static struct peerbook_buddy *list_buddies(struct daemon *d, GDBusMethodInvocation *invocation,
-                                           const char *account_id, size_t *ret_count)
+/* The account's subscriptions (free with peerbook_list_free()), or NULL after
+ * replying with the error. */
+static struct peerbook_buddy **list_buddies(struct daemon *d, GDBusMethodInvocation *invocation,
+                                            const char *account_id)
 {
-        struct peerbook_buddy *buddies = NULL;
+        struct peerbook_buddy **buddies = NULL;
 
-        int r = peerbook_buddy_list(d->ctx, account_id, &buddies, ret_count);
+        int r = peerbook_buddy_list(d->ctx, account_id, &buddies);
         if (r < 0) {
                 daemon_return_errno(invocation, r, "cannot list the subscriptions of '%s'",
                                     account_id);
                 return NULL;
         }
-        /* a valid empty list may come back as NULL */
-        return buddies ? buddies : calloc(1, sizeof(*buddies));
+        return buddies;
 }
 
 static gboolean on_get_subscriptions(PeerbookDBusPresenceManager *object,
@@ -70,22 +66,22 @@ static gboolean on_get_subscriptions(PeerbookDBusPresenceManager *object,
 {
         struct daemon *d = userdata;
         GVariantBuilder b;
-        size_t n = 0;
 
         if (!daemon_check_account(d, invocation, account_id))
                 return TRUE;
-        g_autofree struct peerbook_buddy *buddies = list_buddies(d, invocation, account_id, &n);
+        struct peerbook_buddy **buddies = list_buddies(d, invocation, account_id);
         if (!buddies)
                 return TRUE;
         g_variant_builder_init(&b, G_VARIANT_TYPE("aa{ss}"));
-        for (size_t i = 0; i < n; i++) {
-                g_autofree char *status = g_strdup_printf("%d", (int)buddies[i].status);
+        for (struct peerbook_buddy **p = buddies; *p; p++) {
+                g_autofree char *status = g_strdup_printf("%d", (int)(*p)->status);
                 g_variant_builder_open(&b, G_VARIANT_TYPE("a{ss}"));
-                g_variant_builder_add(&b, "{ss}", "Buddy", buddies[i].uri);
+                g_variant_builder_add(&b, "{ss}", "Buddy", (*p)->uri);
                 g_variant_builder_add(&b, "{ss}", "Status", status);
-                g_variant_builder_add(&b, "{ss}", "LineStatus", buddies[i].line_status);
+                g_variant_builder_add(&b, "{ss}", "LineStatus", (*p)->line_status);
                 g_variant_builder_close(&b);
         }
+        peerbook_list_free(buddies);
         peerbook_dbus_presence_manager_complete_get_subscriptions(object, invocation,
                                                                   g_variant_builder_end(&b));
         return TRUE;
@@ -96,7 +92,7 @@ static gboolean on_set_subscriptions(PeerbookDBusPresenceManager *object,
                                      const char *const *uris, gpointer userdata)
 {
         struct daemon *d = userdata;
-        size_t n_uris = g_strv_length((char **)uris), n = 0;
+        size_t n_uris = g_strv_length((char **)uris);
         int r;
 
         if (!daemon_check_account(d, invocation, account_id))
@@ -106,23 +102,26 @@ static gboolean on_set_subscriptions(PeerbookDBusPresenceManager *object,
         for (size_t i = 0; i < n_uris; i++)
                 if (!daemon_normalize_uri(invocation, uris[i], wanted[i]))
                         return TRUE;
-        g_autofree struct peerbook_buddy *buddies = list_buddies(d, invocation, account_id, &n);
+        struct peerbook_buddy **buddies = list_buddies(d, invocation, account_id);
         if (!buddies)
                 return TRUE;
 
-        for (size_t i = 0; i < n; i++) {
+        for (struct peerbook_buddy **p = buddies; *p; p++) {
                 bool keep = false;
                 for (size_t j = 0; j < n_uris && !keep; j++)
-                        keep = strcmp(buddies[i].uri, wanted[j]) == 0;
-                if (!keep && (r = peerbook_buddy_subscribe(d->ctx, account_id, buddies[i].uri,
-                                                           false)) < 0 && r != -ENOENT) {
+                        keep = strcmp((*p)->uri, wanted[j]) == 0;
+                /* -ENOENT: a contact, tracked without a subscription; nothing to undo */
+                if (!keep && (r = peerbook_buddy_unsubscribe(d->ctx, account_id, (*p)->uri)) < 0 &&
+                    r != -ENOENT) {
                         daemon_return_errno(invocation, r, "cannot unsubscribe from '%s'",
-                                            buddies[i].uri);
+                                            (*p)->uri);
+                        peerbook_list_free(buddies);
                         return TRUE;
                 }
         }
+        peerbook_list_free(buddies);
         for (size_t j = 0; j < n_uris; j++) {
-                r = peerbook_buddy_subscribe(d->ctx, account_id, wanted[j], true);
+                r = peerbook_buddy_subscribe(d->ctx, account_id, wanted[j]);
                 if (r < 0) {
                         daemon_return_errno(invocation, r, "cannot subscribe to '%s'", wanted[j]);
                         return TRUE;

@@ -75,6 +75,8 @@ struct pb_account {
         bool has_password;
 
         enum peerbook_registration reg;
+        int reg_code;          /* of the last registration event, for the info */
+        char reg_detail[160];
         bool puts_sent;     /* announcement and online state handed to the node */
         bool announce_ok;   /* the announcement's put was acknowledged */
         bool stopping;

@@ -71,6 +71,8 @@ void pb_account_set_registration(pb_account *a, enum peerbook_registration state
                 return;
         a->reg = state;
         detail = detail ? detail : "";
+        a->reg_code = code;
+        snprintf(a->reg_detail, sizeof(a->reg_detail), "%s", detail);
         size_t len = strlen(detail) + 1;
         struct pb_item *it = pb_item_new(PB_ITEM_REGISTRATION, len);
         if (!it)
@@ -427,18 +429,21 @@ static uint64_t presence_tick(pb_account *a, uint64_t now) {
 }
 
 void pb_account_info(const pb_account *a, struct peerbook_account_info *ret) {
-        memset(ret, 0, sizeof(*ret));
-        snprintf(ret->account_id, sizeof(ret->account_id), "%s", a->id);
-        snprintf(ret->device_id, sizeof(ret->device_id), "%s", a->device);
-        snprintf(ret->alias, sizeof(ret->alias), "%s", a->alias);
-        snprintf(ret->bootstrap, sizeof(ret->bootstrap), "%s", a->bootstrap);
-        ret->dht_port_config = a->port;
-        ret->dht_port = a->node ? pb_node_port(a->node) : 0;
-        ret->registration = a->reg;
-        ret->has_password = a->has_password;
-        ret->dropped_values = a->dropped;
-        ret->dropped_requests = a->dropped_requests;
-        ret->pending_requests = a->n_pending;
+        *ret = (struct peerbook_account_info){
+                .account_id = a->id,
+                .device_id = a->device,
+                .alias = a->alias,
+                .bootstrap = a->bootstrap,
+                .dht_port_config = a->port,
+                .dht_port = a->node ? pb_node_port(a->node) : 0,
+                .registration = a->reg,
+                .registration_code = a->reg_code,
+                .registration_detail = a->reg_detail,
+                .has_password = a->has_password,
+                .dropped_values = a->dropped,
+                .dropped_requests = a->dropped_requests,
+                .pending_requests = a->n_pending,
+        };
 }
 
 int pb_account_update(pb_account *a, const char *alias, const char *bootstrap, int port) {
@@ -509,18 +514,17 @@ int pb_account_subscribe(pb_account *a, const char *uri, bool flag) {
         return add_subscription(norm, a);
 }
 
-int pb_account_buddies(const pb_account *a, struct peerbook_buddy **ret, size_t *ret_count) {
-        struct peerbook_buddy *list = calloc(a->n_buddies ? a->n_buddies : 1, sizeof(*list));
-        if (!list)
-                return -ENOMEM;
-        for (size_t i = 0; i < a->n_buddies; i++) {
+int pb_account_buddies(const pb_account *a, pb_each_cb each, void *userdata) {
+        int r = 0;
+        for (size_t i = 0; r == 0 && i < a->n_buddies; i++) {
                 const struct pb_buddy *b = a->buddies[i];
-                memcpy(list[i].uri, b->uri, sizeof(list[i].uri));
-                list[i].status = b->reported;
-                list[i].devices = pb_presence_count(&b->presence);
-                snprintf(list[i].line_status, sizeof(list[i].line_status), "%s", b->line_status);
+                struct peerbook_buddy view = {
+                        .uri = b->uri,
+                        .status = b->reported,
+                        .devices = pb_presence_count(&b->presence),
+                        .line_status = b->line_status,
+                };
+                r = each(&view, userdata);
         }
-        *ret = list;
-        *ret_count = a->n_buddies;
-        return 0;
+        return r;
 }

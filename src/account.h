@@ -41,21 +41,28 @@ void pb_account_handle(pb_account *a, const struct pb_item *item);
 /* Runs due timers; returns the next deadline (pb_now_ms() clock) or UINT64_MAX. */
 uint64_t pb_account_tick(pb_account *a, uint64_t now);
 
+/* The walks below call `each` once per record with a view (the public
+ * struct, its pointers borrowed for the call); a negative return stops the
+ * walk and is returned. record.h turns views into records. */
+typedef int (*pb_each_cb)(const void *view, void *userdata);
+
+/* A view of the account's state, borrowed until the account changes. */
 void pb_account_info(const pb_account *a, struct peerbook_account_info *ret);
 int pb_account_update(pb_account *a, const char *alias, const char *bootstrap, int port);
 int pb_account_export(pb_account *a, const char *path, const char *password);
 
 int pb_account_subscribe(pb_account *a, const char *uri, bool flag);
-int pb_account_buddies(const pb_account *a, struct peerbook_buddy **ret, size_t *ret_count);
+int pb_account_buddies(const pb_account *a, pb_each_cb each, void *userdata);
 
 /* Trust requests and contacts (requests.c, contacts.c). */
 int pb_account_request_send(pb_account *a, const char *to, const uint8_t *payload, size_t len);
-int pb_account_request_list(pb_account *a, struct peerbook_trust_request **ret, size_t *ret_n);
+int pb_account_request_list(pb_account *a, pb_each_cb each, void *userdata);
 int pb_account_request_accept(pb_account *a, const char *from);
 int pb_account_request_discard(pb_account *a, const char *from);
 int pb_account_contact_add(pb_account *a, const char *uri);
 int pb_account_contact_remove(pb_account *a, const char *uri, bool ban);
-int pb_account_contact_list(pb_account *a, struct peerbook_contact **ret, size_t *ret_count);
+int pb_account_contact_list(pb_account *a, pb_each_cb each, void *userdata);
+/* A view of one contact, borrowed until the contacts change. */
 int pb_account_contact_get(pb_account *a, const char *uri, struct peerbook_contact *ret);
 /* How many requests may wait, and how fast they may be signalled. */
 struct pb_request_limits {

@@ -138,14 +138,16 @@ static int normalize(const char *uri, char out[PEERBOOK_ID_SIZE]) {
         return uri && peerbook_uri_normalize(uri, out) == 0 ? 0 : -EINVAL;
 }
 
+/* A view borrowing the row's strings. */
 static void to_public(const struct pb_contact_row *r, struct peerbook_contact *out) {
-        memset(out, 0, sizeof(*out));
-        memcpy(out->uri, r->uri, sizeof(out->uri));
-        out->added = r->added > 0 ? (uint64_t)r->added : 0;
-        out->removed = r->removed > 0 ? (uint64_t)r->removed : 0;
-        out->confirmed = r->confirmed;
-        out->banned = r->banned;
-        snprintf(out->conversation_id, sizeof(out->conversation_id), "%s", r->conversation_id);
+        *out = (struct peerbook_contact){
+                .uri = r->uri,
+                .added = r->added > 0 ? (uint64_t)r->added : 0,
+                .removed = r->removed > 0 ? (uint64_t)r->removed : 0,
+                .confirmed = r->confirmed,
+                .banned = r->banned,
+                .conversation_id = r->conversation_id,
+        };
 }
 
 int pb_account_contact_get(pb_account *a, const char *uri, struct peerbook_contact *ret) {
@@ -159,19 +161,17 @@ int pb_account_contact_get(pb_account *a, const char *uri, struct peerbook_conta
         return 0;
 }
 
-int pb_account_contact_list(pb_account *a, struct peerbook_contact **ret, size_t *ret_count) {
-        struct peerbook_contact *list = calloc(a->n_contacts ? a->n_contacts : 1, sizeof(*list));
-        if (!list)
-                return -ENOMEM;
-        size_t n = 0;
-        for (size_t i = 0; i < a->n_contacts; i++) {
-                const struct pb_contact_row *r = &a->contacts[i].row;
-                if (pb_contact_active(r) || r->banned)
-                        to_public(r, &list[n++]);
+int pb_account_contact_list(pb_account *a, pb_each_cb each, void *userdata) {
+        int r = 0;
+        for (size_t i = 0; r == 0 && i < a->n_contacts; i++) {
+                const struct pb_contact_row *row = &a->contacts[i].row;
+                struct peerbook_contact view;
+                if (pb_contact_active(row) || row->banned) {
+                        to_public(row, &view);
+                        r = each(&view, userdata);
+                }
         }
-        *ret = list;
-        *ret_count = n;
-        return 0;
+        return r;
 }
 
 /* Removing drops the pending request with the contact, in one transaction. */

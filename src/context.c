@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "create_jobs.h"
 #include "identity.h"
 #include "peerbook/peerbook.h"
+#include "record.h"
 #include "util.h"
 
 #define STOP_WAIT_MS 1500 /* how long a clean stop waits for goodbyes to be stored */
@@ -62,14 +64,41 @@ static pb_account *find_account(peerbook_ctx *ctx, const char *id) {
         return NULL;
 }
 
-/* -EINVAL for a malformed ID, -ENOENT for an unknown one. */
+/* -EINVAL for a malformed ID, -ESRCH for an unknown one: -ENOENT is left to
+ * what an account holds (contacts, requests, subscriptions, files). */
 static int lookup(peerbook_ctx *ctx, const char *id, pb_account **ret) {
         char norm[PEERBOOK_ID_SIZE];
         if (!ctx || !id || peerbook_uri_normalize(id, norm) < 0)
                 return -EINVAL;
         *ret = find_account(ctx, norm);
-        return *ret ? 0 : -ENOENT;
+        return *ret ? 0 : -ESRCH;
 }
+
+int pb_ctx_account(peerbook_ctx *ctx, const char *id, pb_account **ret) {
+        return lookup(ctx, id, ret);
+}
+
+#define offsetofend(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
+
+/* The caller's struct, by the size rule of peerbook.h: `size` bytes of it
+ * over zeros, at least `first` (the first version's size), at most ours.
+ * Read as bytes, never past `size`: tests/test-abi-structs.c checks that
+ * with a struct that ends where the mapping does. */
+static int read_sized(const void *in, size_t first, void *out, size_t out_size) {
+        size_t size;
+        if (!in)
+                return -EINVAL;
+        memcpy(&size, in, sizeof(size));
+        if (size < first)
+                return -EINVAL;
+        memset(out, 0, out_size);
+        memcpy(out, in, size < out_size ? size : out_size);
+        return 0;
+}
+
+/* Version 0.3's members: the smallest struct a caller may pass. */
+#define CTX_OPTIONS_FIRST offsetofend(struct peerbook_ctx_options, key_bits)
+#define ACCOUNT_PARAMS_FIRST offsetofend(struct peerbook_account_params, dht_port)
 
 static int open_account(peerbook_ctx *ctx, const char *id) {
         if (ctx->n_accounts == ctx->cap_accounts) {
@@ -121,17 +150,17 @@ static void load_accounts(peerbook_ctx *ctx) {
 }
 
 int peerbook_ctx_new(const struct peerbook_ctx_options *options, peerbook_ctx **ret_ctx) {
-        if (!ret_ctx)
+        struct peerbook_ctx_options o;
+        if (!ret_ctx || read_sized(options, CTX_OPTIONS_FIRST, &o, sizeof(o)) < 0)
                 return -EINVAL;
-        unsigned bits = options && options->key_bits ? options->key_bits : DEFAULT_KEY_BITS;
+        unsigned bits = o.key_bits ? o.key_bits : DEFAULT_KEY_BITS;
         if (bits < 2048 || bits > 8192)
                 return -EINVAL;
         peerbook_ctx *ctx = calloc(1, sizeof(*ctx));
         if (!ctx)
                 return -ENOMEM;
         ctx->key_bits = bits;
-        ctx->data_dir = options && options->data_dir ? strdup(options->data_dir)
-                                                      : default_data_dir();
+        ctx->data_dir = o.data_dir ? strdup(o.data_dir) : default_data_dir();
         int r = ctx->data_dir ? pb_mkdir_p(ctx->data_dir) : -EINVAL;
         if (r == 0)
                 r = pb_queue_new(&ctx->queue);
@@ -244,9 +273,14 @@ void peerbook_ctx_set_event_cb(peerbook_ctx *ctx, peerbook_event_cb cb, void *us
 
 /* ---- accounts ---------------------------------------------------------- */
 
-static bool params_ok(const struct peerbook_account_params *p) {
-        return p && (!p->alias || strlen(p->alias) < 128) &&
-               (!p->bootstrap || strlen(p->bootstrap) < 512);
+/* The caller's params by the size rule, with lengths that fit the account. */
+static int read_params(const struct peerbook_account_params *in,
+                       struct peerbook_account_params *p) {
+        int r = read_sized(in, ACCOUNT_PARAMS_FIRST, p, sizeof(*p));
+        if (r == 0 && ((p->alias && strlen(p->alias) >= 128) ||
+                       (p->bootstrap && strlen(p->bootstrap) >= 512)))
+                r = -EINVAL;
+        return r;
 }
 
 /* Installs a built account and starts it. */
@@ -264,10 +298,11 @@ static int install_account(peerbook_ctx *ctx, struct pb_new_account *n,
 static int create_now(peerbook_ctx *ctx, const char *archive_path,
                       const struct peerbook_account_params *params,
                       char ret_account_id[PEERBOOK_ID_SIZE]) {
+        struct peerbook_account_params p;
         struct pb_new_account n;
-        if (!ctx || !params_ok(params) || !ret_account_id)
+        if (!ctx || read_params(params, &p) < 0 || !ret_account_id)
                 return -EINVAL;
-        int r = pb_new_account_init(&n, ctx->data_dir, ctx->key_bits, params, archive_path);
+        int r = pb_new_account_init(&n, ctx->data_dir, ctx->key_bits, &p, archive_path);
         if (r < 0)
                 return r;
         r = pb_new_account_build(&n);
@@ -291,10 +326,11 @@ int peerbook_account_import(peerbook_ctx *ctx, const char *path,
 static int create_later(peerbook_ctx *ctx, const char *archive_path,
                         const struct peerbook_account_params *params,
                         peerbook_account_done_cb done, void *userdata) {
+        struct peerbook_account_params p;
         struct pb_new_account n;
-        if (!ctx || !params_ok(params) || !done)
+        if (!ctx || read_params(params, &p) < 0 || !done)
                 return -EINVAL;
-        int r = pb_new_account_init(&n, ctx->data_dir, ctx->key_bits, params, archive_path);
+        int r = pb_new_account_init(&n, ctx->data_dir, ctx->key_bits, &p, archive_path);
         if (r == 0)
                 r = pb_create_job_start(&ctx->creating, ctx->queue, &n, done, userdata);
         pb_new_account_clear(&n); /* moved into the job on success */
@@ -359,41 +395,44 @@ int peerbook_account_list(peerbook_ctx *ctx, char ***ret_ids) {
                 return -ENOMEM;
         for (size_t i = 0; i < ctx->n_accounts; i++)
                 if (!(v[i] = strdup(pb_account_id(ctx->accounts[i])))) {
-                        peerbook_strv_free(v);
+                        peerbook_list_free(v);
                         return -ENOMEM;
                 }
         *ret_ids = v;
-        return 0;
-}
-
-char **peerbook_strv_free(char **strv) {
-        if (strv)
-                for (char **p = strv; *p; p++)
-                        free(*p);
-        free(strv);
-        return NULL;
+        return (int)ctx->n_accounts;
 }
 
 int peerbook_account_get_info(peerbook_ctx *ctx, const char *account_id,
-                              struct peerbook_account_info *ret_info) {
+                              struct peerbook_account_info **ret_info) {
         pb_account *a;
         int r = lookup(ctx, account_id, &a);
         if (r < 0 || !ret_info)
                 return r < 0 ? r : -EINVAL;
-        pb_account_info(a, ret_info);
+        struct peerbook_account_info view;
+        pb_account_info(a, &view);
+        struct peerbook_account_info *info = pb_record_dup(&pb_shape_account_info, &view);
+        if (!info)
+                return -ENOMEM;
+        *ret_info = info;
         return 0;
 }
 
-int peerbook_account_update(peerbook_ctx *ctx, const char *account_id, const char *alias,
-                            const char *bootstrap, int dht_port) {
+#define PARAMS_KNOWN (PEERBOOK_PARAM_ALIAS | PEERBOOK_PARAM_BOOTSTRAP | PEERBOOK_PARAM_DHT_PORT)
+
+int peerbook_account_update(peerbook_ctx *ctx, const char *account_id,
+                            const struct peerbook_account_params *params) {
         pb_account *a;
+        struct peerbook_account_params p;
         int r = lookup(ctx, account_id, &a);
         if (r < 0)
                 return r;
-        if (dht_port > 65535 || (alias && strlen(alias) >= 128) ||
-            (bootstrap && strlen(bootstrap) >= 512))
+        if ((r = read_params(params, &p)) < 0 || (p.fields & ~PARAMS_KNOWN))
                 return -EINVAL;
-        return pb_account_update(a, alias, bootstrap, dht_port);
+        /* pb_account_update() keeps what is NULL or negative. */
+        const char *alias = p.alias ? p.alias : "", *bootstrap = p.bootstrap ? p.bootstrap : "";
+        return pb_account_update(a, p.fields & PEERBOOK_PARAM_ALIAS ? alias : NULL,
+                                 p.fields & PEERBOOK_PARAM_BOOTSTRAP ? bootstrap : NULL,
+                                 p.fields & PEERBOOK_PARAM_DHT_PORT ? p.dht_port : -1);
 }
 
 int peerbook_account_export(peerbook_ctx *ctx, const char *account_id, const char *path,
@@ -407,31 +446,47 @@ int peerbook_account_export(peerbook_ctx *ctx, const char *account_id, const cha
         return pb_account_export(a, path, password);
 }
 
-uint64_t pb_ctx_announced_at(peerbook_ctx *ctx, const char *account_id) {
-        pb_account *a;
-        return lookup(ctx, account_id, &a) == 0 ? pb_account_announced_at(a) : 0;
-}
-
 /* ---- presence ---------------------------------------------------------- */
 
-int peerbook_buddy_subscribe(peerbook_ctx *ctx, const char *account_id, const char *uri,
-                             bool flag) {
+int peerbook_buddy_subscribe(peerbook_ctx *ctx, const char *account_id, const char *uri) {
         pb_account *a;
         int r = lookup(ctx, account_id, &a);
         if (r < 0)
                 return r;
-        return uri ? pb_account_subscribe(a, uri, flag) : -EINVAL;
+        return uri ? pb_account_subscribe(a, uri, true) : -EINVAL;
+}
+
+int peerbook_buddy_unsubscribe(peerbook_ctx *ctx, const char *account_id, const char *uri) {
+        pb_account *a;
+        int r = lookup(ctx, account_id, &a);
+        if (r < 0)
+                return r;
+        return uri ? pb_account_subscribe(a, uri, false) : -EINVAL;
+}
+
+/* A list of records from one of the account's walks (pb_each_cb): the count
+ * or a negative errno. */
+static int collect(int r, struct pb_list *l, void *ret) {
+        size_t n = l->n;
+        if (r == 0)
+                r = pb_list_take(l, ret);
+        if (r < 0) {
+                peerbook_list_free(l->items);
+                return r;
+        }
+        return (int)n;
 }
 
 int peerbook_buddy_list(peerbook_ctx *ctx, const char *account_id,
-                        struct peerbook_buddy **ret_buddies, size_t *ret_count) {
+                        struct peerbook_buddy ***ret_buddies) {
         pb_account *a;
         int r = lookup(ctx, account_id, &a);
         if (r < 0)
                 return r;
-        if (!ret_buddies || !ret_count)
+        if (!ret_buddies)
                 return -EINVAL;
-        return pb_account_buddies(a, ret_buddies, ret_count);
+        struct pb_list l = { .shape = &pb_shape_buddy };
+        return collect(pb_account_buddies(a, pb_list_add, &l), &l, ret_buddies);
 }
 
 /* ---- trust requests and contacts ------------------------------------------ */
@@ -444,14 +499,15 @@ int peerbook_trust_request_send(peerbook_ctx *ctx, const char *account_id, const
 }
 
 int peerbook_trust_request_list(peerbook_ctx *ctx, const char *account_id,
-                                struct peerbook_trust_request **ret_requests, size_t *ret_count) {
+                                struct peerbook_trust_request ***ret_requests) {
         pb_account *a;
         int r = lookup(ctx, account_id, &a);
         if (r < 0)
                 return r;
-        if (!ret_requests || !ret_count)
+        if (!ret_requests)
                 return -EINVAL;
-        return pb_account_request_list(a, ret_requests, ret_count);
+        struct pb_list l = { .shape = &pb_shape_trust_request };
+        return collect(pb_account_request_list(a, pb_list_add, &l), &l, ret_requests);
 }
 
 int peerbook_trust_request_accept(peerbook_ctx *ctx, const char *account_id, const char *from) {
@@ -480,38 +536,31 @@ int peerbook_contact_remove(peerbook_ctx *ctx, const char *account_id, const cha
 }
 
 int peerbook_contact_list(peerbook_ctx *ctx, const char *account_id,
-                          struct peerbook_contact **ret_contacts, size_t *ret_count) {
+                          struct peerbook_contact ***ret_contacts) {
         pb_account *a;
         int r = lookup(ctx, account_id, &a);
         if (r < 0)
                 return r;
-        if (!ret_contacts || !ret_count)
+        if (!ret_contacts)
                 return -EINVAL;
-        return pb_account_contact_list(a, ret_contacts, ret_count);
+        struct pb_list l = { .shape = &pb_shape_contact };
+        return collect(pb_account_contact_list(a, pb_list_add, &l), &l, ret_contacts);
 }
 
 int peerbook_contact_get(peerbook_ctx *ctx, const char *account_id, const char *uri,
-                         struct peerbook_contact *ret_contact) {
+                         struct peerbook_contact **ret_contact) {
         pb_account *a;
+        struct peerbook_contact view;
         int r = lookup(ctx, account_id, &a);
         if (r < 0)
                 return r;
-        return ret_contact ? pb_account_contact_get(a, uri, ret_contact) : -EINVAL;
-}
-
-int pb_ctx_drop_confirmations(peerbook_ctx *ctx, const char *account_id, unsigned n) {
-        pb_account *a;
-        int r = lookup(ctx, account_id, &a);
-        if (r == 0)
-                pb_account_drop_confirmations(a, n);
-        return r;
-}
-
-int pb_ctx_set_request_limits(peerbook_ctx *ctx, const char *account_id,
-                              const struct pb_request_limits *limits) {
-        pb_account *a;
-        int r = lookup(ctx, account_id, &a);
-        if (r == 0)
-                pb_account_set_limits(a, limits);
-        return r;
+        if (!ret_contact)
+                return -EINVAL;
+        if ((r = pb_account_contact_get(a, uri, &view)) < 0)
+                return r;
+        struct peerbook_contact *c = pb_record_dup(&pb_shape_contact, &view);
+        if (!c)
+                return -ENOMEM;
+        *ret_contact = c;
+        return 0;
 }

@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* names.c — the strings the API hands out: error names, states, URIs. */
+/* names.c — the strings the API hands out: version, error names, states, URIs. */
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
 
 #include "peerbook/peerbook.h"
 
+const char *peerbook_version(void) {
+        return PEERBOOK_VERSION;
+}
+
 const char *peerbook_strerror(int error) {
         switch (error) {
         case 0: return "success";
         case -EINVAL: return "invalid argument";
-        case -ENOENT: return "no such account or entry";
+        case -ESRCH: return "no such account";
+        case -ENOENT: return "no such file or entry";
         case -EEXIST: return "already exists";
         case -EKEYREJECTED: return "wrong password";
         case -EBADMSG: return "corrupt or malformed data";
@@ -37,8 +42,8 @@ const char *peerbook_registration_name(enum peerbook_registration state) {
         return "ERROR_GENERIC";
 }
 
-int peerbook_uri_normalize(const char *uri, char out[PEERBOOK_ID_SIZE]) {
-        if (!uri || !out)
+int peerbook_uri_normalize(const char *uri, char ret_id[PEERBOOK_ID_SIZE]) {
+        if (!uri || !ret_id)
                 return -EINVAL;
         /* Jami clients hand out "jami:<id>" and, historically, "ring:<id>". */
         static const char *const prefixes[] = { "jami:", "ring:" };
@@ -51,11 +56,11 @@ int peerbook_uri_normalize(const char *uri, char out[PEERBOOK_ID_SIZE]) {
         }
         if (strlen(uri) != PEERBOOK_ID_LEN)
                 return -EINVAL;
-        for (size_t i = 0; i < PEERBOOK_ID_LEN; i++) {
+        for (size_t i = 0; i < PEERBOOK_ID_LEN; i++)
                 if (!isxdigit((unsigned char)uri[i]))
                         return -EINVAL;
-                out[i] = (char)tolower((unsigned char)uri[i]);
-        }
-        out[PEERBOOK_ID_LEN] = 0;
+        for (size_t i = 0; i < PEERBOOK_ID_LEN; i++) /* ret_id only once it is good */
+                ret_id[i] = (char)tolower((unsigned char)uri[i]);
+        ret_id[PEERBOOK_ID_LEN] = 0;
         return 0;
 }

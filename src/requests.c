@@ -66,55 +66,29 @@ int pb_account_request_send(pb_account *a, const char *to, const uint8_t *payloa
         return 0;
 }
 
-struct copy_ctx {
-        struct peerbook_trust_request *list;
-        size_t n, cap;
-        int error;
+struct each_ctx {
+        pb_each_cb each;
+        void *userdata;
 };
 
-static int copy_request(const struct pb_request_row *row, void *userdata) {
-        struct copy_ctx *cc = userdata;
-        if (cc->n == cc->cap) {
-                size_t cap = cc->cap ? cc->cap * 2 : 16;
-                struct peerbook_trust_request *n = realloc(cc->list, cap * sizeof(*n));
-                if (!n)
-                        return -ENOMEM;
-                cc->list = n;
-                cc->cap = cap;
-        }
-        struct peerbook_trust_request *q = &cc->list[cc->n];
-        memset(q, 0, sizeof(*q));
-        snprintf(q->from, sizeof(q->from), "%s", row->sender);
-        snprintf(q->conversation_id, sizeof(q->conversation_id), "%s", row->conversation_id);
-        q->received = row->received > 0 ? (uint64_t)row->received : 0;
-        if (row->payload_len) {
-                if (!(q->payload = malloc(row->payload_len)))
-                        return -ENOMEM;
-                memcpy(q->payload, row->payload, row->payload_len);
-                q->payload_len = row->payload_len;
-        }
-        cc->n++;
-        return 0;
+/* A view of the row, borrowed for the store's callback. */
+static int view_request(const struct pb_request_row *row, void *userdata) {
+        struct each_ctx *ec = userdata;
+        struct peerbook_trust_request view = {
+                .from = row->sender,
+                .received = row->received > 0 ? (uint64_t)row->received : 0,
+                .conversation_id = row->conversation_id,
+                .payload = row->payload_len ? row->payload : NULL,
+                .payload_len = row->payload_len,
+        };
+        return ec->each(&view, ec->userdata);
 }
 
-int pb_account_request_list(pb_account *a, struct peerbook_trust_request **ret, size_t *ret_n) {
+int pb_account_request_list(pb_account *a, pb_each_cb each, void *userdata) {
         if (!a->store)
                 return -EIO;
-        struct copy_ctx cc = { 0 };
-        int r = pb_store_requests(a->store, NULL, copy_request, &cc);
-        if (r < 0) {
-                peerbook_trust_requests_free(cc.list, cc.n);
-                return r;
-        }
-        *ret = cc.list ? cc.list : calloc(1, sizeof(**ret));
-        *ret_n = cc.n;
-        return *ret ? 0 : -ENOMEM;
-}
-
-void peerbook_trust_requests_free(struct peerbook_trust_request *requests, size_t count) {
-        for (size_t i = 0; requests && i < count; i++)
-                free(requests[i].payload);
-        free(requests);
+        struct each_ctx ec = { .each = each, .userdata = userdata };
+        return pb_store_requests(a->store, NULL, view_request, &ec);
 }
 
 struct pending_ctx {

@@ -18,6 +18,12 @@
 
 #include "peerbook/peerbook.h"
 
+static inline void live_freep(void *p) {
+        peerbook_free(*(void **)p);
+}
+/* A record of libpeerbook's, freed when the variable goes out of scope. */
+#define _cleanup_record_ __attribute__((cleanup(live_freep)))
+
 #define LIVE_MAX_EVENTS 256
 #define LIVE_KEY_BITS 2048 /* tests only: 4096 costs ~1 s more per key */
 
@@ -76,7 +82,8 @@ static inline void live_on_event(const struct peerbook_event *ev, void *userdata
 
 /* Opens (or reopens) the context of a node whose folder is n->dir. */
 static inline int live_open(struct live_node *n) {
-        struct peerbook_ctx_options o = { .data_dir = n->dir,
+        struct peerbook_ctx_options o = { .size = sizeof(o),
+                                          .data_dir = n->dir,
                                           .key_bits = n->key_bits ? n->key_bits : LIVE_KEY_BITS };
         int r = peerbook_ctx_new(&o, &n->ctx);
         if (r == 0)
@@ -154,11 +161,17 @@ static inline bool live_has_status(void *arg) {
         return live_last_status(w->node, w->uri) == w->status;
 }
 
+/* n's account info (free it with peerbook_free()), or NULL. */
+static inline struct peerbook_account_info *live_info(struct live_node *n) {
+        struct peerbook_account_info *info = NULL;
+        peerbook_account_get_info(n->ctx, n->account, &info);
+        return info;
+}
+
 static inline bool live_registered(void *arg) {
         struct live_node *n = arg;
-        struct peerbook_account_info info;
-        return peerbook_account_get_info(n->ctx, n->account, &info) == 0 &&
-               info.registration == PEERBOOK_REGISTRATION_REGISTERED;
+        _cleanup_record_ struct peerbook_account_info *info = live_info(n);
+        return info && info->registration == PEERBOOK_REGISTRATION_REGISTERED;
 }
 
 /* Makes a temporary folder and a context with one new account in it. */
@@ -169,15 +182,14 @@ static inline int live_new_account(struct live_node *n, const char *bootstrap) {
         int r = live_open(n);
         if (r < 0)
                 return r;
-        struct peerbook_account_params p = { .alias = "test", .bootstrap = bootstrap };
+        struct peerbook_account_params p = { .size = sizeof(p), .alias = "test",
+                                             .bootstrap = bootstrap };
         return peerbook_account_create(n->ctx, &p, n->account);
 }
 
 static inline uint16_t live_port(struct live_node *n) {
-        struct peerbook_account_info info;
-        if (peerbook_account_get_info(n->ctx, n->account, &info) < 0)
-                return 0;
-        return info.dht_port;
+        _cleanup_record_ struct peerbook_account_info *info = live_info(n);
+        return info ? info->dht_port : 0;
 }
 
 /* How many events of type (and value, unless value < 0) n logged for uri. */
@@ -205,27 +217,26 @@ static inline bool live_has_count(void *arg) {
 }
 
 static inline bool live_confirmed(struct live_node *n, const char *uri) {
-        struct peerbook_contact c;
-        return peerbook_contact_get(n->ctx, n->account, uri, &c) == 0 && c.confirmed &&
-               c.added > c.removed;
+        _cleanup_record_ struct peerbook_contact *c = NULL;
+        return peerbook_contact_get(n->ctx, n->account, uri, &c) == 0 && c->confirmed &&
+               c->added > c->removed;
 }
 
 static inline uint64_t live_dropped_requests(struct live_node *n) {
-        struct peerbook_account_info info;
-        return peerbook_account_get_info(n->ctx, n->account, &info) == 0 ? info.dropped_requests
-                                                                         : 0;
+        _cleanup_record_ struct peerbook_account_info *info = live_info(n);
+        return info ? info->dropped_requests : 0;
 }
 
 static inline uint64_t live_pending(struct live_node *n) {
-        struct peerbook_account_info info;
-        return peerbook_account_get_info(n->ctx, n->account, &info) == 0 ? info.pending_requests
-                                                                         : 0;
+        _cleanup_record_ struct peerbook_account_info *info = live_info(n);
+        return info ? info->pending_requests : 0;
 }
 
 /* Reads n's device identity from its account folder, as only n itself could;
  * tests use it to write into n's inbox as others would (they know its key
  * from its announcement). Returns the public key (DER, malloc()ed) too. */
 #include "dht/dht.h"
+#include "testing.h"
 
 static inline int live_device_identity(const struct live_node *n, pb_identity **ret_id,
                                        uint8_t **ret_pk, size_t *ret_pk_len) {

@@ -51,16 +51,13 @@ static bool wait_done(peerbook_ctx *ctx, struct done *d, size_t n) {
 
 static size_t count_accounts(peerbook_ctx *ctx) {
         char **ids = NULL;
-        size_t n = 0;
-        if (peerbook_account_list(ctx, &ids) == 0)
-                while (ids[n])
-                        n++;
-        peerbook_strv_free(ids);
-        return n;
+        int n = peerbook_account_list(ctx, &ids);
+        peerbook_list_free(ids);
+        return n < 0 ? 0 : (size_t)n;
 }
 
 static peerbook_ctx *new_ctx(const char *dir) {
-        struct peerbook_ctx_options o = { .data_dir = dir, .key_bits = 2048 };
+        struct peerbook_ctx_options o = { .size = sizeof(o), .data_dir = dir, .key_bits = 2048 };
         peerbook_ctx *ctx = NULL;
         CHECK_EQ(peerbook_ctx_new(&o, &ctx), 0);
         return ctx;
@@ -70,7 +67,7 @@ static peerbook_ctx *new_ctx(const char *dir) {
  * loop keeps running while keys are made. */
 static void test_async_create(const char *dir) {
         peerbook_ctx *ctx = new_ctx(dir);
-        struct peerbook_account_params p = { .alias = "async" };
+        struct peerbook_account_params p = { .size = sizeof(p), .alias = "async" };
         struct done d[3] = { 0 };
         for (int i = 0; i < 3; i++)
                 CHECK_EQ(peerbook_account_create_async(ctx, &p, on_done, &d[i]), 0);
@@ -84,9 +81,10 @@ static void test_async_create(const char *dir) {
         for (int i = 0; i < 3; i++) {
                 CHECK_EQ(d[i].calls, 1);
                 CHECK_EQ(d[i].result, 0);
-                struct peerbook_account_info info;
+                struct peerbook_account_info *info = NULL;
                 CHECK_EQ(peerbook_account_get_info(ctx, d[i].id, &info), 0);
-                CHECK(!strcmp(info.alias, "async"));
+                CHECK(info && !strcmp(info->alias, "async"));
+                peerbook_free(info);
         }
         CHECK(strcmp(d[0].id, d[1].id) != 0);
         CHECK_EQ(count_accounts(ctx), 3);
@@ -98,16 +96,16 @@ static void test_async_create(const char *dir) {
 /* Import: wrong password, an account already here, then another data dir. */
 static void test_async_import(const char *dir, const char *other) {
         peerbook_ctx *ctx = new_ctx(dir);
-        struct peerbook_account_params p = { .alias = "exported", .password = "pw" };
+        struct peerbook_account_params p = { .size = sizeof(p), .alias = "exported", .password = "pw" };
         char id[PEERBOOK_ID_SIZE];
         CHECK_EQ(peerbook_account_create(ctx, &p, id), 0);
         char *archive = pb_path_join(dir, "archive.pbk");
         CHECK_EQ(peerbook_account_export(ctx, id, archive, "pw"), 0);
 
         struct done d[3] = { 0 };
-        struct peerbook_account_params wrong = { .password = "nope" };
+        struct peerbook_account_params wrong = { .size = sizeof(wrong), .password = "nope" };
         CHECK_EQ(peerbook_account_import_async(ctx, archive, &wrong, on_done, &d[0]), 0);
-        struct peerbook_account_params right = { .password = "pw" };
+        struct peerbook_account_params right = { .size = sizeof(right), .password = "pw" };
         CHECK_EQ(peerbook_account_import_async(ctx, archive, &right, on_done, &d[1]), 0);
         char *missing = pb_path_join(dir, "no-such.pbk");
         CHECK_EQ(peerbook_account_import_async(ctx, missing, &right, on_done, &d[2]), 0);
@@ -123,10 +121,11 @@ static void test_async_import(const char *dir, const char *other) {
         CHECK(wait_done(ctx2, &ok, 1));
         CHECK_EQ(ok.result, 0);
         CHECK(!strcmp(ok.id, id));
-        struct peerbook_account_info info;
+        struct peerbook_account_info *info = NULL;
         CHECK_EQ(peerbook_account_get_info(ctx2, id, &info), 0);
-        CHECK(!strcmp(info.alias, "exported")); /* the archive's alias */
-        CHECK(info.has_password);
+        CHECK(info && !strcmp(info->alias, "exported")); /* the archive's alias */
+        CHECK(info && info->has_password);
+        peerbook_free(info);
         peerbook_ctx_free(ctx2);
         free(missing);
         free(archive);
@@ -150,7 +149,7 @@ static size_t count_entries(const char *dir) {
  * by a crash in the middle of a creation is removed at the next start. */
 static void test_abandon(const char *dir) {
         peerbook_ctx *ctx = new_ctx(dir);
-        struct peerbook_account_params p = { .alias = "abandoned" };
+        struct peerbook_account_params p = { .size = sizeof(p), .alias = "abandoned" };
         struct done d = { 0 };
         CHECK_EQ(peerbook_account_create_async(ctx, &p, on_done, &d), 0);
         peerbook_ctx_free(ctx);

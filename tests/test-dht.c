@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "dht/dht.h"
+#include "testing.h"
 
 static int passed, failed;
 

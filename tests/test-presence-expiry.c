@@ -52,7 +52,7 @@ int main(void) {
 
         char id[PEERBOOK_ID_SIZE] = { 0 };
         CHECK_EQ(read(from_child[0], id, PEERBOOK_ID_LEN), PEERBOOK_ID_LEN);
-        CHECK_EQ(peerbook_buddy_subscribe(a.ctx, a.account, id, true), 0);
+        CHECK_EQ(peerbook_buddy_subscribe(a.ctx, a.account, id), 0);
         struct live_status_want online = { &a, id, PEERBOOK_STATUS_ONLINE };
         struct live_status_want offline = { &a, id, PEERBOOK_STATUS_OFFLINE };
         CHECK(live_wait(all, 2, live_has_status, &online, 10000));

@@ -21,9 +21,8 @@ static struct live_node *all[] = { &boot, &a, &b };
 
 static bool dropped_at_least(void *arg) {
         uint64_t want = *(uint64_t *)arg;
-        struct peerbook_account_info info;
-        return peerbook_account_get_info(a.ctx, a.account, &info) == 0 &&
-               info.dropped_values >= want;
+        _cleanup_record_ struct peerbook_account_info *info = live_info(&a);
+        return info && info->dropped_values >= want;
 }
 
 /* From a node of its own, puts on B's hash: an announcement of a device
@@ -70,9 +69,12 @@ int main(void) {
         CHECK(live_wait(all, ALL, live_registered, &b, 15000));
 
         /* Subscribing reports the current state at once, then the change. */
-        CHECK_EQ(peerbook_buddy_subscribe(a.ctx, a.account, b.account, true), 0);
-        CHECK_EQ(peerbook_buddy_subscribe(a.ctx, a.account, "not-an-id", true), -EINVAL);
-        CHECK_EQ(peerbook_buddy_subscribe(a.ctx, "0123", b.account, true), -EINVAL);
+        CHECK_EQ(peerbook_buddy_subscribe(a.ctx, a.account, b.account), 0);
+        CHECK_EQ(peerbook_buddy_subscribe(a.ctx, a.account, "not-an-id"), -EINVAL);
+        CHECK_EQ(peerbook_buddy_subscribe(a.ctx, "0123", b.account), -EINVAL);
+        CHECK_EQ(peerbook_buddy_subscribe(a.ctx, "0000000000000000000000000000000000000000",
+                                          b.account),
+                 -ESRCH);
         struct live_status_want online = { &a, b.account, PEERBOOK_STATUS_ONLINE };
         struct live_status_want offline = { &a, b.account, PEERBOOK_STATUS_OFFLINE };
         CHECK(live_wait(all, ALL, live_has_status, &online, 10000));
@@ -97,18 +99,17 @@ int main(void) {
         a.n_events = 0;
         CHECK_EQ(live_open(&a), 0);
         CHECK(live_wait(all, ALL, live_has_status, &online, 10000));
-        struct peerbook_buddy *list = NULL;
-        size_t n = 0;
-        CHECK_EQ(peerbook_buddy_list(a.ctx, a.account, &list, &n), 0);
-        CHECK_EQ(n, 1);
-        free(list);
+        struct peerbook_buddy **list = NULL;
+        CHECK_EQ(peerbook_buddy_list(a.ctx, a.account, &list), 1);
+        CHECK(list && list[0] && !strcmp(list[0]->uri, b.account) && !list[1]);
+        list = peerbook_list_free(list);
 
         /* Unsubscribe: no more reports, and not after a restart either. */
-        CHECK_EQ(peerbook_buddy_subscribe(a.ctx, a.account, b.account, false), 0);
-        CHECK_EQ(peerbook_buddy_subscribe(a.ctx, a.account, b.account, false), -ENOENT);
-        CHECK_EQ(peerbook_buddy_list(a.ctx, a.account, &list, &n), 0);
-        CHECK_EQ(n, 0);
-        free(list);
+        CHECK_EQ(peerbook_buddy_unsubscribe(a.ctx, a.account, b.account), 0);
+        CHECK_EQ(peerbook_buddy_unsubscribe(a.ctx, a.account, b.account), -ENOENT);
+        CHECK_EQ(peerbook_buddy_list(a.ctx, a.account, &list), 0);
+        CHECK(list && !list[0]);
+        list = peerbook_list_free(list);
 
         live_close(&b);
         live_close(&a);

@@ -93,9 +93,9 @@ int main(void) {
                         else if (next < 0)
                                 next = i;
                 }
-                struct peerbook_contact c;
+                _cleanup_record_ struct peerbook_contact *c = NULL;
                 int r = peerbook_contact_get(n.ctx, n.account, uris[k], &c);
-                bool active = r == 0 && c.added > c.removed, banned = r == 0 && c.banned;
+                bool active = r == 0 && c->added > c->removed, banned = r == 0 && c->banned;
                 bool ok_last, ok_next = false;
                 int kk;
                 bool add;

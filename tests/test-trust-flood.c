@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "context.h"
+#include "testing.h"
 #include "dht/dht.h"
 #include "live.h"
 #include "wire.h"
@@ -90,12 +90,12 @@ int main(void) {
         CHECK_EQ(live_new_account(&bob, bootstrap), 0);
         CHECK(live_wait(all, 2, live_registered, &bob, 15000));
 
-        struct peerbook_account_info info;
-        CHECK_EQ(peerbook_account_get_info(bob.ctx, bob.account, &info), 0);
+        _cleanup_record_ struct peerbook_account_info *info = live_info(&bob);
+        CHECK(info != NULL);
         pb_hash bob_dev;
-        CHECK_EQ(pb_hash_from_hex(info.device_id, &bob_dev), 0);
+        CHECK_EQ(pb_hash_from_hex(info->device_id, &bob_dev), 0);
         char key[64];
-        snprintf(key, sizeof(key), "inbox:%s", info.device_id);
+        snprintf(key, sizeof(key), "inbox:%s", info->device_id);
         pb_hash inbox = pb_hash_of(key, strlen(key));
         pb_identity *bob_id = NULL;
         uint8_t *pk = NULL;
@@ -120,12 +120,11 @@ int main(void) {
                (unsigned long long)(live_dropped_requests(&bob) - s1.base_dropped));
 
         /* Phase 2, the rates (defaults): the rest of the crowd at once. */
-        struct peerbook_trust_request *list;
-        size_t n;
-        CHECK_EQ(peerbook_trust_request_list(bob.ctx, bob.account, &list, &n), 0);
-        for (size_t i = 0; i < n; i++)
-                CHECK_EQ(peerbook_trust_request_discard(bob.ctx, bob.account, list[i].from), 0);
-        peerbook_trust_requests_free(list, n);
+        struct peerbook_trust_request **list = NULL;
+        CHECK(peerbook_trust_request_list(bob.ctx, bob.account, &list) >= 0);
+        for (struct peerbook_trust_request **q = list; q && *q; q++)
+                CHECK_EQ(peerbook_trust_request_discard(bob.ctx, bob.account, (*q)->from), 0);
+        peerbook_list_free(list);
         CHECK_EQ(live_pending(&bob), 0);
         pb_request_limits_default(&lim);
         CHECK_EQ(pb_ctx_set_request_limits(bob.ctx, bob.account, &lim), 0);

@@ -11,17 +11,43 @@
  * loop (and wake after peerbook_ctx_get_timeout_ms()), then call
  * peerbook_ctx_process() on your thread: it runs your event callback for every
  * queued event. All functions taking a ctx must be called from one thread at
- * a time (the thread that calls peerbook_ctx_process()).
+ * a time (the thread that calls peerbook_ctx_process()). Functions marked
+ * "Blocks" below do disk or CPU work (key generation, waiting for a goodbye)
+ * that takes long enough to notice in an event loop: call them where that is
+ * acceptable. The others return in microseconds to milliseconds.
  *
  * Errors. Every fallible function returns 0 (or a documented non-negative
  * value) on success and a negative errno on failure; out-parameters named
  * ret_* are written only on success. peerbook_strerror() names each code.
+ * Each function lists what its errors mean; these hold for every function
+ * that takes an account ID:
  *   -EINVAL      a bad argument (NULL, malformed account ID or URI, bad port)
- *   -ENOENT      no such account / subscription
- *   -EEXIST      the account already exists here
- *   -EKEYREJECTED wrong password
- *   -EBADMSG     a corrupt file or archive
- *   -ENOMEM, -EIO and other errno values from the system
+ *   -ESRCH       no such account in this context
+ *   -EIO         the account failed to load (its registration is ERROR and
+ *                registration_detail says why): its info, buddy and
+ *                contact lists, export and removal work; the calls that
+ *                read or change its database return -EIO
+ *   -ENOMEM      out of memory
+ * -ENOENT has one meaning per function, given with it (no such contact,
+ * request, subscription or file); no function uses it for an account.
+ *
+ * ABI. Programs link the functions below and nothing else (every one is
+ * marked PEERBOOK_EXPORT; the library exports no other symbol). Versions
+ * with the same PEERBOOK_VERSION_MAJOR keep the ABI: structs only grow at
+ * the end, enums only gain values, and
+ *   - a struct you fill and pass in (peerbook_ctx_options,
+ *     peerbook_account_params) starts with `size_t size`, which you set to
+ *     sizeof(the struct). The library reads only the members that fit in
+ *     `size` and takes the others as zero (their default), so a program
+ *     built against an older header keeps working. A NULL struct, or a size
+ *     smaller than the struct of the first version (0.3), is -EINVAL.
+ *   - a record the library gives out (peerbook_account_info, peerbook_buddy,
+ *     peerbook_contact, peerbook_trust_request) is allocated by the library
+ *     in one block, its strings and payload inside it; read it through the
+ *     pointer, never copy it by value (it may be larger than your sizeof).
+ *     Free one record with peerbook_free(). A list is a NULL-terminated array
+ *     of pointers to records (or to strings, for account IDs), returned with
+ *     its length; free it, records included, with peerbook_list_free().
  *
  * Account IDs and device IDs are 40 lowercase hex characters (the InfoHash of
  * the public key). URIs given to the API may carry a "jami:" or "ring:" prefix
@@ -33,14 +59,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <peerbook/version.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* Marks the library's exported functions (it is built with hidden visibility). */
+#define PEERBOOK_EXPORT __attribute__((visibility("default")))
 
 #define PEERBOOK_ID_LEN 40
 #define PEERBOOK_ID_SIZE (PEERBOOK_ID_LEN + 1)
 
 typedef struct peerbook_ctx peerbook_ctx;
+
+/* The library's version, "MAJOR.MINOR.PATCH" (PEERBOOK_VERSION of the
+ * library you run, which may be newer than the header you built with).
+ * Static string. */
+PEERBOOK_EXPORT const char *peerbook_version(void);
 
 /* A buddy's presence, as Jami's newBuddyNotification reports it. */
 enum peerbook_status {
@@ -54,47 +90,61 @@ enum peerbook_registration {
         PEERBOOK_REGISTRATION_INITIALIZING = 0, /* loading keys, starting the node */
         PEERBOOK_REGISTRATION_TRYING = 1,       /* node up, not yet connected/announced */
         PEERBOOK_REGISTRATION_REGISTERED = 2,   /* connected and the announcement is out */
-        PEERBOOK_REGISTRATION_ERROR = 3,        /* see the event's code and detail */
+        PEERBOOK_REGISTRATION_ERROR = 3,        /* see the registration code and detail */
 };
 
 /* "INITIALIZING", "TRYING", "REGISTERED", "ERROR_GENERIC". Static string. */
-const char *peerbook_registration_name(enum peerbook_registration state);
+PEERBOOK_EXPORT const char *peerbook_registration_name(enum peerbook_registration state);
 
 /* A static, human-readable name for a negative errno returned by peerbook. */
-const char *peerbook_strerror(int error);
+PEERBOOK_EXPORT const char *peerbook_strerror(int error);
+
+/* Frees one record given out by the library (peerbook_account_get_info(),
+ * peerbook_contact_get()). Accepts NULL; returns NULL. */
+PEERBOOK_EXPORT void *peerbook_free(void *record);
+
+/* Frees a list given out by the library (account IDs, buddies, contacts,
+ * trust requests) and every record in it. Accepts NULL; returns NULL. */
+PEERBOOK_EXPORT void *peerbook_list_free(void *list);
 
 /* ---- context and event loop -------------------------------------------- */
 
 struct peerbook_ctx_options {
+        size_t size; /* sizeof(struct peerbook_ctx_options) */
         /* Where accounts live, one folder per account. NULL: $XDG_DATA_HOME/peerbook
          * (or ~/.local/share/peerbook). Created if missing. */
         const char *data_dir;
-        /* RSA key size for new accounts and devices; 0 = 4096 (Jami's). Minimum 2048. */
+        /* RSA key size for new accounts and devices; 0 = 4096 (Jami's). 2048..8192. */
         unsigned key_bits;
 };
 
 /* Creates a context and loads and starts every account found in data_dir.
  * An account that fails to load is reported by a registration event with
  * PEERBOOK_REGISTRATION_ERROR on the first peerbook_ctx_process(); the others
- * still start. */
-int peerbook_ctx_new(const struct peerbook_ctx_options *options, peerbook_ctx **ret_ctx);
+ * still start. Blocks: reads every account's keys and database.
+ * -EINVAL bad options (see the size rule above; key_bits out of range, no
+ * data_dir and no $HOME), or an errno from creating data_dir. */
+PEERBOOK_EXPORT int peerbook_ctx_new(const struct peerbook_ctx_options *options,
+                                     peerbook_ctx **ret_ctx);
 
 /* Stops every account cleanly: each device says goodbye on the DHT (so that
- * peerbook watchers see it offline within seconds), within a bounded time
- * (about 2 s), then frees everything. Accepts NULL; returns NULL. */
-peerbook_ctx *peerbook_ctx_free(peerbook_ctx *ctx);
+ * peerbook watchers see it offline within seconds), then frees everything.
+ * Blocks: up to about 1.5 s for the goodbyes, plus the nodes' shutdown.
+ * Accepts NULL; returns NULL. */
+PEERBOOK_EXPORT peerbook_ctx *peerbook_ctx_free(peerbook_ctx *ctx);
 
 /* A file descriptor that becomes readable when events are queued. Owned by
- * the context: do not close it. */
-int peerbook_ctx_get_fd(peerbook_ctx *ctx);
+ * the context: do not close it. -EINVAL for a NULL ctx. */
+PEERBOOK_EXPORT int peerbook_ctx_get_fd(peerbook_ctx *ctx);
 
 /* Milliseconds until peerbook_ctx_process() has timed work to do (retries,
  * refreshes), or -1 for none. */
-int peerbook_ctx_get_timeout_ms(peerbook_ctx *ctx);
+PEERBOOK_EXPORT int peerbook_ctx_get_timeout_ms(peerbook_ctx *ctx);
 
 /* Drains the event queue and runs due timers; calls the event callback for
- * each event, on this thread. Returns the number of events delivered. */
-int peerbook_ctx_process(peerbook_ctx *ctx);
+ * each event, on this thread. Returns the number of events delivered, or
+ * -EINVAL for a NULL ctx. */
+PEERBOOK_EXPORT int peerbook_ctx_process(peerbook_ctx *ctx);
 
 enum peerbook_event_type {
         PEERBOOK_EVENT_REGISTRATION = 1, /* registration state of an account changed */
@@ -104,6 +154,8 @@ enum peerbook_event_type {
         PEERBOOK_EVENT_CONTACT_REMOVED = 5, /* a contact was removed or banned */
 };
 
+/* Allocated by the library and borrowed by the callback: it may grow at the
+ * end of the struct and of each member of the union. */
 struct peerbook_event {
         enum peerbook_event_type type;
         const char *account_id; /* the account this event belongs to */
@@ -138,22 +190,38 @@ struct peerbook_event {
  * peerbook_ctx_process(). */
 typedef void (*peerbook_event_cb)(const struct peerbook_event *event, void *userdata);
 
-void peerbook_ctx_set_event_cb(peerbook_ctx *ctx, peerbook_event_cb cb, void *userdata);
+PEERBOOK_EXPORT void peerbook_ctx_set_event_cb(peerbook_ctx *ctx, peerbook_event_cb cb,
+                                               void *userdata);
 
 /* ---- accounts ----------------------------------------------------------- */
 
+/* Which members of peerbook_account_params peerbook_account_update() changes. */
+enum peerbook_param {
+        PEERBOOK_PARAM_ALIAS = 1u << 0,
+        PEERBOOK_PARAM_BOOTSTRAP = 1u << 1,
+        PEERBOOK_PARAM_DHT_PORT = 1u << 2,
+};
+
 struct peerbook_account_params {
-        const char *alias;     /* a display name; NULL = "" */
+        size_t size; /* sizeof(struct peerbook_account_params) */
+        /* peerbook_account_update(): the members to change, PEERBOOK_PARAM_*
+         * or'ed. Create and import read every member and ignore this. */
+        uint32_t fields;
+        const char *alias;     /* a display name, < 128 bytes; NULL = "" */
         const char *password;  /* encrypts the account key on disk and in archives; NULL = none */
-        const char *bootstrap; /* "host:port;host:port"; NULL or "" = a standalone node */
+        /* "host:port;host:port", < 512 bytes; NULL or "" = a standalone node */
+        const char *bootstrap;
         uint16_t dht_port;     /* 0 = any free port */
 };
 
 /* Creates an account (account key and CA certificate, a first device), saves
- * it under data_dir, and starts it. Blocks for key generation (about 2 s with
- * 4096-bit keys). */
-int peerbook_account_create(peerbook_ctx *ctx, const struct peerbook_account_params *params,
-                            char ret_account_id[PEERBOOK_ID_SIZE]);
+ * it under data_dir, and starts it; its ID goes to ret_account_id. Blocks for
+ * key generation (seconds with 4096-bit keys). -EINVAL bad params (size
+ * rule, an alias or bootstrap too long), or an errno from writing the
+ * account's folder. */
+PEERBOOK_EXPORT int peerbook_account_create(peerbook_ctx *ctx,
+                                            const struct peerbook_account_params *params,
+                                            char ret_account_id[PEERBOOK_ID_SIZE]);
 
 /* The end of peerbook_account_create_async() or peerbook_account_import_async(),
  * called from peerbook_ctx_process() on its thread: result 0 and the new
@@ -170,27 +238,34 @@ typedef void (*peerbook_account_done_cb)(peerbook_ctx *ctx, int result, const ch
  * freed first (peerbook_ctx_free() then waits for the keys and drops the new
  * account). The arguments are checked and copied before these return: 0 means
  * `done` will be called. -EBUSY with 8 creations in flight already. */
-int peerbook_account_create_async(peerbook_ctx *ctx, const struct peerbook_account_params *params,
+PEERBOOK_EXPORT int peerbook_account_create_async(peerbook_ctx *ctx, const struct peerbook_account_params *params,
                                   peerbook_account_done_cb done, void *userdata);
-int peerbook_account_import_async(peerbook_ctx *ctx, const char *path,
+PEERBOOK_EXPORT int peerbook_account_import_async(peerbook_ctx *ctx, const char *path,
                                   const struct peerbook_account_params *params,
                                   peerbook_account_done_cb done, void *userdata);
 
-/* Stops the account (with a goodbye) and deletes its folder. */
-int peerbook_account_remove(peerbook_ctx *ctx, const char *account_id);
+/* Stops the account (with a goodbye) and deletes its folder. Blocks: up to
+ * about 1.5 s for the goodbye, plus the node's shutdown. -ESRCH no such
+ * account, or an errno from deleting the folder. */
+PEERBOOK_EXPORT int peerbook_account_remove(peerbook_ctx *ctx, const char *account_id);
 
-/* A NULL-terminated array of account IDs; free it with peerbook_strv_free(). */
-int peerbook_account_list(peerbook_ctx *ctx, char ***ret_ids);
-char **peerbook_strv_free(char **strv);
+/* The IDs of the accounts here (those in ERROR included), as a list of
+ * strings: free it with peerbook_list_free(). Returns how many. */
+PEERBOOK_EXPORT int peerbook_account_list(peerbook_ctx *ctx, char ***ret_ids);
 
+/* A record (see ABI above): grows only at the end. */
 struct peerbook_account_info {
-        char account_id[PEERBOOK_ID_SIZE];
-        char device_id[PEERBOOK_ID_SIZE];
-        char alias[128];
-        char bootstrap[512];
+        const char *account_id;
+        const char *device_id; /* "" when the account failed to load */
+        const char *alias;
+        const char *bootstrap;
         uint16_t dht_port_config; /* as configured (0 = any) */
         uint16_t dht_port;        /* bound, 0 while not running */
         enum peerbook_registration registration;
+        /* As the last registration event said: 0, or a negative errno with
+         * ERROR, and a human-readable detail ("" when none). */
+        int registration_code;
+        const char *registration_detail;
         bool has_password;
         uint64_t dropped_values; /* malformed or forged presence values dropped so far */
         /* Trust requests dropped since start: undecryptable, mis-signed,
@@ -200,110 +275,145 @@ struct peerbook_account_info {
         uint64_t pending_requests; /* waiting for accept / discard */
 };
 
-int peerbook_account_get_info(peerbook_ctx *ctx, const char *account_id,
-                              struct peerbook_account_info *ret_info);
+/* The account's state, also for an account that failed to load (then in
+ * ERROR): free it with peerbook_free(). -ESRCH no such account. */
+PEERBOOK_EXPORT int peerbook_account_get_info(peerbook_ctx *ctx, const char *account_id,
+                                              struct peerbook_account_info **ret_info);
 
-/* Changes alias, bootstrap and port (NULL fields and a negative port keep the
- * current value); the node restarts when bootstrap or port change. */
-int peerbook_account_update(peerbook_ctx *ctx, const char *account_id, const char *alias,
-                            const char *bootstrap, int dht_port);
+/* Changes the members of params that params->fields names (NULL alias or
+ * bootstrap: ""); the node restarts when bootstrap or port change. Blocks
+ * when it restarts the node (a goodbye, then the node's shutdown, as
+ * peerbook_account_remove()). -EINVAL bad params (size rule, a bit this
+ * library does not know, an alias or bootstrap too long), -ESRCH no such
+ * account, -EIO the account failed to load, or an errno from saving. */
+PEERBOOK_EXPORT int peerbook_account_update(peerbook_ctx *ctx, const char *account_id,
+                                            const struct peerbook_account_params *params);
 
 /* Writes the account (its key and certificate, never a device key) into one
  * archive file at path (mode 0600). The account key is encrypted with
  * `password` in the archive; when the account has a password it must be
- * given (-EKEYREJECTED otherwise). */
-int peerbook_account_export(peerbook_ctx *ctx, const char *account_id, const char *path,
-                            const char *password);
+ * given. Blocks: reads and writes files. -EKEYREJECTED wrong password,
+ * -ENOENT no such directory for `path`, -ESRCH no such account, or an errno
+ * from writing. */
+PEERBOOK_EXPORT int peerbook_account_export(peerbook_ctx *ctx, const char *account_id,
+                                            const char *path, const char *password);
 
 /* Imports an archive made by peerbook_account_export(): the account gets a
  * new device here, issued by the account key. params->password must be the
- * archive's password; alias NULL keeps the archive's alias. -EKEYREJECTED
- * wrong password, -EBADMSG not an archive, -EEXIST already here. */
-int peerbook_account_import(peerbook_ctx *ctx, const char *path,
-                            const struct peerbook_account_params *params,
-                            char ret_account_id[PEERBOOK_ID_SIZE]);
+ * archive's password; alias NULL keeps the archive's alias. Blocks for the
+ * device's key generation. -ENOENT no such file, -EKEYREJECTED wrong
+ * password, -EBADMSG not an archive, -EEXIST the account is already here. */
+PEERBOOK_EXPORT int peerbook_account_import(peerbook_ctx *ctx, const char *path,
+                                            const struct peerbook_account_params *params,
+                                            char ret_account_id[PEERBOOK_ID_SIZE]);
 
 /* ---- presence ----------------------------------------------------------- */
 
-/* Tracks (flag = true) or stops tracking the presence of `uri`. Subscribing
- * queues a PEERBOOK_EVENT_BUDDY with the current status at once, then one on
- * every change. Subscriptions are saved and survive restarts. Subscribing
- * twice is not an error. */
-int peerbook_buddy_subscribe(peerbook_ctx *ctx, const char *account_id, const char *uri,
-                             bool flag);
+/* Tracks the presence of `uri`: queues a PEERBOOK_EVENT_BUDDY with the
+ * current status at once, then one on every change. Subscriptions are saved
+ * and survive restarts. Subscribing twice is not an error. -EINVAL malformed
+ * uri, -ESRCH no such account, -EIO the account failed to load. */
+PEERBOOK_EXPORT int peerbook_buddy_subscribe(peerbook_ctx *ctx, const char *account_id,
+                                             const char *uri);
 
+/* Stops tracking `uri` (a contact stays tracked as one). -ENOENT no such
+ * subscription, -EINVAL malformed uri, -ESRCH no such account, -EIO the
+ * account failed to load. */
+PEERBOOK_EXPORT int peerbook_buddy_unsubscribe(peerbook_ctx *ctx, const char *account_id,
+                                               const char *uri);
+
+/* A record (see ABI above): grows only at the end. */
 struct peerbook_buddy {
-        char uri[PEERBOOK_ID_SIZE];
+        const char *uri;
         enum peerbook_status status;
         unsigned devices; /* devices currently seen */
-        char line_status[256];
+        const char *line_status;
 };
 
-/* The current state of every subscription; *ret_buddies is malloc()ed, free()
- * it. */
-int peerbook_buddy_list(peerbook_ctx *ctx, const char *account_id,
-                        struct peerbook_buddy **ret_buddies, size_t *ret_count);
+/* The current state of every tracked buddy (subscriptions and contacts), as
+ * a list: free it with peerbook_list_free(). Returns how many. -ESRCH no
+ * such account. */
+PEERBOOK_EXPORT int peerbook_buddy_list(peerbook_ctx *ctx, const char *account_id,
+                                        struct peerbook_buddy ***ret_buddies);
 
-/* Normalises a URI ("jami:ABC..." → "abc...") into out; -EINVAL when it is not
- * an account ID. */
-int peerbook_uri_normalize(const char *uri, char out[PEERBOOK_ID_SIZE]);
+/* Normalises a URI ("jami:ABC..." → "abc...") into ret_id; -EINVAL when it is
+ * not an account ID. */
+PEERBOOK_EXPORT int peerbook_uri_normalize(const char *uri, char ret_id[PEERBOOK_ID_SIZE]);
 
 /* ---- trust requests and contacts ----------------------------------------- */
 
 #define PEERBOOK_PAYLOAD_MAX 64000 /* Jami's limit: larger requests fail silently there */
 
 /* Sends a contact request to `to` with a payload of at most
- * PEERBOOK_PAYLOAD_MAX bytes (-EMSGSIZE above): `to` becomes an unconfirmed
- * contact (queued PEERBOOK_EVENT_CONTACT_ADDED), tracked for presence; an
- * end-to-end encrypted request goes to the inbox of each of its devices
- * known so far, and again, with a back-off, when one of them appears, until
- * `to` confirms. Saved before it returns. */
-int peerbook_trust_request_send(peerbook_ctx *ctx, const char *account_id, const char *to,
-                                const uint8_t *payload, size_t payload_len);
+ * PEERBOOK_PAYLOAD_MAX bytes: `to` becomes an unconfirmed contact (queued
+ * PEERBOOK_EVENT_CONTACT_ADDED), tracked for presence; an end-to-end
+ * encrypted request goes to the inbox of each of its devices known so far,
+ * and again, with a back-off, when one of them appears, until `to`
+ * confirms. Saved before it returns. -EINVAL malformed `to`, or `to` is
+ * this account itself; -EMSGSIZE payload too large; -ESRCH no such
+ * account; -EIO the account failed to load. */
+PEERBOOK_EXPORT int peerbook_trust_request_send(peerbook_ctx *ctx, const char *account_id,
+                                                const char *to, const uint8_t *payload,
+                                                size_t payload_len);
 
+/* A record (see ABI above): grows only at the end. */
 struct peerbook_trust_request {
-        char from[PEERBOOK_ID_SIZE];
-        uint64_t received;
-        char conversation_id[128];
-        uint8_t *payload; /* malloc()ed, freed by peerbook_trust_requests_free() */
+        const char *from;
+        uint64_t received; /* seconds since the epoch */
+        const char *conversation_id;
+        const uint8_t *payload; /* payload_len bytes, NULL when 0 */
         size_t payload_len;
 };
 
-/* The pending requests, oldest first. */
-int peerbook_trust_request_list(peerbook_ctx *ctx, const char *account_id,
-                                struct peerbook_trust_request **ret_requests, size_t *ret_count);
-void peerbook_trust_requests_free(struct peerbook_trust_request *requests, size_t count);
+/* The pending requests, oldest first, as a list: free it with
+ * peerbook_list_free(). Returns how many. -ESRCH no such account, -EIO the
+ * account failed to load. */
+PEERBOOK_EXPORT int peerbook_trust_request_list(peerbook_ctx *ctx, const char *account_id,
+                                                struct peerbook_trust_request ***ret_requests);
 
 /* Accepts `from`'s pending request: `from` becomes a confirmed contact and a
- * confirmation goes back to its devices. -ENOENT when there is none. */
-int peerbook_trust_request_accept(peerbook_ctx *ctx, const char *account_id, const char *from);
-/* Drops `from`'s pending request silently. -ENOENT when there is none. */
-int peerbook_trust_request_discard(peerbook_ctx *ctx, const char *account_id, const char *from);
+ * confirmation goes back to its devices. -ENOENT no such request, -EINVAL
+ * malformed `from`, -ESRCH no such account, -EIO the account failed to
+ * load. */
+PEERBOOK_EXPORT int peerbook_trust_request_accept(peerbook_ctx *ctx, const char *account_id,
+                                                  const char *from);
+/* Drops `from`'s pending request silently. Errors as
+ * peerbook_trust_request_accept(). */
+PEERBOOK_EXPORT int peerbook_trust_request_discard(peerbook_ctx *ctx, const char *account_id,
+                                                   const char *from);
 
+/* A record (see ABI above): grows only at the end. */
 struct peerbook_contact {
-        char uri[PEERBOOK_ID_SIZE];
+        const char *uri;
         uint64_t added;   /* seconds since the epoch */
         uint64_t removed; /* 0 when never removed; active while added > removed */
         bool confirmed;
         bool banned;
-        char conversation_id[128];
+        const char *conversation_id;
 };
 
 /* Adds `uri` as a contact (lifting a ban). A pending request from it is
  * accepted (and confirmed back); otherwise a request with an empty payload
  * is sent, as Jami's addContact starts a conversation. A contact already
- * active is left as it is. -EINVAL for a malformed URI or our own account. */
-int peerbook_contact_add(peerbook_ctx *ctx, const char *account_id, const char *uri);
+ * active is left as it is. -EINVAL malformed uri or this account itself,
+ * -ESRCH no such account, -EIO the account failed to load. */
+PEERBOOK_EXPORT int peerbook_contact_add(peerbook_ctx *ctx, const char *account_id,
+                                         const char *uri);
 /* Removes a contact; ban = true also blocks it: its pending request is
- * dropped and its future requests are ignored until it is added again. */
-int peerbook_contact_remove(peerbook_ctx *ctx, const char *account_id, const char *uri,
-                            bool ban);
-/* Active and banned contacts; *ret_contacts malloc()ed, free() it. */
-int peerbook_contact_list(peerbook_ctx *ctx, const char *account_id,
-                          struct peerbook_contact **ret_contacts, size_t *ret_count);
-/* -ENOENT when uri was never a contact. */
-int peerbook_contact_get(peerbook_ctx *ctx, const char *account_id, const char *uri,
-                         struct peerbook_contact *ret_contact);
+ * dropped and its future requests are ignored until it is added again.
+ * -ENOENT no such contact (never one, and not banning), -EINVAL malformed
+ * uri, -ESRCH no such account, -EIO the account failed to load. */
+PEERBOOK_EXPORT int peerbook_contact_remove(peerbook_ctx *ctx, const char *account_id,
+                                            const char *uri, bool ban);
+/* Active and banned contacts, as a list: free it with peerbook_list_free().
+ * Returns how many. -ESRCH no such account. */
+PEERBOOK_EXPORT int peerbook_contact_list(peerbook_ctx *ctx, const char *account_id,
+                                          struct peerbook_contact ***ret_contacts);
+/* One contact record, also a removed one: free it with peerbook_free().
+ * -ENOENT no such contact (uri never was one), -EINVAL malformed uri,
+ * -ESRCH no such account. */
+PEERBOOK_EXPORT int peerbook_contact_get(peerbook_ctx *ctx, const char *account_id,
+                                         const char *uri, struct peerbook_contact **ret_contact);
 
 #ifdef __cplusplus
 }

@@ -143,9 +143,6 @@ typedef void (*pb_done_cb)(bool ok, void *userdata);
  * (refreshed before expiry) until pb_node_cancel_put(). */
 int pb_node_put_packed(pb_node *node, const pb_hash *key, const uint8_t *packed, size_t len,
                        bool permanent, pb_done_cb done, void *userdata);
-/* Puts an unsigned value of the given type (tests use it to send garbage). */
-int pb_node_put_plain(pb_node *node, const pb_hash *key, uint16_t type, const uint8_t *data,
-                      size_t len, pb_done_cb done, void *userdata);
 /* Puts a value of the given type signed by the node's identity and encrypted
  * to the holder of `to_pubkey` (a DER public key, as announced), as OpenDHT's
  * putEncrypted() would. Not permanent: re-sending is the caller's decision. */
@@ -173,13 +170,3 @@ typedef void (*pb_cert_cb)(int result, const struct pb_device_cert *cert, void *
  * (an account). This maps a request's signer to its account. */
 int pb_node_find_device_cert(pb_node *node, const pb_hash *device, pb_cert_cb cb,
                              void *userdata);
-
-/* Puts a value of the given type signed by `signer` (not the node's identity)
- * and encrypted to `to_pubkey`. With pb_node_publish_cert(), this lets one
- * node speak for many devices: tests and benchmarks use it to play crowds. */
-int pb_node_put_encrypted_as(pb_node *node, const pb_hash *key, const pb_identity *signer,
-                             const uint8_t *to_pubkey, size_t to_pubkey_len, uint16_t type,
-                             const uint8_t *data, size_t len, pb_done_cb done, void *userdata);
-/* Publishes `id`'s certificate (with its issuer) where OpenDHT's
- * findCertificate() looks for it, as every node does for its own. */
-int pb_node_publish_cert(pb_node *node, const pb_identity *id, pb_done_cb done, void *userdata);

@@ -177,6 +177,11 @@ int pb_node_start(const struct pb_node_config *config, pb_node **ret)
         return 0;
 }
 
+dht_runner *pb_node_runner(pb_node *node)
+{
+        return node->runner;
+}
+
 uint16_t pb_node_port(const pb_node *node)
 {
         return node ? dht_runner_get_bound_port(node->runner, AF_INET) : 0;
@@ -379,22 +384,6 @@ int pb_node_put_packed(pb_node *node, const pb_hash *key, const uint8_t *packed,
         return r;
 }
 
-int pb_node_put_plain(pb_node *node, const pb_hash *key, uint16_t type, const uint8_t *data,
-                      size_t len, pb_done_cb done, void *userdata)
-{
-        dht_value *v;
-        int r;
-
-        if (!node || !key || (!data && len))
-                return -EINVAL;
-        r = pb_ext_value_new(type, data, len, &v);
-        if (r < 0)
-                return r;
-        r = pb_ext_runner_put(node->runner, key, v, false, done, userdata);
-        dht_value_unref(v);
-        return r;
-}
-
 int pb_node_put_encrypted(pb_node *node, const pb_hash *key, const uint8_t *to_pubkey,
                           size_t to_pubkey_len, uint16_t type, const uint8_t *data, size_t len,
                           pb_done_cb done, void *userdata)
@@ -419,23 +408,6 @@ int pb_node_find_device_cert(pb_node *node, const pb_hash *device, pb_cert_cb cb
         if (!node || !device || !cb)
                 return -EINVAL;
         return pb_ext_runner_find_device_cert(node->runner, device, cb, userdata);
-}
-
-int pb_node_put_encrypted_as(pb_node *node, const pb_hash *key, const pb_identity *signer,
-                             const uint8_t *to_pubkey, size_t to_pubkey_len, uint16_t type,
-                             const uint8_t *data, size_t len, pb_done_cb done, void *userdata)
-{
-        if (!node || !key || !signer || !to_pubkey || !to_pubkey_len || (!data && len))
-                return -EINVAL;
-        return pb_ext_runner_put_encrypted_as(node->runner, key, signer, to_pubkey,
-                                              to_pubkey_len, type, data, len, done, userdata);
-}
-
-int pb_node_publish_cert(pb_node *node, const pb_identity *id, pb_done_cb done, void *userdata)
-{
-        if (!node || !id)
-                return -EINVAL;
-        return pb_ext_runner_publish_cert(node->runner, id, done, userdata);
 }
 
 void pb_node_cancel_put(pb_node *node, const pb_hash *key, uint64_t value_id)

@@ -28,6 +28,9 @@ struct pb_identity {
         dht_certificate *cert;
 };
 
+/* The node's runner, for the test-only puts of src/testing/node.c. */
+dht_runner *pb_node_runner(pb_node *node);
+
 /* Builds a dht_value* (release with dht_value_unref()). */
 int pb_ext_value_new(uint16_t type, const uint8_t *data, size_t len, dht_value **ret);
 /* Unpacks a dht::Value packing; it must be signed and its signature must

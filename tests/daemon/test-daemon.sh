@@ -77,6 +77,14 @@ check_output "newBuddyNotification(s, s, i, s)" \
 check_output "subscribeBuddy(s, s, b)" "subscribeBuddy(in s accountID, in s uri, in b flag)"
 check_fails "publish is NotSupported for now" "net.peerbook.Error.NotSupported" \
         gd B PresenceManager publish "$ID_B" true "lunch"
+check "gdbus getVolatileAccountDetails" gd B ConfigurationManager getVolatileAccountDetails "$ID_B"
+check_output "registration code and description from the library" \
+        "'Account.registrationCode': '0'.*'Account.registrationDescription': ''"
+check_fails "unsubscribe from a stranger is NoSuchSubscription" \
+        "net.peerbook.Error.NoSuchSubscription" \
+        gd B PresenceManager subscribeBuddy "$ID_B" 1111111111111111111111111111111111111111 false
+check_fails "import of a missing file is NoSuchFile" "net.peerbook.Error.NoSuchFile" \
+        gd B ConfigurationManager addAccount "{'Account.archivePath': '$T/missing.pbk'}"
 
 # ---- bad input: non-zero exit and one clear line ------------------------------
 check_fails "unknown account" "^peerbook: no such account '0000000000000000000000000000000000000000'" \
@@ -90,7 +98,7 @@ check_fails "a second daemon cannot take the name" "^peerbookd: cannot own the n
         "$PEERBOOKD" --bus-name net.peerbook.TestA --data-dir "$T/A2"
 check_fails "unreachable daemon" "^peerbook: cannot reach the daemon on the session bus (net.peerbook.Nobody)" \
         "$CLI" --bus-name net.peerbook.Nobody account list
-check_fails "unsubscribe from a stranger" "^peerbook: no subscription to" \
+check_fails "unsubscribe from a stranger" "^peerbook: cannot unsubscribe from .*: no such subscription" \
         pb B unsubscribe 1111111111111111111111111111111111111111
 check_fails "unknown command" "^peerbook: unknown command 'frobnicate'" "$CLI" frobnicate
 check "help everywhere" bash -c "'$CLI' --help && '$CLI' account --help && '$CLI' account create --help"

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* hooks.c — test hooks on a context's accounts (see testing.h). */
+#include "context.h"
+#include "testing.h"
+
+uint64_t pb_ctx_announced_at(peerbook_ctx *ctx, const char *account_id) {
+        pb_account *a;
+        return pb_ctx_account(ctx, account_id, &a) == 0 ? pb_account_announced_at(a) : 0;
+}
+
+int pb_ctx_drop_confirmations(peerbook_ctx *ctx, const char *account_id, unsigned n) {
+        pb_account *a;
+        int r = pb_ctx_account(ctx, account_id, &a);
+        if (r == 0)
+                pb_account_drop_confirmations(a, n);
+        return r;
+}
+
+int pb_ctx_set_request_limits(peerbook_ctx *ctx, const char *account_id,
+                              const struct pb_request_limits *limits) {
+        pb_account *a;
+        int r = pb_ctx_account(ctx, account_id, &a);
+        if (r == 0)
+                pb_account_set_limits(a, limits);
+        return r;
+}
