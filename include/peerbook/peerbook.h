@@ -238,11 +238,12 @@ typedef void (*peerbook_account_done_cb)(peerbook_ctx *ctx, int result, const ch
  * freed first (peerbook_ctx_free() then waits for the keys and drops the new
  * account). The arguments are checked and copied before these return: 0 means
  * `done` will be called. -EBUSY with 8 creations in flight already. */
-PEERBOOK_EXPORT int peerbook_account_create_async(peerbook_ctx *ctx, const struct peerbook_account_params *params,
-                                  peerbook_account_done_cb done, void *userdata);
+PEERBOOK_EXPORT int peerbook_account_create_async(peerbook_ctx *ctx,
+                                                  const struct peerbook_account_params *params,
+                                                  peerbook_account_done_cb done, void *userdata);
 PEERBOOK_EXPORT int peerbook_account_import_async(peerbook_ctx *ctx, const char *path,
-                                  const struct peerbook_account_params *params,
-                                  peerbook_account_done_cb done, void *userdata);
+                                                  const struct peerbook_account_params *params,
+                                                  peerbook_account_done_cb done, void *userdata);
 
 /* Stops the account (with a goodbye) and deletes its folder. Blocks: up to
  * about 1.5 s for the goodbye, plus the node's shutdown. -ESRCH no such
