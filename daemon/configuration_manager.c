@@ -32,39 +32,26 @@ static int parse_port(const char *s)
         return port <= 65535 ? (int)port : -1;
 }
 
-/* One bootstrap entry: "host", "host:port" or "[v6]:port", port 1..65535,
- * as the library's node reads them. */
-static bool valid_bootstrap_entry(const char *entry)
+/* Replies InvalidArgument naming Account.hostname when the library refused
+ * the call (-EINVAL) because of it, and returns true; the grammar and its
+ * check are the library's (peerbook_bootstrap_check()). */
+static bool return_bad_hostname(GDBusMethodInvocation *invocation, int error,
+                                const char *hostname)
 {
-        const char *host_end, *port = NULL;
+        size_t off, len;
 
-        if (!*entry || strpbrk(entry, " \t\r\n"))
+        if (error != -EINVAL || !hostname || peerbook_bootstrap_check(hostname, &off, &len) == 0)
                 return false;
-        if (entry[0] == '[') {
-                host_end = strchr(entry, ']');
-                if (!host_end || host_end == entry + 1)
-                        return false;
-                if (host_end[1] == ':')
-                        port = host_end + 2;
-                else if (host_end[1])
-                        return false;
-        } else {
-                const char *colon = strchr(entry, ':');
-                if (colon == entry || (colon && strchr(colon + 1, ':')))
-                        return false;
-                port = colon ? colon + 1 : NULL;
-        }
-        return !port || parse_port(port) > 0;
-}
-
-/* The first malformed entry of a "host:port;host:port" list, or NULL. */
-static char *bad_bootstrap_entry(const char *list)
-{
-        g_auto(GStrv) entries = g_strsplit(list, ";", -1);
-        for (char **e = entries; *e; e++)
-                if (**e && !valid_bootstrap_entry(*e))
-                        return g_strdup(*e);
-        return NULL;
+        if (off + 1 >= PEERBOOK_BOOTSTRAP_MAX)
+                daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
+                                    "invalid Account.hostname: longer than %d bytes",
+                                    PEERBOOK_BOOTSTRAP_MAX - 1);
+        else
+                daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
+                                    "invalid Account.hostname entry '%.*s' (expected host, "
+                                    "host:port or [IPv6]:port, separated by ';')",
+                                    (int)len, hostname + off);
+        return true;
 }
 
 static bool parse_details(GVariant *details, struct account_details *ret,
@@ -83,16 +70,6 @@ static bool parse_details(GVariant *details, struct account_details *ret,
                         daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
                                             "invalid Account.dhtPort '%s' (expected 0..65535)",
                                             port);
-                        return false;
-                }
-        }
-        if (ret->hostname) {
-                g_autofree char *bad = bad_bootstrap_entry(ret->hostname);
-                if (bad) {
-                        daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
-                                            "invalid Account.hostname entry '%s' "
-                                            "(expected host:port, separated by ';')",
-                                            bad);
                         return false;
                 }
         }
@@ -138,6 +115,8 @@ static gboolean on_add_account(PeerbookDBusConfigurationManager *object,
                                             in.archive_path);
                         return TRUE;
                 }
+                if (return_bad_hostname(invocation, r, in.hostname))
+                        return TRUE;
                 if (r < 0) {
                         daemon_return_errno(invocation, r, "cannot import archive '%s'",
                                             in.archive_path);
@@ -145,6 +124,8 @@ static gboolean on_add_account(PeerbookDBusConfigurationManager *object,
                 }
         } else {
                 r = peerbook_account_create(d->ctx, &params, id);
+                if (return_bad_hostname(invocation, r, in.hostname))
+                        return TRUE;
                 if (r < 0) {
                         daemon_return_errno(invocation, r, "cannot create account");
                         return TRUE;
@@ -258,6 +239,8 @@ static gboolean on_set_account_details(PeerbookDBusConfigurationManager *object,
             !parse_details(details, &in, invocation))
                 return TRUE;
         int r = peerbook_account_update(d->ctx, account_id, in.alias, in.hostname, in.dht_port);
+        if (return_bad_hostname(invocation, r, in.hostname))
+                return TRUE;
         if (r < 0) {
                 daemon_return_errno(invocation, r, "cannot update account '%s'", account_id);
                 return TRUE;

@@ -106,7 +106,7 @@ int peerbook_ctx_new(const struct peerbook_ctx_options *options, peerbook_ctx **
         if (!ret_ctx)
                 return -EINVAL;
         unsigned bits = options && options->key_bits ? options->key_bits : DEFAULT_KEY_BITS;
-        if (bits < 2048 || bits > 8192)
+        if (bits < PEERBOOK_KEY_BITS_MIN || bits > PEERBOOK_KEY_BITS_MAX)
                 return -EINVAL;
         peerbook_ctx *ctx = calloc(1, sizeof(*ctx));
         if (!ctx)
@@ -248,9 +248,15 @@ static int add_new_account(peerbook_ctx *ctx, const pb_identity *account,
         return 0;
 }
 
+/* The settings an account takes from a caller, checked the same way on
+ * create, import and update. */
+static bool settings_ok(const char *alias, const char *bootstrap) {
+        return (!alias || strlen(alias) < PEERBOOK_ALIAS_MAX) &&
+               peerbook_bootstrap_check(bootstrap, NULL, NULL) == 0;
+}
+
 static bool params_ok(const struct peerbook_account_params *p) {
-        return p && (!p->alias || strlen(p->alias) < 128) &&
-               (!p->bootstrap || strlen(p->bootstrap) < 512);
+        return p && settings_ok(p->alias, p->bootstrap);
 }
 
 int peerbook_account_create(peerbook_ctx *ctx, const struct peerbook_account_params *params,
@@ -272,7 +278,7 @@ int peerbook_account_import(peerbook_ctx *ctx, const char *path,
         if (!ctx || !path || !params_ok(params) || !ret_account_id)
                 return -EINVAL;
         pb_identity *account = NULL;
-        char alias[128];
+        char alias[PEERBOOK_ALIAS_MAX];
         int r = pb_archive_import(path, params->password ? params->password : "", &account, alias);
         if (r < 0)
                 return r;
@@ -345,8 +351,7 @@ int peerbook_account_update(peerbook_ctx *ctx, const char *account_id, const cha
         int r = lookup(ctx, account_id, &a);
         if (r < 0)
                 return r;
-        if (dht_port > 65535 || (alias && strlen(alias) >= 128) ||
-            (bootstrap && strlen(bootstrap) >= 512))
+        if (dht_port > 65535 || !settings_ok(alias, bootstrap))
                 return -EINVAL;
         return pb_account_update(a, alias, bootstrap, dht_port);
 }

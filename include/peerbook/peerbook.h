@@ -69,7 +69,8 @@ struct peerbook_ctx_options {
         /* Where accounts live, one folder per account. NULL: $XDG_DATA_HOME/peerbook
          * (or ~/.local/share/peerbook). Created if missing. */
         const char *data_dir;
-        /* RSA key size for new accounts and devices; 0 = 4096 (Jami's). Minimum 2048. */
+        /* RSA key size for new accounts and devices; 0 = 4096 (Jami's), otherwise
+         * PEERBOOK_KEY_BITS_MIN..PEERBOOK_KEY_BITS_MAX. */
         unsigned key_bits;
 };
 
@@ -145,7 +146,10 @@ void peerbook_ctx_set_event_cb(peerbook_ctx *ctx, peerbook_event_cb cb, void *us
 struct peerbook_account_params {
         const char *alias;     /* a display name; NULL = "" */
         const char *password;  /* encrypts the account key on disk and in archives; NULL = none */
-        const char *bootstrap; /* "host:port;host:port"; NULL or "" = a standalone node */
+        /* DHT nodes to join, as peerbook_bootstrap_check() reads them: e.g.
+         * "host:port;[::1]:4222;host" (port 4222 when none); NULL or "" = a
+         * standalone node. A malformed list is -EINVAL. */
+        const char *bootstrap;
         uint16_t dht_port;     /* 0 = any free port */
 };
 
@@ -201,6 +205,30 @@ int peerbook_account_export(peerbook_ctx *ctx, const char *account_id, const cha
 int peerbook_account_import(peerbook_ctx *ctx, const char *path,
                             const struct peerbook_account_params *params,
                             char ret_account_id[PEERBOOK_ID_SIZE]);
+
+/* ---- limits and bootstrap lists ------------------------------------------ */
+
+#define PEERBOOK_ALIAS_MAX 128       /* an alias's size, its final NUL included */
+#define PEERBOOK_BOOTSTRAP_MAX 512   /* a bootstrap list's size, its final NUL included */
+#define PEERBOOK_BOOTSTRAP_PORT 4222 /* the port of an entry that names none (Jami's) */
+#define PEERBOOK_KEY_BITS_MIN 2048   /* below this, RSA is no longer considered safe */
+#define PEERBOOK_KEY_BITS_MAX 8192   /* a device's public key must fit one DHT value */
+
+/* Checks a bootstrap list, the one grammar of the library, the daemon's
+ * Account.hostname and the CLI's --bootstrap:
+ *   - entries separated by ';' (Jami's separator) or ','; empty entries are
+ *     skipped, so "" and ";" are an empty list (a standalone node);
+ *   - spaces and tabs around an entry are ignored, inside one they are an error;
+ *   - an entry is "host", "host:port", "[IPv6]", "[IPv6]:port" or a bare IPv6
+ *     address (two colons or more, hence no port); host is a DNS name or an
+ *     IPv4 address (letters, digits, '.', '-', '_'); port 1..65535, default
+ *     PEERBOOK_BOOTSTRAP_PORT;
+ *   - the whole list is shorter than PEERBOOK_BOOTSTRAP_MAX bytes.
+ * NULL is an empty list. Returns 0 when the list is well formed, otherwise
+ * -EINVAL with the byte offset and length of the first malformed entry in
+ * *ret_bad_offset and *ret_bad_len (each may be NULL; for a list too long, the
+ * part past the limit). Names are not resolved here. */
+int peerbook_bootstrap_check(const char *list, size_t *ret_bad_offset, size_t *ret_bad_len);
 
 /* ---- presence ----------------------------------------------------------- */
 

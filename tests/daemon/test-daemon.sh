@@ -86,6 +86,8 @@ check_fails "bad dhtPort" "^peerbook: invalid Account.dhtPort '70000'" pb B acco
 check_fails "non-numeric dhtPort" "^peerbook: invalid Account.dhtPort 'x1'" pb B account create --port x1
 check_fails "bad bootstrap port" "^peerbook: invalid Account.hostname entry '127.0.0.1:99999'" \
         pb B account create --bootstrap "127.0.0.1:$PORT_A;127.0.0.1:99999"
+check_fails "blank inside a bootstrap entry" "^peerbook: invalid Account.hostname entry '127.0.0.1 :1'" \
+        pb B account create --bootstrap "127.0.0.1:$PORT_A; 127.0.0.1 :1"
 check_fails "a second daemon cannot take the name" "^peerbookd: cannot own the name net.peerbook.TestA" \
         "$PEERBOOKD" --bus-name net.peerbook.TestA --data-dir "$T/A2"
 check_fails "unreachable daemon" "^peerbook: cannot reach the daemon on the session bus (net.peerbook.Nobody)" \
