@@ -35,17 +35,17 @@ static GVariant *new_account_details(const struct new_account *a, const char *ar
 {
         GVariantBuilder b;
         g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
-        g_variant_builder_add(&b, "{ss}", "Account.type", "RING");
+        g_variant_builder_add(&b, "{ss}", PB_DETAIL_TYPE, "RING");
         if (a->alias)
-                g_variant_builder_add(&b, "{ss}", "Account.alias", a->alias);
+                g_variant_builder_add(&b, "{ss}", PB_DETAIL_ALIAS, a->alias);
         if (a->password)
-                g_variant_builder_add(&b, "{ss}", "Account.archivePassword", a->password);
+                g_variant_builder_add(&b, "{ss}", PB_DETAIL_ARCHIVE_PASSWORD, a->password);
         if (a->bootstrap)
-                g_variant_builder_add(&b, "{ss}", "Account.hostname", a->bootstrap);
+                g_variant_builder_add(&b, "{ss}", PB_DETAIL_HOSTNAME, a->bootstrap);
         if (a->port)
-                g_variant_builder_add(&b, "{ss}", "Account.dhtPort", a->port);
+                g_variant_builder_add(&b, "{ss}", PB_DETAIL_DHT_PORT, a->port);
         if (archive_path)
-                g_variant_builder_add(&b, "{ss}", "Account.archivePath", archive_path);
+                g_variant_builder_add(&b, "{ss}", PB_DETAIL_ARCHIVE_PATH, archive_path);
         return g_variant_builder_end(&b);
 }
 

@@ -9,12 +9,13 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <peerbook/peerbook.h> /* constants and peerbook_uri_normalize() (src/uri.c) only */
 #include <stdbool.h>
 
+#include "dbus-names.h"
 #include "peerbook-dbus.h"
 
 #define EXIT_USAGE 2
-#define DEFAULT_BUS_NAME "net.peerbook.Daemon"
 
 struct cli {
         const char *bus_name;

@@ -8,8 +8,6 @@
 
 #include "cli.h"
 
-#define CONFIGURATION_MANAGER_PATH "/cx/ring/Ring/ConfigurationManager"
-#define PRESENCE_MANAGER_PATH "/cx/ring/Ring/PresenceManager"
 /* Creating an account or importing one generates RSA keys in the daemon. */
 #define CALL_TIMEOUT_MS (120 * 1000)
 
@@ -58,7 +56,7 @@ int cli_fail(struct cli *cli, const GError *error)
             g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
                 return cli_error("no answer from the daemon on the %s bus (%s): %s",
                                  bus_label(cli), cli->bus_name, copy->message);
-        if (remote && g_str_has_prefix(remote, "net.peerbook.Error."))
+        if (remote && g_str_has_prefix(remote, PB_DBUS_ERROR_PREFIX))
                 return cli_error("%s", copy->message);
         if (remote)
                 return cli_error("the daemon (%s) refused the call: %s (%s)", cli->bus_name,
@@ -85,10 +83,10 @@ bool cli_connect(struct cli *cli, bool with_signals)
                 return false;
         }
         cli->config = peerbook_dbus_configuration_manager_proxy_new_sync(
-                cli->bus, flags, cli->bus_name, CONFIGURATION_MANAGER_PATH, NULL, &error);
+                cli->bus, flags, cli->bus_name, PB_DBUS_CONFIGURATION_MANAGER_PATH, NULL, &error);
         if (cli->config)
                 cli->presence = peerbook_dbus_presence_manager_proxy_new_sync(
-                        cli->bus, flags, cli->bus_name, PRESENCE_MANAGER_PATH, NULL, &error);
+                        cli->bus, flags, cli->bus_name, PB_DBUS_PRESENCE_MANAGER_PATH, NULL, &error);
         if (!cli->config || !cli->presence) {
                 cli_fail(cli, error);
                 return false;

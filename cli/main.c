@@ -31,7 +31,7 @@ static const char usage[] =
         "Options (accepted by every command too):\n"
         "  --json           machine output: JSON (one object per line for watch)\n"
         "  --bus-name NAME  the daemon's bus name (default $PEERBOOK_BUS_NAME, or\n"
-        "                   " DEFAULT_BUS_NAME ")\n"
+        "                   " PB_DBUS_DEFAULT_BUS_NAME ")\n"
         "  --system         talk to a daemon on the system bus (default: session bus)\n"
         "  --help           help; 'peerbook COMMAND --help' for a command's\n"
         "  --version        show the version\n";
@@ -51,7 +51,7 @@ static const struct {
 int main(int argc, char **argv)
 {
         const char *env = g_getenv("PEERBOOK_BUS_NAME");
-        struct cli cli = { .bus_name = env && *env ? env : DEFAULT_BUS_NAME };
+        struct cli cli = { .bus_name = env && *env ? env : PB_DBUS_DEFAULT_BUS_NAME };
         int i;
 
         /* global options, up to the command */

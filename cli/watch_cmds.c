@@ -19,7 +19,7 @@
 struct watch {
         struct cli *cli;
         const char *account;
-        char buddy[64];         /* --buddy, normalised; "" = every buddy */
+        char buddy[PEERBOOK_ID_SIZE]; /* --buddy, normalised; "" = every buddy */
         const char *event;      /* --event; NULL = every event */
         long status;            /* --status; -1 = any */
         long count;             /* --count; 0 = until interrupted */
@@ -30,16 +30,6 @@ struct watch {
         GMainLoop *loop;
         int exit_status;
 };
-
-/* "jami:ABC..." → "abc...", as the daemon does, for --buddy. */
-static void normalize_uri(const char *uri, char *out, size_t size)
-{
-        if (g_ascii_strncasecmp(uri, "jami:", 5) == 0 || g_ascii_strncasecmp(uri, "ring:", 5) == 0)
-                uri += 5;
-        g_strlcpy(out, uri, size);
-        for (char *p = out; *p; p++)
-                *p = g_ascii_tolower(*p);
-}
 
 /* The names of --event, as the JSON's "event" says them. */
 static const char *const event_names[] = {
@@ -247,9 +237,9 @@ static bool report_current(struct watch *w, bool buddies)
                 w->exit_status = cli_fail(w->cli, error);
                 return false;
         }
-        g_variant_lookup(state, "Account.registrationStatus", "&s", &name);
-        g_variant_lookup(state, "Account.registrationCode", "&s", &code);
-        g_variant_lookup(state, "Account.registrationDescription", "&s", &detail);
+        g_variant_lookup(state, PB_DETAIL_REGISTRATION_STATUS, "&s", &name);
+        g_variant_lookup(state, PB_DETAIL_REGISTRATION_CODE, "&s", &code);
+        g_variant_lookup(state, PB_DETAIL_REGISTRATION_DESCRIPTION, "&s", &detail);
         on_registration(w, w->account, name, atoi(code), detail);
         if (!buddies)
                 return true;
@@ -381,8 +371,10 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
                 return cli_error("invalid count '%s' (expected a positive number)", count);
         if (parse_timeout(timeout, &timeout_s) < 0)
                 return EXIT_USAGE;
-        if (buddy)
-                normalize_uri(buddy, w.buddy, sizeof(w.buddy));
+        if (buddy && peerbook_uri_normalize(buddy, w.buddy) < 0) {
+                cli_error("invalid URI '%s' (expected an account ID: 40 hex digits)", buddy);
+                return EXIT_USAGE;
+        }
         if (!cli_connect(cli, true))
                 return EXIT_FAILURE;
         g_autofree char *account = cli_resolve_account(cli, given);

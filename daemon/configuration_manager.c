@@ -60,11 +60,11 @@ static bool parse_details(GVariant *details, struct account_details *ret,
         const char *port = NULL;
 
         *ret = (struct account_details){ .dht_port = -1 };
-        g_variant_lookup(details, "Account.alias", "&s", &ret->alias);
-        g_variant_lookup(details, "Account.archivePassword", "&s", &ret->password);
-        g_variant_lookup(details, "Account.hostname", "&s", &ret->hostname);
-        g_variant_lookup(details, "Account.archivePath", "&s", &ret->archive_path);
-        if (g_variant_lookup(details, "Account.dhtPort", "&s", &port)) {
+        g_variant_lookup(details, PB_DETAIL_ALIAS, "&s", &ret->alias);
+        g_variant_lookup(details, PB_DETAIL_ARCHIVE_PASSWORD, "&s", &ret->password);
+        g_variant_lookup(details, PB_DETAIL_HOSTNAME, "&s", &ret->hostname);
+        g_variant_lookup(details, PB_DETAIL_ARCHIVE_PATH, "&s", &ret->archive_path);
+        if (g_variant_lookup(details, PB_DETAIL_DHT_PORT, "&s", &port)) {
                 ret->dht_port = parse_port(port);
                 if (ret->dht_port < 0) {
                         daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
@@ -207,20 +207,20 @@ static gboolean on_get_account_details(PeerbookDBusConfigurationManager *object,
         if (!get_info(d, invocation, account_id, &info))
                 return TRUE;
         g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
-        add_detail(&b, "Account.username", "%s", info.account_id);
-        add_detail(&b, "Account.deviceID", "%s", info.device_id);
-        add_detail(&b, "Account.alias", "%s", info.alias);
-        add_detail(&b, "Account.hostname", "%s", info.bootstrap);
-        add_detail(&b, "Account.dhtPort", "%u",
+        add_detail(&b, PB_DETAIL_USERNAME, "%s", info.account_id);
+        add_detail(&b, PB_DETAIL_DEVICE_ID, "%s", info.device_id);
+        add_detail(&b, PB_DETAIL_ALIAS, "%s", info.alias);
+        add_detail(&b, PB_DETAIL_HOSTNAME, "%s", info.bootstrap);
+        add_detail(&b, PB_DETAIL_DHT_PORT, "%u",
                    (unsigned)(info.dht_port ? info.dht_port : info.dht_port_config));
-        add_detail(&b, "Account.type", "RING");
-        add_detail(&b, "Account.enable", "true");
-        add_detail(&b, "Account.archiveHasPassword", "%s", info.has_password ? "true" : "false");
-        add_detail(&b, "Account.droppedValues", "%" G_GUINT64_FORMAT,
+        add_detail(&b, PB_DETAIL_TYPE, "RING");
+        add_detail(&b, PB_DETAIL_ENABLE, "true");
+        add_detail(&b, PB_DETAIL_ARCHIVE_HAS_PASSWORD, "%s", info.has_password ? "true" : "false");
+        add_detail(&b, PB_DETAIL_DROPPED_VALUES, "%" G_GUINT64_FORMAT,
                    (guint64)info.dropped_values);
-        add_detail(&b, "Account.droppedRequests", "%" G_GUINT64_FORMAT,
+        add_detail(&b, PB_DETAIL_DROPPED_REQUESTS, "%" G_GUINT64_FORMAT,
                    (guint64)info.dropped_requests);
-        add_detail(&b, "Account.pendingRequests", "%" G_GUINT64_FORMAT,
+        add_detail(&b, PB_DETAIL_PENDING_REQUESTS, "%" G_GUINT64_FORMAT,
                    (guint64)info.pending_requests);
         peerbook_dbus_configuration_manager_complete_get_account_details(
                 object, invocation, g_variant_builder_end(&b));
@@ -265,11 +265,11 @@ static gboolean on_get_volatile_account_details(PeerbookDBusConfigurationManager
         if (note)
                 g_variant_get(note, "(i&s)", &code, &detail);
         g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
-        add_detail(&b, "Account.registrationStatus", "%s",
+        add_detail(&b, PB_DETAIL_REGISTRATION_STATUS, "%s",
                    peerbook_registration_name(info.registration));
-        add_detail(&b, "Account.registrationCode", "%d", code);
-        add_detail(&b, "Account.registrationDescription", "%s", detail);
-        add_detail(&b, "Account.dhtBoundPort", "%u", (unsigned)info.dht_port);
+        add_detail(&b, PB_DETAIL_REGISTRATION_CODE, "%d", code);
+        add_detail(&b, PB_DETAIL_REGISTRATION_DESCRIPTION, "%s", detail);
+        add_detail(&b, PB_DETAIL_DHT_BOUND_PORT, "%u", (unsigned)info.dht_port);
         peerbook_dbus_configuration_manager_complete_get_volatile_account_details(
                 object, invocation, g_variant_builder_end(&b));
         return TRUE;

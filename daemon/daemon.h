@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 #include <peerbook/peerbook.h>
 
+#include "dbus-names.h"
 #include "peerbook-dbus.h"
 
 struct daemon {
@@ -23,8 +24,6 @@ struct daemon {
         int exit_status;
 };
 
-#define CONFIGURATION_MANAGER_PATH "/cx/ring/Ring/ConfigurationManager"
-#define PRESENCE_MANAGER_PATH "/cx/ring/Ring/PresenceManager"
 
 /* configuration_manager.c */
 PeerbookDBusConfigurationManager *configuration_manager_new(struct daemon *d);

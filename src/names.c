@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* names.c — the strings the API hands out: error names, states, URIs. */
-#include <ctype.h>
+/* names.c — the strings the API hands out: error names, states. */
 #include <errno.h>
 #include <string.h>
 
@@ -35,27 +34,4 @@ const char *peerbook_registration_name(enum peerbook_registration state) {
         case PEERBOOK_REGISTRATION_ERROR: return "ERROR_GENERIC";
         }
         return "ERROR_GENERIC";
-}
-
-int peerbook_uri_normalize(const char *uri, char out[PEERBOOK_ID_SIZE]) {
-        if (!uri || !out)
-                return -EINVAL;
-        /* Jami clients hand out "jami:<id>" and, historically, "ring:<id>". */
-        static const char *const prefixes[] = { "jami:", "ring:" };
-        for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
-                size_t n = strlen(prefixes[i]);
-                if (strncasecmp(uri, prefixes[i], n) == 0) {
-                        uri += n;
-                        break;
-                }
-        }
-        if (strlen(uri) != PEERBOOK_ID_LEN)
-                return -EINVAL;
-        for (size_t i = 0; i < PEERBOOK_ID_LEN; i++) {
-                if (!isxdigit((unsigned char)uri[i]))
-                        return -EINVAL;
-                out[i] = (char)tolower((unsigned char)uri[i]);
-        }
-        out[PEERBOOK_ID_LEN] = 0;
-        return 0;
 }
