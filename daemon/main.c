@@ -122,7 +122,12 @@ static void on_name_acquired(GDBusConnection *connection, const char *name, gpoi
                 return;
         int r = peerbook_ctx_new(&opts, &d->ctx);
         if (r < 0) {
-                fprintf(stderr, "peerbookd: cannot start: %s\n", peerbook_strerror(r));
+                /* -EBUSY: another peerbookd (any bus name) runs on this data */
+                if (st->options->data_dir)
+                        fprintf(stderr, "peerbookd: cannot start on '%s': %s\n",
+                                st->options->data_dir, peerbook_strerror(r));
+                else
+                        fprintf(stderr, "peerbookd: cannot start: %s\n", peerbook_strerror(r));
                 d->exit_status = EXIT_FAILURE;
                 g_main_loop_quit(d->loop);
                 return;

@@ -5,10 +5,12 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "account.h"
@@ -22,6 +24,7 @@
 
 struct peerbook_ctx {
         char *data_dir;
+        int lock_fd; /* flock()ed while the context lives: one process per data_dir */
         unsigned key_bits;
         pb_queue *queue;
         peerbook_event_cb cb;
@@ -102,6 +105,26 @@ static void load_accounts(peerbook_ctx *ctx) {
         closedir(d);
 }
 
+/* Two processes on one data directory would run the same devices on two
+ * nodes and overwrite each other's changes. A lock on a file inside it, held
+ * until the context is freed (or the process dies: the kernel releases it),
+ * keeps out every other context, in this process or another. */
+static int lock_data_dir(const char *dir, int *ret_fd) {
+        _cleanup_free_ char *path = pb_path_join(dir, ".lock");
+        if (!path)
+                return -ENOMEM;
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+                close(fd);
+                return r;
+        }
+        *ret_fd = fd;
+        return 0;
+}
+
 int peerbook_ctx_new(const struct peerbook_ctx_options *options, peerbook_ctx **ret_ctx) {
         if (!ret_ctx)
                 return -EINVAL;
@@ -112,12 +135,17 @@ int peerbook_ctx_new(const struct peerbook_ctx_options *options, peerbook_ctx **
         if (!ctx)
                 return -ENOMEM;
         ctx->key_bits = bits;
+        ctx->lock_fd = -1;
         ctx->data_dir = options && options->data_dir ? strdup(options->data_dir)
                                                       : default_data_dir();
         int r = ctx->data_dir ? pb_mkdir_p(ctx->data_dir) : -EINVAL;
         if (r == 0)
+                r = lock_data_dir(ctx->data_dir, &ctx->lock_fd);
+        if (r == 0)
                 r = pb_queue_new(&ctx->queue);
         if (r < 0) {
+                if (ctx->lock_fd >= 0)
+                        close(ctx->lock_fd);
                 free(ctx->data_dir);
                 free(ctx);
                 return r;
@@ -159,6 +187,7 @@ peerbook_ctx *peerbook_ctx_free(peerbook_ctx *ctx) {
                 pb_account_free(ctx->accounts[i]);
         free(ctx->accounts);
         pb_queue_free(ctx->queue);
+        close(ctx->lock_fd); /* last: the accounts' files are closed */
         free(ctx->data_dir);
         free(ctx);
         return NULL;

@@ -16,7 +16,7 @@ const char *peerbook_strerror(int error) {
         case -ENOMEM: return "out of memory";
         case -EMSGSIZE: return "message too large";
         case -EADDRINUSE: return "address already in use";
-        case -EBUSY: return "busy";
+        case -EBUSY: return "data directory in use by another process";
         case -ENOSPC: return "limit reached";
         case -EFBIG: return "file too large";
         case -EACCES: return "permission denied";

@@ -77,7 +77,10 @@ struct peerbook_ctx_options {
 /* Creates a context and loads and starts every account found in data_dir.
  * An account that fails to load is reported by a registration event with
  * PEERBOOK_REGISTRATION_ERROR on the first peerbook_ctx_process(); the others
- * still start. */
+ * still start. One context per data directory: while a context lives (in this
+ * process or another), a second one on the same directory fails with -EBUSY
+ * ("data directory in use by another process"); the lock is a flock()ed file
+ * data_dir/.lock, released by peerbook_ctx_free() or the process's exit. */
 int peerbook_ctx_new(const struct peerbook_ctx_options *options, peerbook_ctx **ret_ctx);
 
 /* Stops every account cleanly: each device says goodbye on the DHT (so that

@@ -90,6 +90,10 @@ check_fails "blank inside a bootstrap entry" "^peerbook: invalid Account.hostnam
         pb B account create --bootstrap "127.0.0.1:$PORT_A; 127.0.0.1 :1"
 check_fails "a second daemon cannot take the name" "^peerbookd: cannot own the name net.peerbook.TestA" \
         "$PEERBOOKD" --bus-name net.peerbook.TestA --data-dir "$T/A2"
+check_fails "a second daemon on the same data directory exits, saying why" \
+        "^peerbookd: cannot start on '$T/A': data directory in use by another process" \
+        "$PEERBOOKD" --bus-name net.peerbook.TestA2 --data-dir "$T/A"
+check "the first daemon still serves its account" pb A account show "$ID_A"
 check_fails "unreachable daemon" "^peerbook: cannot reach the daemon on the session bus (net.peerbook.Nobody)" \
         "$CLI" --bus-name net.peerbook.Nobody account list
 check_fails "unsubscribe from a stranger" "^peerbook: no subscription to" \
