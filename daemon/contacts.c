@@ -194,8 +194,7 @@ static gboolean on_remove_contact(PeerbookDBusConfigurationManager *object,
             !daemon_normalize_uri(invocation, uri_in, uri))
                 return TRUE;
         int r = peerbook_contact_remove(d->ctx, account_id, uri, ban);
-        /* -ENOENT: never a contact, and not banning; nothing to do, as in Jami */
-        if (r < 0 && r != -ENOENT) {
+        if (r < 0) {
                 daemon_return_errno(invocation, r, "cannot %s contact '%s'",
                                     ban ? "ban" : "remove", uri);
                 return TRUE;

@@ -32,12 +32,6 @@ static gboolean on_subscribe_buddy(PeerbookDBusPresenceManager *object,
             !daemon_normalize_uri(invocation, uri, buddy))
                 return TRUE;
         int r = peerbook_buddy_subscribe(d->ctx, account_id, buddy, flag);
-        if (r == -ENOENT && !flag) {
-                daemon_return_error(invocation, DAEMON_ERROR_NO_SUCH_SUBSCRIPTION,
-                                    "no subscription to '%s' in account '%s'", buddy,
-                                    account_id);
-                return TRUE;
-        }
         if (r < 0) {
                 daemon_return_errno(invocation, r, "cannot %s '%s' in account '%s'",
                                     flag ? "subscribe to" : "unsubscribe from", buddy,

@@ -409,7 +409,11 @@ int peerbook_buddy_subscribe(peerbook_ctx *ctx, const char *account_id, const ch
         int r = lookup(ctx, account_id, &a);
         if (r < 0)
                 return r;
-        return uri ? pb_account_subscribe(a, uri, flag) : -EINVAL;
+        if (!uri)
+                return -EINVAL;
+        r = pb_account_subscribe(a, uri, flag);
+        /* -ENOENT: not subscribed, as asked (peerbook.h: repeated operations) */
+        return r == -ENOENT && !flag ? 0 : r;
 }
 
 int peerbook_buddy_list(peerbook_ctx *ctx, const char *account_id,
@@ -465,7 +469,11 @@ int peerbook_contact_remove(peerbook_ctx *ctx, const char *account_id, const cha
                             bool ban) {
         pb_account *a;
         int r = lookup(ctx, account_id, &a);
-        return r < 0 ? r : pb_account_contact_remove(a, uri, ban);
+        if (r < 0)
+                return r;
+        r = pb_account_contact_remove(a, uri, ban);
+        /* -ENOENT: no contact already, as asked (peerbook.h: repeated operations) */
+        return r == -ENOENT ? 0 : r;
 }
 
 int peerbook_contact_list(peerbook_ctx *ctx, const char *account_id,

@@ -16,6 +16,10 @@
  * Errors. Every fallible function returns 0 (or a documented non-negative
  * value) on success and a negative errno on failure; out-parameters named
  * ret_* are written only on success. peerbook_strerror() names each code.
+ * Repeated operations: a call that asks for a state that already holds
+ * succeeds and changes nothing (subscribe or unsubscribe twice, add a contact
+ * already there, remove or ban one that is not); one that consumes something
+ * that is not there fails (accepting or discarding a request: -ENOENT).
  *   -EINVAL      a bad argument (NULL, malformed account ID or URI, bad port)
  *   -ENOENT      no such account / subscription
  *   -EEXIST      the account already exists here
@@ -238,7 +242,7 @@ int peerbook_bootstrap_check(const char *list, size_t *ret_bad_offset, size_t *r
 /* Tracks (flag = true) or stops tracking the presence of `uri`. Subscribing
  * queues a PEERBOOK_EVENT_BUDDY with the current status at once, then one on
  * every change. Subscriptions are saved and survive restarts. Subscribing
- * twice is not an error. */
+ * twice, or unsubscribing from a buddy not tracked, succeeds. */
 int peerbook_buddy_subscribe(peerbook_ctx *ctx, const char *account_id, const char *uri,
                              bool flag);
 
@@ -305,7 +309,8 @@ struct peerbook_contact {
  * active is left as it is. -EINVAL for a malformed URI or our own account. */
 int peerbook_contact_add(peerbook_ctx *ctx, const char *account_id, const char *uri);
 /* Removes a contact; ban = true also blocks it: its pending request is
- * dropped and its future requests are ignored until it is added again. */
+ * dropped and its future requests are ignored until it is added again.
+ * Removing a URI that is no contact succeeds and changes nothing. */
 int peerbook_contact_remove(peerbook_ctx *ctx, const char *account_id, const char *uri,
                             bool ban);
 /* Active and banned contacts; *ret_contacts malloc()ed, free() it. */
