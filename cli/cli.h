@@ -84,7 +84,8 @@ struct cli_password {
                 CLI_FLAG("password-stdin", &(p)->from_stdin)
 #define CLI_PASSWORD_HELP                                                              \
         "  --password       ask for the password on the terminal (no echo)\n"            \
-        "  --password-file F  read it from the first line of file F\n"                  \
+        "  --password-file F\n"                                                          \
+        "                   read it from the first line of file F\n"                     \
         "  --password-stdin read it from the first line of standard input\n"
 
 /* The password the options ask for into *ret (NULL when none was asked;

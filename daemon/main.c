@@ -7,8 +7,10 @@
  * requested, and the library context (which starts the accounts' DHT nodes)
  * is created only once the name is ours: a second peerbookd started by
  * mistake on the same data must not run the same accounts, nor say goodbye
- * for them when it exits. Method calls are dispatched from the main loop, so
- * none runs before the context exists.
+ * for them when it exits. One under another bus name is stopped by the
+ * library's lock on the data directory (-EBUSY): it exits with one line.
+ * Method calls are dispatched from the main loop, so none runs before the
+ * context exists.
  *
  * Threads: one. The library's fd wakes the loop; peerbook_ctx_process() runs
  * on this thread and calls on_event(), which emits the D-Bus signals.

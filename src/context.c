@@ -113,7 +113,8 @@ static int lock_data_dir(const char *dir, int *ret_fd) {
         _cleanup_free_ char *path = pb_path_join(dir, ".lock");
         if (!path)
                 return -ENOMEM;
-        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        /* read-only: an existing lock file still locks in a read-only folder */
+        int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return -errno;
         if (flock(fd, LOCK_EX | LOCK_NB) < 0) {

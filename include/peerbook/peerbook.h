@@ -16,16 +16,18 @@
  * Errors. Every fallible function returns 0 (or a documented non-negative
  * value) on success and a negative errno on failure; out-parameters named
  * ret_* are written only on success. peerbook_strerror() names each code.
- * Repeated operations: a call that asks for a state that already holds
- * succeeds and changes nothing (subscribe or unsubscribe twice, add a contact
- * already there, remove or ban one that is not); one that consumes something
- * that is not there fails (accepting or discarding a request: -ENOENT).
  *   -EINVAL      a bad argument (NULL, malformed account ID or URI, bad port)
  *   -ENOENT      no such account / subscription
  *   -EEXIST      the account already exists here
  *   -EKEYREJECTED wrong password
  *   -EBADMSG     a corrupt file or archive
+ *   -EBUSY       the data directory is in use by another context (process)
  *   -ENOMEM, -EIO and other errno values from the system
+ *
+ * Repeated operations: a call that asks for a state that already holds
+ * succeeds and changes nothing (subscribe or unsubscribe twice, add a contact
+ * already there, remove or ban one that is not); one that consumes something
+ * that is not there fails (accepting or discarding a request: -ENOENT).
  *
  * Account IDs and device IDs are 40 lowercase hex characters (the InfoHash of
  * the public key). URIs given to the API may carry a "jami:" or "ring:" prefix
@@ -219,7 +221,7 @@ int peerbook_account_import(peerbook_ctx *ctx, const char *path,
 #define PEERBOOK_BOOTSTRAP_MAX 512   /* a bootstrap list's size, its final NUL included */
 #define PEERBOOK_BOOTSTRAP_PORT 4222 /* the port of an entry that names none (Jami's) */
 #define PEERBOOK_KEY_BITS_MIN 2048   /* below this, RSA is no longer considered safe */
-#define PEERBOOK_KEY_BITS_MAX 8192   /* a device's public key must fit one DHT value */
+#define PEERBOOK_KEY_BITS_MAX 8192   /* a larger key does not fit an announcement */
 
 /* Checks a bootstrap list, the one grammar of the library, the daemon's
  * Account.hostname and the CLI's --bootstrap:
