@@ -162,6 +162,11 @@ void output_string_maps(struct cli *cli, GVariant *const *maps, size_t n_maps);
 /* Prints a string list: one per line, as it is or (--json) as {"key":s}. */
 void output_strv(struct cli *cli, const char *key, const char *const *strv);
 
+/* Prints each element of the array `list` on a line of its own, as format()
+ * writes it into `out` (text, or one JSON object with --json). */
+void output_each(struct cli *cli, GVariant *list,
+                 void (*format)(struct cli *cli, GString *out, GVariant *item));
+
 /* Prints one line of stdout and flushes it (watch runs into pipes and files). */
 void output_line(const char *line);
 

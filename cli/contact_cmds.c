@@ -185,6 +185,31 @@ int cmd_contact(struct cli *cli, int argc, char **argv)
 
 /* ---- contacts, requests -------------------------------------------------- */
 
+/* One entry of getContacts: "URI STATE", or its JSON object. */
+static void format_contact(struct cli *cli, GString *out, GVariant *c)
+{
+        if (cli->json) {
+                contact_json(out, c);
+                return;
+        }
+        const char *state = strcmp(lookup(c, "banned"), "true") == 0      ? "banned"
+                            : strcmp(lookup(c, "confirmed"), "true") == 0 ? "confirmed"
+                                                                          : "unconfirmed";
+        g_string_printf(out, "%s %s", lookup(c, "id"), state);
+}
+
+/* One entry of getTrustRequests, as format_trust_request() writes it. */
+static void format_request(struct cli *cli, GString *out, GVariant *q)
+{
+        if (cli->json)
+                json_open(out);
+        format_trust_request(cli, out, lookup(q, "from"), lookup(q, "conversationId"),
+                             lookup_number(q, "received"), lookup(q, "payload"),
+                             strcmp(lookup(q, "payloadEncoding"), "base64") == 0);
+        if (cli->json)
+                json_close(out);
+}
+
 int cmd_contacts(struct cli *cli, int argc, char **argv)
 {
         static const char usage[] =
@@ -199,8 +224,6 @@ int cmd_contacts(struct cli *cli, int argc, char **argv)
         g_autoptr(GVariant) contacts = NULL;
         g_autofree char *account = NULL;
         const struct cli_spec spec = { .name = "contacts", .usage = usage, .account = true };
-        GVariantIter iter;
-        GVariant *c;
 
         int status = cli_begin(cli, &spec, argc, argv, &account);
         if (status != CLI_GO_ON)
@@ -208,21 +231,7 @@ int cmd_contacts(struct cli *cli, int argc, char **argv)
         if (!peerbook_dbus_configuration_manager_call_get_contacts_sync(cli->config, account,
                                                                         &contacts, NULL, &error))
                 return cli_fail(cli, error);
-        g_variant_iter_init(&iter, contacts);
-        while ((c = g_variant_iter_next_value(&iter))) {
-                g_autoptr(GString) out = g_string_new(NULL);
-                if (cli->json) {
-                        contact_json(out, c);
-                } else {
-                        const char *state = strcmp(lookup(c, "banned"), "true") == 0 ? "banned"
-                                            : strcmp(lookup(c, "confirmed"), "true") == 0
-                                                    ? "confirmed"
-                                                    : "unconfirmed";
-                        g_string_printf(out, "%s %s", lookup(c, "id"), state);
-                }
-                output_line(out->str);
-                g_variant_unref(c);
-        }
+        output_each(cli, contacts, format_contact);
         return EXIT_SUCCESS;
 }
 
@@ -242,8 +251,6 @@ int cmd_requests(struct cli *cli, int argc, char **argv)
         g_autoptr(GVariant) requests = NULL;
         g_autofree char *account = NULL;
         const struct cli_spec spec = { .name = "requests", .usage = usage, .account = true };
-        GVariantIter iter;
-        GVariant *q;
 
         int status = cli_begin(cli, &spec, argc, argv, &account);
         if (status != CLI_GO_ON)
@@ -251,19 +258,7 @@ int cmd_requests(struct cli *cli, int argc, char **argv)
         if (!peerbook_dbus_configuration_manager_call_get_trust_requests_sync(
                     cli->config, account, &requests, NULL, &error))
                 return cli_fail(cli, error);
-        g_variant_iter_init(&iter, requests);
-        while ((q = g_variant_iter_next_value(&iter))) {
-                g_autoptr(GString) out = g_string_new(NULL);
-                if (cli->json)
-                        json_open(out);
-                format_trust_request(cli, out, lookup(q, "from"), lookup(q, "conversationId"),
-                                     lookup_number(q, "received"), lookup(q, "payload"),
-                                     strcmp(lookup(q, "payloadEncoding"), "base64") == 0);
-                if (cli->json)
-                        json_close(out);
-                output_line(out->str);
-                g_variant_unref(q);
-        }
+        output_each(cli, requests, format_request);
         return EXIT_SUCCESS;
 }
 

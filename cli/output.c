@@ -91,6 +91,21 @@ void output_line(const char *line)
         fflush(stdout);
 }
 
+void output_each(struct cli *cli, GVariant *list,
+                 void (*format)(struct cli *cli, GString *out, GVariant *item))
+{
+        GVariantIter iter;
+        GVariant *item;
+
+        g_variant_iter_init(&iter, list);
+        while ((item = g_variant_iter_next_value(&iter))) {
+                g_autoptr(GString) out = g_string_new(NULL);
+                format(cli, out, item);
+                output_line(out->str);
+                g_variant_unref(item);
+        }
+}
+
 static int compare_keys(gconstpointer a, gconstpointer b)
 {
         return strcmp(*(const char *const *)a, *(const char *const *)b);

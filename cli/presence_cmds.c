@@ -49,6 +49,24 @@ int cmd_unsubscribe(struct cli *cli, int argc, char **argv)
         return set_subscription(cli, "unsubscribe", usage, argc, argv, false);
 }
 
+/* One entry of getSubscriptions: "URI STATUS [NOTE]", or its JSON object. */
+static void format_subscription(struct cli *cli, GString *out, GVariant *sub)
+{
+        const char *uri, *note;
+        int status;
+
+        cli_subscription_fields(sub, &uri, &status, &note);
+        if (!cli->json) {
+                g_string_printf(out, "%s %s%s%s", uri, status_name(status), *note ? " " : "", note);
+                return;
+        }
+        json_open(out);
+        json_add_string(out, "uri", uri);
+        json_add_number(out, "status", status);
+        json_add_string(out, "lineStatus", note);
+        json_close(out);
+}
+
 int cmd_presence(struct cli *cli, int argc, char **argv)
 {
         static const char usage[] =
@@ -62,8 +80,6 @@ int cmd_presence(struct cli *cli, int argc, char **argv)
         g_autoptr(GVariant) subs = NULL;
         g_autofree char *account = NULL;
         const struct cli_spec spec = { .name = "presence", .usage = usage, .account = true };
-        GVariantIter iter;
-        GVariant *sub;
 
         int status = cli_begin(cli, &spec, argc, argv, &account);
         if (status != CLI_GO_ON)
@@ -72,24 +88,6 @@ int cmd_presence(struct cli *cli, int argc, char **argv)
                                                                         &subs, NULL, &error))
                 return cli_fail(cli, error);
 
-        g_variant_iter_init(&iter, subs);
-        while ((sub = g_variant_iter_next_value(&iter))) {
-                g_autoptr(GString) out = g_string_new(NULL);
-                const char *uri, *note;
-                int st;
-                cli_subscription_fields(sub, &uri, &st, &note);
-                if (cli->json) {
-                        json_open(out);
-                        json_add_string(out, "uri", uri);
-                        json_add_number(out, "status", st);
-                        json_add_string(out, "lineStatus", note);
-                        json_close(out);
-                } else {
-                        g_string_printf(out, "%s %s%s%s", uri, status_name(st), *note ? " " : "",
-                                        note);
-                }
-                output_line(out->str);
-                g_variant_unref(sub);
-        }
+        output_each(cli, subs, format_subscription);
         return EXIT_SUCCESS;
 }
