@@ -12,57 +12,71 @@
 static const char account_usage[] =
         "usage: peerbook account COMMAND [ARGS]\n"
         "\n"
-        "  create [--alias A] [--password P] [--bootstrap HOST:PORT;...] [--port N]\n"
+        "  create [--alias A] [--password | --password-file F | --password-stdin]\n"
+        "         [--bootstrap HOST:PORT;...] [--port N]\n"
         "                      create an account; prints its ID\n"
         "  list                the IDs of the daemon's accounts\n"
         "  show [ID]           an account's details and registration state\n"
         "  set ID [--alias A] [--bootstrap HOST:PORT;...] [--port N]\n"
         "                      change an account's settings\n"
         "  remove ID           stop an account and delete it from this device\n"
-        "  export ID FILE [--password P]\n"
+        "  export ID FILE [--password | --password-file F | --password-stdin]\n"
         "                      write the account into an archive file\n"
-        "  import FILE [--password P] [--alias A] [--bootstrap HOST:PORT;...] [--port N]\n"
+        "  import FILE [--password ...] [--alias A] [--bootstrap HOST:PORT;...] [--port N]\n"
         "                      add an exported account to this device; prints its ID\n"
         "\n"
         "Run 'peerbook account COMMAND --help' for a command's options.\n";
 
-/* The details of addAccount from the options of create and import. */
+#define BOOTSTRAP_HELP                                                                 \
+        "  --bootstrap L    DHT nodes to join: entries 'host', 'host:port' or\n"          \
+        "                   '[IPv6]:port' (port 4222 when none), separated by ';'\n"
+
+/* The details of addAccount and setAccountDetails from the options. */
 struct new_account {
-        const char *alias, *password, *bootstrap, *port;
+        const char *alias, *bootstrap, *port;
+        struct cli_password password;
 };
 
-static GVariant *new_account_details(const struct new_account *a, const char *archive_path)
+static GVariant *new_account_details(const struct new_account *a, const char *password,
+                                     const char *archive_path)
 {
         GVariantBuilder b;
         g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
-        g_variant_builder_add(&b, "{ss}", "Account.type", "RING");
+        g_variant_builder_add(&b, "{ss}", PB_DETAIL_TYPE, "RING");
         if (a->alias)
-                g_variant_builder_add(&b, "{ss}", "Account.alias", a->alias);
-        if (a->password)
-                g_variant_builder_add(&b, "{ss}", "Account.archivePassword", a->password);
+                g_variant_builder_add(&b, "{ss}", PB_DETAIL_ALIAS, a->alias);
+        if (password)
+                g_variant_builder_add(&b, "{ss}", PB_DETAIL_ARCHIVE_PASSWORD, password);
         if (a->bootstrap)
-                g_variant_builder_add(&b, "{ss}", "Account.hostname", a->bootstrap);
+                g_variant_builder_add(&b, "{ss}", PB_DETAIL_HOSTNAME, a->bootstrap);
         if (a->port)
-                g_variant_builder_add(&b, "{ss}", "Account.dhtPort", a->port);
+                g_variant_builder_add(&b, "{ss}", PB_DETAIL_DHT_PORT, a->port);
         if (archive_path)
-                g_variant_builder_add(&b, "{ss}", "Account.archivePath", archive_path);
+                g_variant_builder_add(&b, "{ss}", PB_DETAIL_ARCHIVE_PATH, archive_path);
         return g_variant_builder_end(&b);
 }
 
+/* addAccount: creates an account, or imports archive_path. */
 static int add_account(struct cli *cli, const struct new_account *a, const char *archive_path)
 {
         g_autoptr(GError) error = NULL;
         g_autofree char *id = NULL;
+        char *password = NULL;
 
-        if (!cli_connect(cli, false))
-                return EXIT_FAILURE;
-        if (!peerbook_dbus_configuration_manager_call_add_account_sync(
-                    cli->config, new_account_details(a, archive_path), &id, NULL, &error))
+        /* a new password is typed twice; an archive's once */
+        int status = cli_read_password(&a->password, !archive_path, &password);
+        if (status != CLI_GO_ON)
+                return status;
+        gboolean ok = peerbook_dbus_configuration_manager_call_add_account_sync(
+                cli->config, new_account_details(a, password, archive_path), &id, NULL, &error);
+        cli_password_free(password);
+        if (!ok)
                 return cli_fail(cli, error);
         if (cli->json) {
-                g_autoptr(GString) out = g_string_new("{\"accountId\":");
-                json_append_string(out, id);
-                g_string_append_c(out, '}');
+                g_autoptr(GString) out = g_string_new(NULL);
+                json_open(out);
+                json_add_string(out, "accountId", id);
+                json_close(out);
                 output_line(out->str);
         } else {
                 output_line(id);
@@ -73,48 +87,46 @@ static int add_account(struct cli *cli, const struct new_account *a, const char 
 static int account_create(struct cli *cli, int argc, char **argv)
 {
         static const char usage[] =
-                "usage: peerbook account create [--alias A] [--password P] [--bootstrap HOST:PORT;...] [--port N]\n"
+                "usage: peerbook account create [--alias A] [--password | --password-file F | --password-stdin] [--bootstrap HOST:PORT;...] [--port N]\n"
                 "\n"
                 "Creates an account (keys, certificate, a first device) in the daemon and\n"
-                "prints its ID.\n"
+                "prints its ID. A password encrypts the account key on disk and in archives.\n"
                 "\n"
-                "  --alias A        a display name\n"
-                "  --password P     encrypts the account key on disk and in archives\n"
-                "  --bootstrap L    DHT nodes to join, 'host:port' separated by ';'\n"
+                "  --alias A        a display name\n" CLI_PASSWORD_HELP BOOTSTRAP_HELP
                 "                   (none: a standalone node others can bootstrap from)\n"
                 "  --port N         the DHT port, 0..65535 (default 0: any free port)\n";
         struct new_account a = {};
         const struct cli_option options[] = {
-                CLI_VALUE("alias", &a.alias), CLI_VALUE("password", &a.password),
-                CLI_VALUE("bootstrap", &a.bootstrap), CLI_VALUE("port", &a.port), {},
+                CLI_VALUE("alias", &a.alias), CLI_VALUE("bootstrap", &a.bootstrap),
+                CLI_VALUE("port", &a.port), CLI_PASSWORD_OPTIONS(&a.password), {},
         };
-        int r = cli_parse_args(cli, "account create", usage, argc, argv, options, NULL, 0, 0);
-        if (r)
-                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
-        return add_account(cli, &a, NULL);
+        const struct cli_spec spec = { .name = "account create", .usage = usage,
+                                       .options = options };
+        int status = cli_begin(cli, &spec, argc, argv, NULL);
+        return status != CLI_GO_ON ? status : add_account(cli, &a, NULL);
 }
 
 static int account_import(struct cli *cli, int argc, char **argv)
 {
         static const char usage[] =
-                "usage: peerbook account import FILE [--password P] [--alias A] [--bootstrap HOST:PORT;...] [--port N]\n"
+                "usage: peerbook account import FILE [--password | --password-file F | --password-stdin] [--alias A] [--bootstrap HOST:PORT;...] [--port N]\n"
                 "\n"
                 "Adds an account exported with 'peerbook account export' to this device (it\n"
-                "gets a new device key) and prints its ID.\n"
-                "\n"
-                "  --password P     the archive's password\n"
-                "  --alias A        a display name (default: the archive's)\n"
-                "  --bootstrap L    DHT nodes to join, 'host:port' separated by ';'\n"
+                "gets a new device key) and prints its ID. The password is the archive's.\n"
+                "\n" CLI_PASSWORD_HELP
+                "  --alias A        a display name (default: the archive's)\n" BOOTSTRAP_HELP
                 "  --port N         the DHT port, 0..65535 (default 0: any free port)\n";
         struct new_account a = {};
         const char *file = NULL;
         const struct cli_option options[] = {
-                CLI_VALUE("alias", &a.alias), CLI_VALUE("password", &a.password),
-                CLI_VALUE("bootstrap", &a.bootstrap), CLI_VALUE("port", &a.port), {},
+                CLI_VALUE("alias", &a.alias), CLI_VALUE("bootstrap", &a.bootstrap),
+                CLI_VALUE("port", &a.port), CLI_PASSWORD_OPTIONS(&a.password), {},
         };
-        int r = cli_parse_args(cli, "account import", usage, argc, argv, options, &file, 1, 1);
-        if (r)
-                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
+        const struct cli_spec spec = { .name = "account import", .usage = usage, .options = options,
+                                       .positional = &file, .min_pos = 1, .max_pos = 1 };
+        int status = cli_begin(cli, &spec, argc, argv, NULL);
+        if (status != CLI_GO_ON)
+                return status;
         /* the daemon does not share our working directory */
         g_autofree char *path = g_canonicalize_filename(file, NULL);
         if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
@@ -126,19 +138,19 @@ static int account_list(struct cli *cli, int argc, char **argv)
 {
         static const char usage[] = "usage: peerbook account list\n"
                                     "\n"
-                                    "Prints the IDs of the daemon's accounts, one per line.\n";
+                                    "Prints the IDs of the daemon's accounts, one per line\n"
+                                    "(--json: {\"accountId\"} per line).\n";
         g_autoptr(GError) error = NULL;
         g_auto(GStrv) ids = NULL;
+        const struct cli_spec spec = { .name = "account list", .usage = usage };
+        int status = cli_begin(cli, &spec, argc, argv, NULL);
 
-        int r = cli_parse_args(cli, "account list", usage, argc, argv, NULL, NULL, 0, 0);
-        if (r)
-                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
-        if (!cli_connect(cli, false))
-                return EXIT_FAILURE;
+        if (status != CLI_GO_ON)
+                return status;
         if (!peerbook_dbus_configuration_manager_call_get_account_list_sync(cli->config, &ids,
                                                                             NULL, &error))
                 return cli_fail(cli, error);
-        output_strv(cli, (const char *const *)ids);
+        output_strv(cli, "accountId", (const char *const *)ids);
         return EXIT_SUCCESS;
 }
 
@@ -153,12 +165,12 @@ static int account_show(struct cli *cli, int argc, char **argv)
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) details = NULL, state = NULL;
         const char *given = NULL;
+        const struct cli_spec spec = { .name = "account show", .usage = usage, .options = NULL,
+                                       .positional = &given, .min_pos = 0, .max_pos = 1 };
+        int status = cli_begin(cli, &spec, argc, argv, NULL);
 
-        int r = cli_parse_args(cli, "account show", usage, argc, argv, NULL, &given, 0, 1);
-        if (r)
-                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
-        if (!cli_connect(cli, false))
-                return EXIT_FAILURE;
+        if (status != CLI_GO_ON)
+                return status;
         g_autofree char *id = cli_resolve_account(cli, given);
         if (!id)
                 return EXIT_FAILURE;
@@ -180,8 +192,8 @@ static int account_set(struct cli *cli, int argc, char **argv)
                 "Changes the account's settings (setAccountDetails); the others are kept.\n"
                 "The DHT node restarts when the bootstrap list or the port change.\n"
                 "\n"
-                "  --alias A        a display name\n"
-                "  --bootstrap L    DHT nodes to join, 'host:port' separated by ';' ('' for none)\n"
+                "  --alias A        a display name\n" BOOTSTRAP_HELP
+                "                   ('' for none)\n"
                 "  --port N         the DHT port, 0..65535 (0: any free port)\n";
         g_autoptr(GError) error = NULL;
         struct new_account a = {};
@@ -190,13 +202,14 @@ static int account_set(struct cli *cli, int argc, char **argv)
                 CLI_VALUE("alias", &a.alias), CLI_VALUE("bootstrap", &a.bootstrap),
                 CLI_VALUE("port", &a.port), {},
         };
-        int r = cli_parse_args(cli, "account set", usage, argc, argv, options, &id, 1, 1);
-        if (r)
-                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
-        if (!cli_connect(cli, false))
-                return EXIT_FAILURE;
+        const struct cli_spec spec = { .name = "account set", .usage = usage, .options = options,
+                                       .positional = &id, .min_pos = 1, .max_pos = 1 };
+        int status = cli_begin(cli, &spec, argc, argv, NULL);
+
+        if (status != CLI_GO_ON)
+                return status;
         if (!peerbook_dbus_configuration_manager_call_set_account_details_sync(
-                    cli->config, id, new_account_details(&a, NULL), NULL, &error))
+                    cli->config, id, new_account_details(&a, NULL, NULL), NULL, &error))
                 return cli_fail(cli, error);
         return EXIT_SUCCESS;
 }
@@ -210,12 +223,12 @@ static int account_remove(struct cli *cli, int argc, char **argv)
                 "this device. Export it first to keep it.\n";
         g_autoptr(GError) error = NULL;
         const char *id = NULL;
+        const struct cli_spec spec = { .name = "account remove", .usage = usage, .options = NULL,
+                                       .positional = &id, .min_pos = 1, .max_pos = 1 };
+        int status = cli_begin(cli, &spec, argc, argv, NULL);
 
-        int r = cli_parse_args(cli, "account remove", usage, argc, argv, NULL, &id, 1, 1);
-        if (r)
-                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
-        if (!cli_connect(cli, false))
-                return EXIT_FAILURE;
+        if (status != CLI_GO_ON)
+                return status;
         if (!peerbook_dbus_configuration_manager_call_remove_account_sync(cli->config, id, NULL,
                                                                           &error))
                 return cli_fail(cli, error);
@@ -225,55 +238,46 @@ static int account_remove(struct cli *cli, int argc, char **argv)
 static int account_export(struct cli *cli, int argc, char **argv)
 {
         static const char usage[] =
-                "usage: peerbook account export ID FILE [--password P]\n"
+                "usage: peerbook account export ID FILE [--password | --password-file F | --password-stdin]\n"
                 "\n"
                 "Writes the account (its key and certificate) into FILE (mode 0600), for\n"
-                "'peerbook account import' on another device.\n"
-                "\n"
-                "  --password P     encrypts the key in the archive; required when the\n"
-                "                   account has a password\n";
+                "'peerbook account import' on another device. A password encrypts the key\n"
+                "in the archive; it is required, and must be the account's, when the\n"
+                "account has one.\n"
+                "\n" CLI_PASSWORD_HELP;
         g_autoptr(GError) error = NULL;
-        const char *password = "", *pos[2] = {};
-        const struct cli_option options[] = { CLI_VALUE("password", &password), {} };
+        struct cli_password pw = {};
+        const char *pos[2] = {};
+        const struct cli_option options[] = { CLI_PASSWORD_OPTIONS(&pw), {} };
+        const struct cli_spec spec = { .name = "account export", .usage = usage, .options = options,
+                                       .positional = pos, .min_pos = 2, .max_pos = 2 };
+        char *password = NULL;
         gboolean ok = FALSE;
 
-        int r = cli_parse_args(cli, "account export", usage, argc, argv, options, pos, 2, 2);
-        if (r)
-                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
+        int status = cli_begin(cli, &spec, argc, argv, NULL);
+        if (status == CLI_GO_ON)
+                status = cli_read_password(&pw, true, &password);
+        if (status != CLI_GO_ON)
+                return status;
         g_autofree char *path = g_canonicalize_filename(pos[1], NULL);
-        if (!cli_connect(cli, false))
-                return EXIT_FAILURE;
-        if (!peerbook_dbus_configuration_manager_call_export_to_file_sync(
-                    cli->config, pos[0], path, password, &ok, NULL, &error))
+        gboolean called = peerbook_dbus_configuration_manager_call_export_to_file_sync(
+                cli->config, pos[0], path, password ? password : "", &ok, NULL, &error);
+        cli_password_free(password);
+        if (!called)
                 return cli_fail(cli, error);
         if (!ok)
                 return cli_error("cannot export account '%s' to '%s'", pos[0], pos[1]);
         return EXIT_SUCCESS;
 }
 
-static const struct {
-        const char *name;
-        int (*run)(struct cli *cli, int argc, char **argv);
-} account_commands[] = {
-        { "create", account_create }, { "list", account_list },     { "show", account_show },
-        { "set", account_set },       { "remove", account_remove }, { "export", account_export },
-        { "import", account_import },
-};
-
 int cmd_account(struct cli *cli, int argc, char **argv)
 {
-        if (argc == 0) {
-                cli_error("account: missing command (see 'peerbook account --help')");
-                return EXIT_USAGE;
-        }
-        if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0 ||
-            strcmp(argv[0], "help") == 0) {
-                fputs(account_usage, stdout);
-                return EXIT_SUCCESS;
-        }
-        for (size_t i = 0; i < G_N_ELEMENTS(account_commands); i++)
-                if (strcmp(argv[0], account_commands[i].name) == 0)
-                        return account_commands[i].run(cli, argc - 1, argv + 1);
-        cli_error("account: unknown command '%s' (see 'peerbook account --help')", argv[0]);
-        return EXIT_USAGE;
+        static const struct cli_subcommand commands[] = {
+                { "create", account_create }, { "list", account_list },
+                { "show", account_show },     { "set", account_set },
+                { "remove", account_remove }, { "export", account_export },
+                { "import", account_import },
+        };
+        return cli_dispatch(cli, "account", account_usage, commands, G_N_ELEMENTS(commands),
+                            argc, argv);
 }

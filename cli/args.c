@@ -101,3 +101,23 @@ int cli_parse_args(struct cli *cli, const char *command, const char *usage, int 
         }
         return 0;
 }
+
+int cli_dispatch(struct cli *cli, const char *group, const char *usage,
+                 const struct cli_subcommand *cmds, size_t n, int argc, char **argv)
+{
+        const char *sep = *group ? ": " : "", *space = *group ? " " : "";
+
+        if (argc == 0)
+                return cli_usage_error("%s%smissing command (see 'peerbook %s%s--help')", group,
+                                       sep, group, space);
+        if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0 ||
+            strcmp(argv[0], "help") == 0) {
+                fputs(usage, stdout);
+                return EXIT_SUCCESS;
+        }
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(argv[0], cmds[i].name) == 0)
+                        return cmds[i].run(cli, argc - 1, argv + 1);
+        return cli_usage_error("%s%sunknown command '%s' (see 'peerbook %s%s--help')", group, sep,
+                               argv[0], group, space);
+}

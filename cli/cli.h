@@ -4,17 +4,27 @@
  *
  * Error rule: a command that fails prints ONE line on stderr ("peerbook:
  * problem first, naming the thing") and returns EXIT_FAILURE; a usage
- * mistake returns EXIT_USAGE. Output for scripts (--json) goes to stdout only.
+ * mistake returns EXIT_USAGE. Output for scripts (--json) goes to stdout
+ * only, as JSON Lines: one object per line, one line per element of a list.
+ *
+ * Repeated operations: the daemon answers a call that asks for the state
+ * that already holds (subscribe, unsubscribe, contact add, remove, block)
+ * with success, and so does the CLI; answering a request that is not there
+ * (accept, discard) fails.
  */
 #pragma once
 
 #include <gio/gio.h>
+#include <peerbook/peerbook.h> /* constants and peerbook_uri_normalize() (src/uri.c) only */
 #include <stdbool.h>
 
+#include "dbus-names.h"
 #include "peerbook-dbus.h"
 
 #define EXIT_USAGE 2
-#define DEFAULT_BUS_NAME "net.peerbook.Daemon"
+/* cli_begin() and cli_read_password(): the command goes on (any other value
+ * is the exit status, the reason already printed). */
+#define CLI_GO_ON (-1)
 
 struct cli {
         const char *bus_name;
@@ -48,7 +58,69 @@ int cli_parse_args(struct cli *cli, const char *command, const char *usage, int 
 /* Parses a non-negative decimal number of at most max; -1 if it is not one. */
 long cli_parse_number(const char *s, long max);
 
+/* A command word and its function, for cli_dispatch(). */
+struct cli_subcommand {
+        const char *name;
+        int (*run)(struct cli *cli, int argc, char **argv);
+};
+
+/* Runs the command named by argv[0] among cmds[n] with the rest of argv;
+ * `group` is the command word so far ("" for peerbook itself, "account")
+ * for the messages, and `usage` what --help, -h and "help" print. */
+int cli_dispatch(struct cli *cli, const char *group, const char *usage,
+                 const struct cli_subcommand *cmds, size_t n, int argc, char **argv);
+
+/* ---- passwords (password.c) ----------------------------------------------
+ * Never on the command line, where every local user can read it (/proc):
+ * --password asks on the terminal without echo, --password-file F reads the
+ * first line of F, --password-stdin the first line of standard input. */
+struct cli_password {
+        bool prompt;
+        const char *file;
+        bool from_stdin;
+};
+#define CLI_PASSWORD_OPTIONS(p)                                                        \
+        CLI_FLAG("password", &(p)->prompt), CLI_VALUE("password-file", &(p)->file),    \
+                CLI_FLAG("password-stdin", &(p)->from_stdin)
+#define CLI_PASSWORD_HELP                                                              \
+        "  --password       ask for the password on the terminal (no echo)\n"            \
+        "  --password-file F\n"                                                          \
+        "                   read it from the first line of file F\n"                     \
+        "  --password-stdin read it from the first line of standard input\n"
+
+/* The password the options ask for into *ret (NULL when none was asked;
+ * free with cli_password_free()); a new password is asked twice on the
+ * terminal (`confirm`). Returns CLI_GO_ON or an exit status. */
+int cli_read_password(const struct cli_password *p, bool confirm, char **ret);
+/* Wipes and frees a password; accepts NULL. */
+void cli_password_free(char *password);
+
 /* ---- the daemon (client.c) ---------------------------------------------- */
+
+/* What a command takes: its name for messages ("contact add"), its help
+ * (first line: the synopsis), its own options (ending with {0}, or NULL), its
+ * positional arguments, and whether it acts on one account (--account ID,
+ * default: the daemon's only account) or listens to signals. check(), when
+ * set, checks the option values before anything is asked of the daemon:
+ * CLI_GO_ON or an exit status (EXIT_USAGE after cli_usage_error()). */
+struct cli_spec {
+        const char *name;
+        const char *usage;
+        const struct cli_option *options;
+        const char **positional;
+        int min_pos, max_pos;
+        bool account;
+        bool signals;
+        int (*check)(void *data);
+        void *check_data;
+};
+
+/* Every command's prologue: parses the arguments, connects to the daemon
+ * and, for an account command, resolves the account into *ret_account
+ * (g_free() it). Returns CLI_GO_ON, or the exit status after printing the
+ * help (0), a usage error (2) or a failure (1). */
+int cli_begin(struct cli *cli, const struct cli_spec *spec, int argc, char **argv,
+              char **ret_account);
 
 /* Connects to the bus and makes the proxies; with_signals for watch. Prints
  * the error and returns false on failure. */
@@ -61,6 +133,10 @@ int cli_fail(struct cli *cli, const GError *error);
 /* Prints "peerbook: <formatted>" on stderr and returns EXIT_FAILURE. */
 int cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
+/* A usage mistake: prints "peerbook: <formatted>" on stderr and returns
+ * EXIT_USAGE. */
+int cli_usage_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
 /* The account to act on: `given`, or the daemon's only account. NULL after
  * printing why not. Free with g_free(). */
 char *cli_resolve_account(struct cli *cli, const char *given);
@@ -72,14 +148,24 @@ void cli_subscription_fields(GVariant *sub, const char **ret_uri, int *ret_statu
 
 /* ---- output (output.c) -------------------------------------------------- */
 
-/* Appends s as a JSON string (quoted, escaped) to out. */
-void json_append_string(GString *out, const char *s);
+/* A tiny JSON writer: json_open(out), then members, then json_close(out),
+ * gives one object; a member after another gets its comma. */
+void json_open(GString *out);
+void json_close(GString *out);
+void json_add_string(GString *out, const char *key, const char *value);
+void json_add_number(GString *out, const char *key, gint64 value);
+void json_add_bool(GString *out, const char *key, bool value);
 
 /* Prints a{ss} maps merged: "key: value" lines sorted by key, or one JSON object. */
 void output_string_maps(struct cli *cli, GVariant *const *maps, size_t n_maps);
 
-/* Prints a string list: one per line, or a JSON array. */
-void output_strv(struct cli *cli, const char *const *strv);
+/* Prints a string list: one per line, as it is or (--json) as {"key":s}. */
+void output_strv(struct cli *cli, const char *key, const char *const *strv);
+
+/* Prints each element of the array `list` on a line of its own, as format()
+ * writes it into `out` (text, or one JSON object with --json). */
+void output_each(struct cli *cli, GVariant *list,
+                 void (*format)(struct cli *cli, GString *out, GVariant *item));
 
 /* Prints one line of stdout and flushes it (watch runs into pipes and files). */
 void output_line(const char *line);
@@ -95,7 +181,7 @@ void text_append_one_line(GString *out, const char *s);
  * gives it. Free with g_free(). */
 char *payload_to_string(const void *data, size_t len, bool *ret_base64);
 
-/* A trust request: with --json the members of a JSON object ("from",
+/* A trust request: with --json the members of an open JSON object ("from",
  * "conversationId", "received", "payload" and, for base64, "payloadEncoding"),
  * otherwise one text line "FROM RECEIVED [PAYLOAD]" (a base64 payload is
  * prefixed "base64:"). */

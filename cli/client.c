@@ -8,8 +8,6 @@
 
 #include "cli.h"
 
-#define CONFIGURATION_MANAGER_PATH "/cx/ring/Ring/ConfigurationManager"
-#define PRESENCE_MANAGER_PATH "/cx/ring/Ring/PresenceManager"
 /* Creating an account or importing one generates RSA keys in the daemon. */
 #define CALL_TIMEOUT_MS (120 * 1000)
 
@@ -18,15 +16,29 @@ static const char *bus_label(const struct cli *cli)
         return cli->system_bus ? "system" : "session";
 }
 
+static void report(const char *fmt, va_list ap)
+{
+        fputs("peerbook: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+}
+
 int cli_error(const char *fmt, ...)
 {
         va_list ap;
         va_start(ap, fmt);
-        fputs("peerbook: ", stderr);
-        vfprintf(stderr, fmt, ap);
-        fputc('\n', stderr);
+        report(fmt, ap);
         va_end(ap);
         return EXIT_FAILURE;
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        report(fmt, ap);
+        va_end(ap);
+        return EXIT_USAGE;
 }
 
 static bool is_unreachable(const char *remote)
@@ -58,7 +70,7 @@ int cli_fail(struct cli *cli, const GError *error)
             g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
                 return cli_error("no answer from the daemon on the %s bus (%s): %s",
                                  bus_label(cli), cli->bus_name, copy->message);
-        if (remote && g_str_has_prefix(remote, "net.peerbook.Error."))
+        if (remote && g_str_has_prefix(remote, PB_DBUS_ERROR_PREFIX))
                 return cli_error("%s", copy->message);
         if (remote)
                 return cli_error("the daemon (%s) refused the call: %s (%s)", cli->bus_name,
@@ -85,10 +97,10 @@ bool cli_connect(struct cli *cli, bool with_signals)
                 return false;
         }
         cli->config = peerbook_dbus_configuration_manager_proxy_new_sync(
-                cli->bus, flags, cli->bus_name, CONFIGURATION_MANAGER_PATH, NULL, &error);
+                cli->bus, flags, cli->bus_name, PB_DBUS_CONFIGURATION_MANAGER_PATH, NULL, &error);
         if (cli->config)
                 cli->presence = peerbook_dbus_presence_manager_proxy_new_sync(
-                        cli->bus, flags, cli->bus_name, PRESENCE_MANAGER_PATH, NULL, &error);
+                        cli->bus, flags, cli->bus_name, PB_DBUS_PRESENCE_MANAGER_PATH, NULL, &error);
         if (!cli->config || !cli->presence) {
                 cli_fail(cli, error);
                 return false;
@@ -140,4 +152,29 @@ void cli_subscription_fields(GVariant *sub, const char **ret_uri, int *ret_statu
         g_variant_lookup(sub, "Status", "&s", &status);
         g_variant_lookup(sub, "LineStatus", "&s", ret_note);
         *ret_status = (int)cli_parse_number(status, 2);
+}
+
+int cli_begin(struct cli *cli, const struct cli_spec *spec, int argc, char **argv,
+              char **ret_account)
+{
+        const char *given = NULL;
+        struct cli_option options[12] = { CLI_VALUE("account", &given) };
+        size_t n = spec->account ? 1 : 0;
+
+        for (size_t i = 0; spec->options && spec->options[i].name; i++) {
+                g_assert(n + 1 < G_N_ELEMENTS(options));
+                options[n++] = spec->options[i];
+        }
+        options[n] = (struct cli_option){};
+        int r = cli_parse_args(cli, spec->name, spec->usage, argc, argv, options,
+                               spec->positional, spec->min_pos, spec->max_pos);
+        if (r)
+                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
+        if (spec->check && (r = spec->check(spec->check_data)) != CLI_GO_ON)
+                return r;
+        if (!cli_connect(cli, spec->signals))
+                return EXIT_FAILURE;
+        if (spec->account && !(*ret_account = cli_resolve_account(cli, given)))
+                return EXIT_FAILURE;
+        return CLI_GO_ON;
 }

@@ -10,36 +10,6 @@
 
 #include "cli.h"
 
-/* What every command here starts with: its arguments (--account and the
- * command's own options), the connection, the account. */
-struct contact_args {
-        const char *given;   /* --account */
-        const char *pos[1];  /* URI */
-        char *account;       /* resolved; g_free() */
-};
-
-/* Returns -1 (exit status in *ret_status) to stop, 0 to go on. */
-static int begin(struct cli *cli, const char *command, const char *usage, int argc, char **argv,
-                 const struct cli_option *extra, int n_pos, struct contact_args *a,
-                 int *ret_status)
-{
-        struct cli_option options[4] = { CLI_VALUE("account", &a->given) };
-        for (size_t i = 0; extra && extra[i].name; i++) {
-                g_assert(i + 2 < G_N_ELEMENTS(options));
-                options[i + 1] = extra[i];
-        }
-        int r = cli_parse_args(cli, command, usage, argc, argv, options, a->pos, n_pos, n_pos);
-        if (r) {
-                *ret_status = r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
-                return -1;
-        }
-        if (!cli_connect(cli, false) || !(a->account = cli_resolve_account(cli, a->given))) {
-                *ret_status = EXIT_FAILURE;
-                return -1;
-        }
-        return 0;
-}
-
 static const char *lookup(GVariant *map, const char *key)
 {
         const char *value = "";
@@ -69,38 +39,39 @@ static int contact_add(struct cli *cli, int argc, char **argv)
                 "  --account ID     the account (default: the daemon's only account)\n"
                 "  --message TEXT   the request's payload\n";
         g_autoptr(GError) error = NULL;
-        struct contact_args a = {};
-        const char *message = NULL;
+        g_autofree char *account = NULL;
+        const char *message = NULL, *uri = NULL;
         const struct cli_option options[] = { CLI_VALUE("message", &message), {} };
-        int status;
+        const struct cli_spec spec = { .name = "contact add", .usage = usage, .options = options,
+                                       .positional = &uri, .min_pos = 1, .max_pos = 1,
+                                       .account = true };
         gboolean ok;
 
-        if (begin(cli, "contact add", usage, argc, argv, options, 1, &a, &status) < 0)
+        int status = cli_begin(cli, &spec, argc, argv, &account);
+        if (status != CLI_GO_ON)
                 return status;
-        g_autofree char *account = a.account;
         if (message)
                 ok = peerbook_dbus_configuration_manager_call_send_trust_request_sync(
-                        cli->config, account, a.pos[0],
+                        cli->config, account, uri,
                         g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, message, strlen(message), 1),
                         NULL, &error);
         else
                 ok = peerbook_dbus_configuration_manager_call_add_contact_sync(
-                        cli->config, account, a.pos[0], NULL, &error);
+                        cli->config, account, uri, NULL, &error);
         return ok ? EXIT_SUCCESS : cli_fail(cli, error);
 }
 
 /* A contact record (getContactDetails' map) as one JSON object. */
 static void contact_json(GString *out, GVariant *c)
 {
-        g_string_append(out, "{\"uri\":");
-        json_append_string(out, lookup(c, "id"));
-        g_string_append_printf(out, ",\"added\":%" G_GUINT64_FORMAT ",\"removed\":%" G_GUINT64_FORMAT
-                                    ",\"confirmed\":%s,\"banned\":%s,\"conversationId\":",
-                               lookup_number(c, "added"), lookup_number(c, "removed"),
-                               strcmp(lookup(c, "confirmed"), "true") == 0 ? "true" : "false",
-                               strcmp(lookup(c, "banned"), "true") == 0 ? "true" : "false");
-        json_append_string(out, lookup(c, "conversationId"));
-        g_string_append_c(out, '}');
+        json_open(out);
+        json_add_string(out, "uri", lookup(c, "id"));
+        json_add_number(out, "added", (gint64)lookup_number(c, "added"));
+        json_add_number(out, "removed", (gint64)lookup_number(c, "removed"));
+        json_add_bool(out, "confirmed", strcmp(lookup(c, "confirmed"), "true") == 0);
+        json_add_bool(out, "banned", strcmp(lookup(c, "banned"), "true") == 0);
+        json_add_string(out, "conversationId", lookup(c, "conversationId"));
+        json_close(out);
 }
 
 /* getContactDetails; NULL after printing the error, or that uri is no contact. */
@@ -133,13 +104,16 @@ static int contact_show(struct cli *cli, int argc, char **argv)
                 "\"confirmed\",\"banned\",\"conversationId\"}. Fails when URI was never a contact.\n"
                 "\n"
                 "  --account ID     the account (default: the daemon's only account)\n";
-        struct contact_args a = {};
-        int status;
+        g_autofree char *account = NULL;
+        const char *uri = NULL;
+        const struct cli_spec spec = { .name = "contact show", .usage = usage, .options = NULL,
+                                       .positional = &uri, .min_pos = 1, .max_pos = 1,
+                                       .account = true };
 
-        if (begin(cli, "contact show", usage, argc, argv, NULL, 1, &a, &status) < 0)
+        int status = cli_begin(cli, &spec, argc, argv, &account);
+        if (status != CLI_GO_ON)
                 return status;
-        g_autofree char *account = a.account;
-        g_autoptr(GVariant) details = get_contact(cli, account, a.pos[0]);
+        g_autoptr(GVariant) details = get_contact(cli, account, uri);
         if (!details)
                 return EXIT_FAILURE;
         if (cli->json) {
@@ -152,16 +126,21 @@ static int contact_show(struct cli *cli, int argc, char **argv)
         return EXIT_SUCCESS;
 }
 
-static int remove_contact(struct cli *cli, const char *account, const char *uri, bool ban)
+/* removeContact; a stranger is no contact already, hence success (cli.h). */
+static int remove_contact(struct cli *cli, const char *name, const char *usage, int argc,
+                          char **argv, bool ban)
 {
         g_autoptr(GError) error = NULL;
+        g_autofree char *account = NULL;
+        const char *uri = NULL;
+        const struct cli_option options[] = { CLI_FLAG("ban", &ban), {} };
+        const struct cli_spec spec = { .name = name, .usage = usage,
+                                       .options = ban ? NULL : options, .positional = &uri,
+                                       .min_pos = 1, .max_pos = 1, .account = true };
 
-        /* removeContact does nothing for a stranger, as in Jami: say so here */
-        if (!ban) {
-                g_autoptr(GVariant) details = get_contact(cli, account, uri);
-                if (!details)
-                        return EXIT_FAILURE;
-        }
+        int status = cli_begin(cli, &spec, argc, argv, &account);
+        if (status != CLI_GO_ON)
+                return status;
         if (!peerbook_dbus_configuration_manager_call_remove_contact_sync(cli->config, account, uri,
                                                                           ban, NULL, &error))
                 return cli_fail(cli, error);
@@ -175,19 +154,11 @@ static int contact_remove(struct cli *cli, int argc, char **argv)
                 "\n"
                 "Removes URI from the contacts (removeContact). With --ban, also blocks it\n"
                 "(as 'peerbook block'): its pending request is dropped and its requests are\n"
-                "ignored until 'peerbook contact add URI'.\n"
+                "ignored until 'peerbook contact add URI'. Succeeds when URI is no contact.\n"
                 "\n"
                 "  --account ID     the account (default: the daemon's only account)\n"
                 "  --ban            block URI as well\n";
-        struct contact_args a = {};
-        bool ban = false;
-        const struct cli_option options[] = { CLI_FLAG("ban", &ban), {} };
-        int status;
-
-        if (begin(cli, "contact remove", usage, argc, argv, options, 1, &a, &status) < 0)
-                return status;
-        g_autofree char *account = a.account;
-        return remove_contact(cli, account, a.pos[0], ban);
+        return remove_contact(cli, "contact remove", usage, argc, argv, false);
 }
 
 static const char contact_usage[] =
@@ -201,34 +172,43 @@ static const char contact_usage[] =
         "'peerbook contacts', 'requests', 'accept', 'discard' and 'block'.\n"
         "Run 'peerbook contact COMMAND --help' for a command's options.\n";
 
-static const struct {
-        const char *name;
-        int (*run)(struct cli *cli, int argc, char **argv);
-} contact_commands[] = {
-        { "add", contact_add },
-        { "show", contact_show },
-        { "remove", contact_remove },
-};
-
 int cmd_contact(struct cli *cli, int argc, char **argv)
 {
-        if (argc == 0) {
-                cli_error("contact: missing command (see 'peerbook contact --help')");
-                return EXIT_USAGE;
-        }
-        if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0 ||
-            strcmp(argv[0], "help") == 0) {
-                fputs(contact_usage, stdout);
-                return EXIT_SUCCESS;
-        }
-        for (size_t i = 0; i < G_N_ELEMENTS(contact_commands); i++)
-                if (strcmp(argv[0], contact_commands[i].name) == 0)
-                        return contact_commands[i].run(cli, argc - 1, argv + 1);
-        cli_error("contact: unknown command '%s' (see 'peerbook contact --help')", argv[0]);
-        return EXIT_USAGE;
+        static const struct cli_subcommand commands[] = {
+                { "add", contact_add },
+                { "show", contact_show },
+                { "remove", contact_remove },
+        };
+        return cli_dispatch(cli, "contact", contact_usage, commands, G_N_ELEMENTS(commands),
+                            argc, argv);
 }
 
 /* ---- contacts, requests -------------------------------------------------- */
+
+/* One entry of getContacts: "URI STATE", or its JSON object. */
+static void format_contact(struct cli *cli, GString *out, GVariant *c)
+{
+        if (cli->json) {
+                contact_json(out, c);
+                return;
+        }
+        const char *state = strcmp(lookup(c, "banned"), "true") == 0      ? "banned"
+                            : strcmp(lookup(c, "confirmed"), "true") == 0 ? "confirmed"
+                                                                          : "unconfirmed";
+        g_string_printf(out, "%s %s", lookup(c, "id"), state);
+}
+
+/* One entry of getTrustRequests, as format_trust_request() writes it. */
+static void format_request(struct cli *cli, GString *out, GVariant *q)
+{
+        if (cli->json)
+                json_open(out);
+        format_trust_request(cli, out, lookup(q, "from"), lookup(q, "conversationId"),
+                             lookup_number(q, "received"), lookup(q, "payload"),
+                             strcmp(lookup(q, "payloadEncoding"), "base64") == 0);
+        if (cli->json)
+                json_close(out);
+}
 
 int cmd_contacts(struct cli *cli, int argc, char **argv)
 {
@@ -237,43 +217,21 @@ int cmd_contacts(struct cli *cli, int argc, char **argv)
                 "\n"
                 "The active and banned contacts (getContacts), one per line: 'URI STATE'\n"
                 "with STATE confirmed, unconfirmed (a request is out) or banned; with --json\n"
-                "an array of objects as 'peerbook contact show --json' prints them.\n"
+                "one object per line, as 'peerbook contact show --json' prints it.\n"
                 "\n"
                 "  --account ID     the account (default: the daemon's only account)\n";
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) contacts = NULL;
-        struct contact_args a = {};
-        GVariantIter iter;
-        GVariant *c;
-        int status;
+        g_autofree char *account = NULL;
+        const struct cli_spec spec = { .name = "contacts", .usage = usage, .account = true };
 
-        if (begin(cli, "contacts", usage, argc, argv, NULL, 0, &a, &status) < 0)
+        int status = cli_begin(cli, &spec, argc, argv, &account);
+        if (status != CLI_GO_ON)
                 return status;
-        g_autofree char *account = a.account;
         if (!peerbook_dbus_configuration_manager_call_get_contacts_sync(cli->config, account,
                                                                         &contacts, NULL, &error))
                 return cli_fail(cli, error);
-        g_autoptr(GString) out = g_string_new(cli->json ? "[" : NULL);
-        g_variant_iter_init(&iter, contacts);
-        for (size_t i = 0; (c = g_variant_iter_next_value(&iter)); i++) {
-                if (cli->json) {
-                        if (i)
-                                g_string_append_c(out, ',');
-                        contact_json(out, c);
-                } else {
-                        const char *state = strcmp(lookup(c, "banned"), "true") == 0 ? "banned"
-                                            : strcmp(lookup(c, "confirmed"), "true") == 0
-                                                    ? "confirmed"
-                                                    : "unconfirmed";
-                        g_string_append_printf(out, "%s%s %s", i ? "\n" : "", lookup(c, "id"),
-                                               state);
-                }
-                g_variant_unref(c);
-        }
-        if (cli->json)
-                g_string_append_c(out, ']');
-        if (out->len)
-                output_line(out->str);
+        output_each(cli, contacts, format_contact);
         return EXIT_SUCCESS;
 }
 
@@ -285,41 +243,22 @@ int cmd_requests(struct cli *cli, int argc, char **argv)
                 "The pending trust requests (getTrustRequests), oldest first, one per line:\n"
                 "'FROM RECEIVED [PAYLOAD]' (RECEIVED in seconds since the epoch; the payload\n"
                 "on one line, control characters escaped, 'base64:' before a binary one);\n"
-                "with --json an array of {\"from\",\"conversationId\",\"received\",\"payload\"}\n"
+                "with --json one {\"from\",\"conversationId\",\"received\",\"payload\"} per line\n"
                 "(and \"payloadEncoding\":\"base64\" for a binary payload).\n"
                 "\n"
                 "  --account ID     the account (default: the daemon's only account)\n";
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) requests = NULL;
-        struct contact_args a = {};
-        GVariantIter iter;
-        GVariant *q;
-        int status;
+        g_autofree char *account = NULL;
+        const struct cli_spec spec = { .name = "requests", .usage = usage, .account = true };
 
-        if (begin(cli, "requests", usage, argc, argv, NULL, 0, &a, &status) < 0)
+        int status = cli_begin(cli, &spec, argc, argv, &account);
+        if (status != CLI_GO_ON)
                 return status;
-        g_autofree char *account = a.account;
         if (!peerbook_dbus_configuration_manager_call_get_trust_requests_sync(
                     cli->config, account, &requests, NULL, &error))
                 return cli_fail(cli, error);
-        g_autoptr(GString) out = g_string_new(cli->json ? "[" : NULL);
-        g_variant_iter_init(&iter, requests);
-        for (size_t i = 0; (q = g_variant_iter_next_value(&iter)); i++) {
-                if (i)
-                        g_string_append(out, cli->json ? "," : "\n");
-                if (cli->json)
-                        g_string_append_c(out, '{');
-                format_trust_request(cli, out, lookup(q, "from"), lookup(q, "conversationId"),
-                                     lookup_number(q, "received"), lookup(q, "payload"),
-                                     strcmp(lookup(q, "payloadEncoding"), "base64") == 0);
-                if (cli->json)
-                        g_string_append_c(out, '}');
-                g_variant_unref(q);
-        }
-        if (cli->json)
-                g_string_append_c(out, ']');
-        if (out->len)
-                output_line(out->str);
+        output_each(cli, requests, format_request);
         return EXIT_SUCCESS;
 }
 
@@ -329,23 +268,26 @@ static int answer(struct cli *cli, const char *command, const char *usage, int a
                   bool accept)
 {
         g_autoptr(GError) error = NULL;
-        struct contact_args a = {};
+        g_autofree char *account = NULL;
+        const char *uri = NULL;
+        const struct cli_spec spec = { .name = command, .usage = usage, .options = NULL,
+                                       .positional = &uri, .min_pos = 1, .max_pos = 1,
+                                       .account = true };
         gboolean found = FALSE, ok;
-        int status;
 
-        if (begin(cli, command, usage, argc, argv, NULL, 1, &a, &status) < 0)
+        int status = cli_begin(cli, &spec, argc, argv, &account);
+        if (status != CLI_GO_ON)
                 return status;
-        g_autofree char *account = a.account;
         if (accept)
                 ok = peerbook_dbus_configuration_manager_call_accept_trust_request_sync(
-                        cli->config, account, a.pos[0], &found, NULL, &error);
+                        cli->config, account, uri, &found, NULL, &error);
         else
                 ok = peerbook_dbus_configuration_manager_call_discard_trust_request_sync(
-                        cli->config, account, a.pos[0], &found, NULL, &error);
+                        cli->config, account, uri, &found, NULL, &error);
         if (!ok)
                 return cli_fail(cli, error);
         if (!found)
-                return cli_error("no trust request from '%s' in account '%s'", a.pos[0], account);
+                return cli_error("no trust request from '%s' in account '%s'", uri, account);
         return EXIT_SUCCESS;
 }
 
@@ -384,11 +326,5 @@ int cmd_block(struct cli *cli, int argc, char **argv)
                 "Account.droppedRequests) until 'peerbook contact add URI'.\n"
                 "\n"
                 "  --account ID     the account (default: the daemon's only account)\n";
-        struct contact_args a = {};
-        int status;
-
-        if (begin(cli, "block", usage, argc, argv, NULL, 1, &a, &status) < 0)
-                return status;
-        g_autofree char *account = a.account;
-        return remove_contact(cli, account, a.pos[0], true);
+        return remove_contact(cli, "block", usage, argc, argv, true);
 }

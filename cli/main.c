@@ -29,17 +29,15 @@ static const char usage[] =
         "  wait-registered  wait until an account is registered on the DHT\n"
         "\n"
         "Options (accepted by every command too):\n"
-        "  --json           machine output: JSON (one object per line for watch)\n"
+        "  --json           machine output: JSON Lines (one object per line; a list\n"
+        "                   prints one line per element)\n"
         "  --bus-name NAME  the daemon's bus name (default $PEERBOOK_BUS_NAME, or\n"
-        "                   " DEFAULT_BUS_NAME ")\n"
+        "                   " PB_DBUS_DEFAULT_BUS_NAME ")\n"
         "  --system         talk to a daemon on the system bus (default: session bus)\n"
         "  --help           help; 'peerbook COMMAND --help' for a command's\n"
         "  --version        show the version\n";
 
-static const struct {
-        const char *name;
-        int (*run)(struct cli *cli, int argc, char **argv);
-} commands[] = {
+static const struct cli_subcommand commands[] = {
         { "account", cmd_account },     { "subscribe", cmd_subscribe },
         { "unsubscribe", cmd_unsubscribe }, { "presence", cmd_presence },
         { "watch", cmd_watch },         { "wait-registered", cmd_wait_registered },
@@ -51,7 +49,7 @@ static const struct {
 int main(int argc, char **argv)
 {
         const char *env = g_getenv("PEERBOOK_BUS_NAME");
-        struct cli cli = { .bus_name = env && *env ? env : DEFAULT_BUS_NAME };
+        struct cli cli = { .bus_name = env && *env ? env : PB_DBUS_DEFAULT_BUS_NAME };
         int i;
 
         /* global options, up to the command */
@@ -72,25 +70,11 @@ int main(int argc, char **argv)
                 } else if (g_str_has_prefix(arg, "--bus-name=")) {
                         cli.bus_name = arg + strlen("--bus-name=");
                 } else {
-                        cli_error("unknown option '%s' (see 'peerbook --help')", arg);
-                        return EXIT_USAGE;
+                        return cli_usage_error("unknown option '%s' (see 'peerbook --help')", arg);
                 }
         }
-        if (i == argc) {
-                cli_error("missing command (see 'peerbook --help')");
-                return EXIT_USAGE;
-        }
-        if (strcmp(argv[i], "help") == 0) {
-                fputs(usage, stdout);
-                return EXIT_SUCCESS;
-        }
-        for (size_t c = 0; c < G_N_ELEMENTS(commands); c++) {
-                if (strcmp(argv[i], commands[c].name) == 0) {
-                        int status = commands[c].run(&cli, argc - i - 1, argv + i + 1);
-                        cli_disconnect(&cli);
-                        return status;
-                }
-        }
-        cli_error("unknown command '%s' (see 'peerbook --help')", argv[i]);
-        return EXIT_USAGE;
+        int status = cli_dispatch(&cli, "", usage, commands, G_N_ELEMENTS(commands), argc - i,
+                                  argv + i);
+        cli_disconnect(&cli);
+        return status;
 }

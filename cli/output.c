@@ -40,11 +40,48 @@ static void append_escaped(GString *out, const char *s, bool json)
         }
 }
 
-void json_append_string(GString *out, const char *s)
+static void json_append_string(GString *out, const char *s)
 {
         g_string_append_c(out, '"');
         append_escaped(out, s, true);
         g_string_append_c(out, '"');
+}
+
+void json_open(GString *out)
+{
+        g_string_append_c(out, '{');
+}
+
+void json_close(GString *out)
+{
+        g_string_append_c(out, '}');
+}
+
+/* `"key":` after a comma unless it is the object's first member. */
+static void json_key(GString *out, const char *key)
+{
+        if (out->len && out->str[out->len - 1] != '{')
+                g_string_append_c(out, ',');
+        json_append_string(out, key);
+        g_string_append_c(out, ':');
+}
+
+void json_add_string(GString *out, const char *key, const char *value)
+{
+        json_key(out, key);
+        json_append_string(out, value);
+}
+
+void json_add_number(GString *out, const char *key, gint64 value)
+{
+        json_key(out, key);
+        g_string_append_printf(out, "%" G_GINT64_FORMAT, value);
+}
+
+void json_add_bool(GString *out, const char *key, bool value)
+{
+        json_key(out, key);
+        g_string_append(out, value ? "true" : "false");
 }
 
 void output_line(const char *line)
@@ -52,6 +89,21 @@ void output_line(const char *line)
         fputs(line, stdout);
         fputc('\n', stdout);
         fflush(stdout);
+}
+
+void output_each(struct cli *cli, GVariant *list,
+                 void (*format)(struct cli *cli, GString *out, GVariant *item))
+{
+        GVariantIter iter;
+        GVariant *item;
+
+        g_variant_iter_init(&iter, list);
+        while ((item = g_variant_iter_next_value(&iter))) {
+                g_autoptr(GString) out = g_string_new(NULL);
+                format(cli, out, item);
+                output_line(out->str);
+                g_variant_unref(item);
+        }
 }
 
 static int compare_keys(gconstpointer a, gconstpointer b)
@@ -77,40 +129,33 @@ void output_string_maps(struct cli *cli, GVariant *const *maps, size_t n_maps)
         qsort(keys, n, sizeof(*keys), compare_keys);
 
         if (cli->json)
-                g_string_append_c(out, '{');
+                json_open(out);
         for (guint i = 0; i < n; i++) {
                 value = g_hash_table_lookup(merged, keys[i]);
-                if (cli->json) {
-                        if (i)
-                                g_string_append_c(out, ',');
-                        json_append_string(out, keys[i]);
-                        g_string_append_c(out, ':');
-                        json_append_string(out, value);
-                } else {
+                if (cli->json)
+                        json_add_string(out, keys[i], value);
+                else
                         g_string_append_printf(out, "%s%s: %s", i ? "\n" : "", keys[i], value);
-                }
         }
         if (cli->json)
-                g_string_append_c(out, '}');
+                json_close(out);
         if (out->len)
                 output_line(out->str);
 }
 
-void output_strv(struct cli *cli, const char *const *strv)
+void output_strv(struct cli *cli, const char *key, const char *const *strv)
 {
-        if (!cli->json) {
-                for (; *strv; strv++)
+        for (; *strv; strv++) {
+                if (!cli->json) {
                         output_line(*strv);
-                return;
+                        continue;
+                }
+                g_autoptr(GString) out = g_string_new(NULL);
+                json_open(out);
+                json_add_string(out, key, *strv);
+                json_close(out);
+                output_line(out->str);
         }
-        g_autoptr(GString) out = g_string_new("[");
-        for (size_t i = 0; strv[i]; i++) {
-                if (i)
-                        g_string_append_c(out, ',');
-                json_append_string(out, strv[i]);
-        }
-        g_string_append_c(out, ']');
-        output_line(out->str);
 }
 
 const char *status_name(int status)
@@ -150,12 +195,10 @@ void format_trust_request(struct cli *cli, GString *out, const char *from,
                 text_append_one_line(out, payload);
                 return;
         }
-        g_string_append(out, "\"from\":");
-        json_append_string(out, from);
-        g_string_append(out, ",\"conversationId\":");
-        json_append_string(out, conversation_id);
-        g_string_append_printf(out, ",\"received\":%" G_GUINT64_FORMAT ",\"payload\":", received);
-        json_append_string(out, payload);
+        json_add_string(out, "from", from);
+        json_add_string(out, "conversationId", conversation_id);
+        json_add_number(out, "received", (gint64)received);
+        json_add_string(out, "payload", payload);
         if (base64)
-                g_string_append(out, ",\"payloadEncoding\":\"base64\"");
+                json_add_string(out, "payloadEncoding", "base64");
 }

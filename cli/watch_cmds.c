@@ -19,7 +19,7 @@
 struct watch {
         struct cli *cli;
         const char *account;
-        char buddy[64];         /* --buddy, normalised; "" = every buddy */
+        char buddy[PEERBOOK_ID_SIZE]; /* --buddy, normalised; "" = every buddy */
         const char *event;      /* --event; NULL = every event */
         long status;            /* --status; -1 = any */
         long count;             /* --count; 0 = until interrupted */
@@ -30,16 +30,6 @@ struct watch {
         GMainLoop *loop;
         int exit_status;
 };
-
-/* "jami:ABC..." → "abc...", as the daemon does, for --buddy. */
-static void normalize_uri(const char *uri, char *out, size_t size)
-{
-        if (g_ascii_strncasecmp(uri, "jami:", 5) == 0 || g_ascii_strncasecmp(uri, "ring:", 5) == 0)
-                uri += 5;
-        g_strlcpy(out, uri, size);
-        for (char *p = out; *p; p++)
-                *p = g_ascii_tolower(*p);
-}
 
 /* The names of --event, as the JSON's "event" says them. */
 static const char *const event_names[] = {
@@ -57,6 +47,14 @@ static void counted(struct watch *w)
                 g_main_loop_quit(w->loop);
 }
 
+/* Opens an event's JSON object: {"event":..., "account":... */
+static void json_event(GString *out, const char *event, const char *account)
+{
+        json_open(out);
+        json_add_string(out, "event", event);
+        json_add_string(out, "account", account);
+}
+
 static void on_buddy(struct watch *w, const char *account, const char *uri, int status,
                      const char *note)
 {
@@ -66,13 +64,11 @@ static void on_buddy(struct watch *w, const char *account, const char *uri, int 
                 return;
         g_autoptr(GString) out = g_string_new(NULL);
         if (w->cli->json) {
-                g_string_append(out, "{\"event\":\"buddy\",\"account\":");
-                json_append_string(out, account);
-                g_string_append(out, ",\"uri\":");
-                json_append_string(out, uri);
-                g_string_append_printf(out, ",\"status\":%d,\"lineStatus\":", status);
-                json_append_string(out, note);
-                g_string_append_c(out, '}');
+                json_event(out, "buddy", account);
+                json_add_string(out, "uri", uri);
+                json_add_number(out, "status", status);
+                json_add_string(out, "lineStatus", note);
+                json_close(out);
         } else {
                 g_string_printf(out, "buddy %s %d %s%s%s", uri, status, status_name(status),
                                 *note ? " " : "", note);
@@ -99,13 +95,11 @@ static void on_registration(struct watch *w, const char *account, const char *st
                 return;
         g_autoptr(GString) out = g_string_new(NULL);
         if (w->cli->json) {
-                g_string_append(out, "{\"event\":\"registration\",\"account\":");
-                json_append_string(out, account);
-                g_string_append(out, ",\"state\":");
-                json_append_string(out, state);
-                g_string_append_printf(out, ",\"code\":%d,\"detail\":", code);
-                json_append_string(out, detail);
-                g_string_append_c(out, '}');
+                json_event(out, "registration", account);
+                json_add_string(out, "state", state);
+                json_add_number(out, "code", code);
+                json_add_string(out, "detail", detail);
+                json_close(out);
         } else {
                 g_string_printf(out, "registration %s %d%s%s", state, code, *detail ? " " : "",
                                 detail);
@@ -130,16 +124,13 @@ static void on_trust_request(struct watch *w, const char *account, const char *c
         if (!peer_wanted(w, account, "trustRequest", from))
                 return;
         g_autoptr(GString) out = g_string_new(NULL);
-        if (w->cli->json) {
-                g_string_append(out, "{\"event\":\"trustRequest\",\"account\":");
-                json_append_string(out, account);
-                g_string_append_c(out, ',');
-        } else {
+        if (w->cli->json)
+                json_event(out, "trustRequest", account);
+        else
                 g_string_append(out, "trustRequest ");
-        }
         format_trust_request(w->cli, out, from, conversation_id, received, payload, base64);
         if (w->cli->json)
-                g_string_append_c(out, '}');
+                json_close(out);
         output_line(out->str);
         counted(w);
 }
@@ -152,11 +143,10 @@ static void on_contact(struct watch *w, const char *event, const char *account, 
                 return;
         g_autoptr(GString) out = g_string_new(NULL);
         if (w->cli->json) {
-                g_string_printf(out, "{\"event\":\"%s\",\"account\":", event);
-                json_append_string(out, account);
-                g_string_append(out, ",\"uri\":");
-                json_append_string(out, uri);
-                g_string_append_printf(out, ",\"%s\":%s}", flag_name, flag ? "true" : "false");
+                json_event(out, event, account);
+                json_add_string(out, "uri", uri);
+                json_add_bool(out, flag_name, flag);
+                json_close(out);
         } else {
                 g_string_printf(out, "%s %s %s%s", event, uri, flag ? "" : "not-", flag_name);
         }
@@ -247,9 +237,9 @@ static bool report_current(struct watch *w, bool buddies)
                 w->exit_status = cli_fail(w->cli, error);
                 return false;
         }
-        g_variant_lookup(state, "Account.registrationStatus", "&s", &name);
-        g_variant_lookup(state, "Account.registrationCode", "&s", &code);
-        g_variant_lookup(state, "Account.registrationDescription", "&s", &detail);
+        g_variant_lookup(state, PB_DETAIL_REGISTRATION_STATUS, "&s", &name);
+        g_variant_lookup(state, PB_DETAIL_REGISTRATION_CODE, "&s", &code);
+        g_variant_lookup(state, PB_DETAIL_REGISTRATION_DESCRIPTION, "&s", &detail);
         on_registration(w, w->account, name, atoi(code), detail);
         if (!buddies)
                 return true;
@@ -312,13 +302,40 @@ out:
         g_main_loop_unref(w->loop);
 }
 
-static int parse_timeout(const char *s, long *ret)
+/* The options of watch and wait-registered, as given and as read. */
+struct watch_args {
+        struct watch *w;
+        const char *buddy, *status, *count, *timeout;
+        long timeout_s;
+};
+
+static int check_args(void *data)
 {
-        *ret = s ? cli_parse_number(s, 24L * 3600 * 365) : 0;
-        if (*ret >= 0)
-                return 0;
-        cli_error("invalid timeout '%s' (expected whole seconds)", s);
-        return -1;
+        struct watch_args *a = data;
+        struct watch *w = a->w;
+
+        if (w->event) {
+                size_t i = 0;
+                while (i < G_N_ELEMENTS(event_names) && strcmp(w->event, event_names[i]) != 0)
+                        i++;
+                if (i == G_N_ELEMENTS(event_names))
+                        return cli_usage_error("invalid event '%s' (expected registration, buddy, "
+                                               "trustRequest, contactAdded or contactRemoved)",
+                                               w->event);
+        }
+        if (a->status && (w->status = cli_parse_number(a->status, 2)) < 0)
+                return cli_usage_error("invalid status '%s' (expected 0, 1 or 2)", a->status);
+        if (a->count && (w->count = cli_parse_number(a->count, 1000000000)) <= 0)
+                return cli_usage_error("invalid count '%s' (expected a positive number)",
+                                       a->count);
+        a->timeout_s = a->timeout ? cli_parse_number(a->timeout, 24L * 3600 * 365) : 0;
+        if (a->timeout_s < 0)
+                return cli_usage_error("invalid timeout '%s' (expected whole seconds)",
+                                       a->timeout);
+        if (a->buddy && peerbook_uri_normalize(a->buddy, w->buddy) < 0)
+                return cli_usage_error("invalid URI '%s' (expected an account ID: 40 hex digits)",
+                                       a->buddy);
+        return CLI_GO_ON;
 }
 
 int cmd_watch(struct cli *cli, int argc, char **argv)
@@ -352,42 +369,23 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
                 "  --timeout SEC    exit with status 1 if the N events have not come by then\n"
                 "  --no-initial     only changes, not the current state\n";
         struct watch w = { .cli = cli, .status = -1 };
-        const char *given = NULL, *buddy = NULL, *status = NULL, *count = NULL, *timeout = NULL;
+        struct watch_args a = { .w = &w };
+        g_autofree char *account = NULL;
         bool no_initial = false;
         const struct cli_option options[] = {
-                CLI_VALUE("account", &given), CLI_VALUE("event", &w.event),
-                CLI_VALUE("buddy", &buddy),
-                CLI_VALUE("status", &status), CLI_VALUE("count", &count),
-                CLI_VALUE("timeout", &timeout), CLI_FLAG("no-initial", &no_initial),
+                CLI_VALUE("event", &w.event),     CLI_VALUE("buddy", &a.buddy),
+                CLI_VALUE("status", &a.status),   CLI_VALUE("count", &a.count),
+                CLI_VALUE("timeout", &a.timeout), CLI_FLAG("no-initial", &no_initial),
                 {},
         };
-        long timeout_s;
+        const struct cli_spec spec = { .name = "watch", .usage = usage, .options = options,
+                                       .account = true, .signals = true, .check = check_args,
+                                       .check_data = &a };
 
-        int r = cli_parse_args(cli, "watch", usage, argc, argv, options, NULL, 0, 0);
-        if (r)
-                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
-        if (w.event) {
-                size_t i = 0;
-                while (i < G_N_ELEMENTS(event_names) && strcmp(w.event, event_names[i]) != 0)
-                        i++;
-                if (i == G_N_ELEMENTS(event_names))
-                        return cli_error("invalid event '%s' (expected registration, buddy, "
-                                         "trustRequest, contactAdded or contactRemoved)",
-                                         w.event);
-        }
-        if (status && (w.status = cli_parse_number(status, 2)) < 0)
-                return cli_error("invalid status '%s' (expected 0, 1 or 2)", status);
-        if (count && (w.count = cli_parse_number(count, 1000000000)) <= 0)
-                return cli_error("invalid count '%s' (expected a positive number)", count);
-        if (parse_timeout(timeout, &timeout_s) < 0)
-                return EXIT_USAGE;
-        if (buddy)
-                normalize_uri(buddy, w.buddy, sizeof(w.buddy));
-        if (!cli_connect(cli, true))
-                return EXIT_FAILURE;
-        g_autofree char *account = cli_resolve_account(cli, given);
-        if (!account)
-                return EXIT_FAILURE;
+        int status = cli_begin(cli, &spec, argc, argv, &account);
+        if (status != CLI_GO_ON)
+                return status;
+        long timeout_s = a.timeout_s;
         w.account = account;
         run(&w, timeout_s, !no_initial);
         if (w.exit_status == EXIT_FAILURE && w.count)
@@ -409,22 +407,17 @@ int cmd_wait_registered(struct cli *cli, int argc, char **argv)
                 "  --account ID     the account (default: the daemon's only account)\n"
                 "  --timeout SEC    how long to wait (default: for ever)\n";
         struct watch w = { .cli = cli, .status = -1, .wait_registered = true };
-        const char *given = NULL, *timeout = NULL;
-        const struct cli_option options[] = {
-                CLI_VALUE("account", &given), CLI_VALUE("timeout", &timeout), {},
-        };
-        long timeout_s;
+        struct watch_args a = { .w = &w };
+        g_autofree char *account = NULL;
+        const struct cli_option options[] = { CLI_VALUE("timeout", &a.timeout), {} };
+        const struct cli_spec spec = { .name = "wait-registered", .usage = usage,
+                                       .options = options, .account = true, .signals = true,
+                                       .check = check_args, .check_data = &a };
 
-        int r = cli_parse_args(cli, "wait-registered", usage, argc, argv, options, NULL, 0, 0);
-        if (r)
-                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
-        if (parse_timeout(timeout, &timeout_s) < 0)
-                return EXIT_USAGE;
-        if (!cli_connect(cli, true))
-                return EXIT_FAILURE;
-        g_autofree char *account = cli_resolve_account(cli, given);
-        if (!account)
-                return EXIT_FAILURE;
+        int status = cli_begin(cli, &spec, argc, argv, &account);
+        if (status != CLI_GO_ON)
+                return status;
+        long timeout_s = a.timeout_s;
         w.account = account;
         run(&w, timeout_s, true);
         /* without a state, report_current() failed and said why */

@@ -32,39 +32,26 @@ static int parse_port(const char *s)
         return port <= 65535 ? (int)port : -1;
 }
 
-/* One bootstrap entry: "host", "host:port" or "[v6]:port", port 1..65535,
- * as the library's node reads them. */
-static bool valid_bootstrap_entry(const char *entry)
+/* Replies InvalidArgument naming Account.hostname when the library refused
+ * the call (-EINVAL) because of it, and returns true; the grammar and its
+ * check are the library's (peerbook_bootstrap_check()). */
+static bool return_bad_hostname(GDBusMethodInvocation *invocation, int error,
+                                const char *hostname)
 {
-        const char *host_end, *port = NULL;
+        size_t off, len;
 
-        if (!*entry || strpbrk(entry, " \t\r\n"))
+        if (error != -EINVAL || !hostname || peerbook_bootstrap_check(hostname, &off, &len) == 0)
                 return false;
-        if (entry[0] == '[') {
-                host_end = strchr(entry, ']');
-                if (!host_end || host_end == entry + 1)
-                        return false;
-                if (host_end[1] == ':')
-                        port = host_end + 2;
-                else if (host_end[1])
-                        return false;
-        } else {
-                const char *colon = strchr(entry, ':');
-                if (colon == entry || (colon && strchr(colon + 1, ':')))
-                        return false;
-                port = colon ? colon + 1 : NULL;
-        }
-        return !port || parse_port(port) > 0;
-}
-
-/* The first malformed entry of a "host:port;host:port" list, or NULL. */
-static char *bad_bootstrap_entry(const char *list)
-{
-        g_auto(GStrv) entries = g_strsplit(list, ";", -1);
-        for (char **e = entries; *e; e++)
-                if (**e && !valid_bootstrap_entry(*e))
-                        return g_strdup(*e);
-        return NULL;
+        if (off + 1 >= PEERBOOK_BOOTSTRAP_MAX)
+                daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
+                                    "invalid Account.hostname: longer than %d bytes",
+                                    PEERBOOK_BOOTSTRAP_MAX - 1);
+        else
+                daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
+                                    "invalid Account.hostname entry '%.*s' (expected host, "
+                                    "host:port or [IPv6]:port, separated by ';')",
+                                    (int)len, hostname + off);
+        return true;
 }
 
 static bool parse_details(GVariant *details, struct account_details *ret,
@@ -73,26 +60,16 @@ static bool parse_details(GVariant *details, struct account_details *ret,
         const char *port = NULL;
 
         *ret = (struct account_details){ .dht_port = -1 };
-        g_variant_lookup(details, "Account.alias", "&s", &ret->alias);
-        g_variant_lookup(details, "Account.archivePassword", "&s", &ret->password);
-        g_variant_lookup(details, "Account.hostname", "&s", &ret->hostname);
-        g_variant_lookup(details, "Account.archivePath", "&s", &ret->archive_path);
-        if (g_variant_lookup(details, "Account.dhtPort", "&s", &port)) {
+        g_variant_lookup(details, PB_DETAIL_ALIAS, "&s", &ret->alias);
+        g_variant_lookup(details, PB_DETAIL_ARCHIVE_PASSWORD, "&s", &ret->password);
+        g_variant_lookup(details, PB_DETAIL_HOSTNAME, "&s", &ret->hostname);
+        g_variant_lookup(details, PB_DETAIL_ARCHIVE_PATH, "&s", &ret->archive_path);
+        if (g_variant_lookup(details, PB_DETAIL_DHT_PORT, "&s", &port)) {
                 ret->dht_port = parse_port(port);
                 if (ret->dht_port < 0) {
                         daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
                                             "invalid Account.dhtPort '%s' (expected 0..65535)",
                                             port);
-                        return false;
-                }
-        }
-        if (ret->hostname) {
-                g_autofree char *bad = bad_bootstrap_entry(ret->hostname);
-                if (bad) {
-                        daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
-                                            "invalid Account.hostname entry '%s' "
-                                            "(expected host:port, separated by ';')",
-                                            bad);
                         return false;
                 }
         }
@@ -175,7 +152,8 @@ static gboolean on_add_account(PeerbookDBusConfigurationManager *object,
         else
                 r = peerbook_account_create_async(d->ctx, &params, on_account_added, call);
         if (r < 0) {
-                reply_add_error(invocation, in.archive_path, r);
+                if (!return_bad_hostname(invocation, r, in.hostname))
+                        reply_add_error(invocation, in.archive_path, r);
                 add_call_free(call);
         }
         return TRUE;
@@ -256,20 +234,20 @@ static gboolean on_get_account_details(PeerbookDBusConfigurationManager *object,
         if (!info)
                 return TRUE;
         g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
-        add_detail(&b, "Account.username", "%s", info->account_id);
-        add_detail(&b, "Account.deviceID", "%s", info->device_id);
-        add_detail(&b, "Account.alias", "%s", info->alias);
-        add_detail(&b, "Account.hostname", "%s", info->bootstrap);
-        add_detail(&b, "Account.dhtPort", "%u",
+        add_detail(&b, PB_DETAIL_USERNAME, "%s", info->account_id);
+        add_detail(&b, PB_DETAIL_DEVICE_ID, "%s", info->device_id);
+        add_detail(&b, PB_DETAIL_ALIAS, "%s", info->alias);
+        add_detail(&b, PB_DETAIL_HOSTNAME, "%s", info->bootstrap);
+        add_detail(&b, PB_DETAIL_DHT_PORT, "%u",
                    (unsigned)(info->dht_port ? info->dht_port : info->dht_port_config));
-        add_detail(&b, "Account.type", "RING");
-        add_detail(&b, "Account.enable", "true");
-        add_detail(&b, "Account.archiveHasPassword", "%s", info->has_password ? "true" : "false");
-        add_detail(&b, "Account.droppedValues", "%" G_GUINT64_FORMAT,
+        add_detail(&b, PB_DETAIL_TYPE, "RING");
+        add_detail(&b, PB_DETAIL_ENABLE, "true");
+        add_detail(&b, PB_DETAIL_ARCHIVE_HAS_PASSWORD, "%s", info->has_password ? "true" : "false");
+        add_detail(&b, PB_DETAIL_DROPPED_VALUES, "%" G_GUINT64_FORMAT,
                    (guint64)info->dropped_values);
-        add_detail(&b, "Account.droppedRequests", "%" G_GUINT64_FORMAT,
+        add_detail(&b, PB_DETAIL_DROPPED_REQUESTS, "%" G_GUINT64_FORMAT,
                    (guint64)info->dropped_requests);
-        add_detail(&b, "Account.pendingRequests", "%" G_GUINT64_FORMAT,
+        add_detail(&b, PB_DETAIL_PENDING_REQUESTS, "%" G_GUINT64_FORMAT,
                    (guint64)info->pending_requests);
         peerbook_dbus_configuration_manager_complete_get_account_details(
                 object, invocation, g_variant_builder_end(&b));
@@ -298,6 +276,8 @@ static gboolean on_set_account_details(PeerbookDBusConfigurationManager *object,
                 .dht_port = in.dht_port < 0 ? 0 : (uint16_t)in.dht_port,
         };
         int r = peerbook_account_update(d->ctx, account_id, &params);
+        if (return_bad_hostname(invocation, r, in.hostname))
+                return TRUE;
         if (r < 0) {
                 daemon_return_errno(invocation, r, "cannot update account '%s'", account_id);
                 return TRUE;
@@ -317,11 +297,11 @@ static gboolean on_get_volatile_account_details(PeerbookDBusConfigurationManager
         if (!info)
                 return TRUE;
         g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
-        add_detail(&b, "Account.registrationStatus", "%s",
+        add_detail(&b, PB_DETAIL_REGISTRATION_STATUS, "%s",
                    peerbook_registration_name(info->registration));
-        add_detail(&b, "Account.registrationCode", "%d", info->registration_code);
-        add_detail(&b, "Account.registrationDescription", "%s", info->registration_detail);
-        add_detail(&b, "Account.dhtBoundPort", "%u", (unsigned)info->dht_port);
+        add_detail(&b, PB_DETAIL_REGISTRATION_CODE, "%d", info->registration_code);
+        add_detail(&b, PB_DETAIL_REGISTRATION_DESCRIPTION, "%s", info->registration_detail);
+        add_detail(&b, PB_DETAIL_DHT_BOUND_PORT, "%u", (unsigned)info->dht_port);
         peerbook_dbus_configuration_manager_complete_get_volatile_account_details(
                 object, invocation, g_variant_builder_end(&b));
         return TRUE;

@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 #include <peerbook/peerbook.h>
 
+#include "dbus-names.h"
 #include "peerbook-dbus.h"
 
 struct daemon {
@@ -27,8 +28,6 @@ typedef struct peerbook_contact PeerbookContact;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PeerbookAccountInfo, peerbook_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PeerbookContact, peerbook_free)
 
-#define CONFIGURATION_MANAGER_PATH "/cx/ring/Ring/ConfigurationManager"
-#define PRESENCE_MANAGER_PATH "/cx/ring/Ring/PresenceManager"
 
 /* configuration_manager.c */
 PeerbookDBusConfigurationManager *configuration_manager_new(struct daemon *d);

@@ -7,8 +7,10 @@
  * requested, and the library context (which starts the accounts' DHT nodes)
  * is created only once the name is ours: a second peerbookd started by
  * mistake on the same data must not run the same accounts, nor say goodbye
- * for them when it exits. Method calls are dispatched from the main loop, so
- * none runs before the context exists.
+ * for them when it exits. One under another bus name is stopped by the
+ * library's lock on the data directory (-EBUSY): it exits with one line.
+ * Method calls are dispatched from the main loop, so none runs before the
+ * context exists.
  *
  * Threads: one. The library's fd wakes the loop; peerbook_ctx_process() runs
  * on this thread and calls on_event(), which emits the D-Bus signals.
@@ -123,7 +125,12 @@ static void on_name_acquired(GDBusConnection *connection, const char *name, gpoi
                 return;
         int r = peerbook_ctx_new(&opts, &d->ctx);
         if (r < 0) {
-                fprintf(stderr, "peerbookd: cannot start: %s\n", peerbook_strerror(r));
+                /* -EBUSY: another peerbookd (any bus name) runs on this data */
+                if (st->options->data_dir)
+                        fprintf(stderr, "peerbookd: cannot start on '%s': %s\n",
+                                st->options->data_dir, peerbook_strerror(r));
+                else
+                        fprintf(stderr, "peerbookd: cannot start: %s\n", peerbook_strerror(r));
                 d->exit_status = EXIT_FAILURE;
                 g_main_loop_quit(d->loop);
                 return;
@@ -170,7 +177,7 @@ static void usage(FILE *out)
               "Hosts peerbook accounts and serves cx.ring.Ring.ConfigurationManager and\n"
               "cx.ring.Ring.PresenceManager on D-Bus.\n"
               "\n"
-              "  --bus-name NAME  the name to own (default net.peerbook.Daemon)\n"
+              "  --bus-name NAME  the name to own (default " PB_DBUS_DEFAULT_BUS_NAME ")\n"
               "  --data-dir DIR   where accounts live (default $XDG_DATA_HOME/peerbook)\n"
               "  --system         use the system bus (default: the session bus)\n"
               "  --key-bits N     RSA key size for new accounts and devices (default 4096)\n"
@@ -193,7 +200,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         int c;
         char *end;
 
-        *o = (struct options){ .bus_name = "net.peerbook.Daemon" };
+        *o = (struct options){ .bus_name = PB_DBUS_DEFAULT_BUS_NAME };
         opterr = 0;
         while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
                 switch (c) {
@@ -213,9 +220,10 @@ static int parse_options(int argc, char **argv, struct options *o)
                 case 'k': {
                         errno = 0;
                         unsigned long bits = strtoul(optarg, &end, 10);
-                        if (errno || *end || end == optarg || bits < 2048 || bits > 16384) {
-                                fprintf(stderr, "peerbookd: invalid key size '%s' (expected 2048..16384)\n",
-                                        optarg);
+                        if (errno || *end || end == optarg || bits < PEERBOOK_KEY_BITS_MIN ||
+                            bits > PEERBOOK_KEY_BITS_MAX) {
+                                fprintf(stderr, "peerbookd: invalid key size '%s' (expected %d..%d)\n",
+                                        optarg, PEERBOOK_KEY_BITS_MIN, PEERBOOK_KEY_BITS_MAX);
                                 return -1;
                         }
                         o->key_bits = (unsigned)bits;
@@ -263,8 +271,9 @@ int main(int argc, char **argv)
         d.loop = g_main_loop_new(NULL, FALSE);
         d.config = configuration_manager_new(&d);
         d.presence = presence_manager_new(&d);
-        if (!export_object(bus, G_DBUS_INTERFACE_SKELETON(d.config), CONFIGURATION_MANAGER_PATH) ||
-            !export_object(bus, G_DBUS_INTERFACE_SKELETON(d.presence), PRESENCE_MANAGER_PATH))
+        if (!export_object(bus, G_DBUS_INTERFACE_SKELETON(d.config),
+                           PB_DBUS_CONFIGURATION_MANAGER_PATH) ||
+            !export_object(bus, G_DBUS_INTERFACE_SKELETON(d.presence), PB_DBUS_PRESENCE_MANAGER_PATH))
                 return EXIT_FAILURE;
 
         g_unix_signal_add(SIGTERM, on_quit_signal, &d);

@@ -4,11 +4,13 @@
 # builds, and runs peerbook on the embedded default: a daemon whose account
 # runs a standalone DHT node on this machine (no outside bootstrap). Where no
 # session bus runs (a fresh server), it brings one up and says how to reach it.
-# Then it prints the live events until Ctrl-C, and stops everything cleanly.
+# Then it prints the live events until Ctrl-C, which stops the daemon cleanly;
+# a session bus it started is stopped too, unless other programs still use it
+# (the walkthrough's second daemon): then it says so and how to stop it.
 #
 #   scripts/run.sh [--data-dir DIR] [--build-dir DIR] [--bus-name NAME]
 #                  [--no-build] [--once]
-#   --once: set up, print what to do next, stop (scripts and tests use it)
+#   --once: set up, check the account registers, stop (scripts and tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -25,7 +27,7 @@ while [ $# -gt 0 ]; do
     --bus-name) bus_name=$2; shift 2 ;;
     --no-build) do_build=0; shift ;;
     --once) once=1; shift ;;
-    -h|--help) sed -n '3,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -52,9 +54,22 @@ cleanup() {
   if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
     kill -TERM "$daemon_pid"   # a clean stop: watchers see this device go offline
     wait "$daemon_pid" 2>/dev/null || true
+    echo "== stopped the daemon"
   fi
-  [ -n "$bus_pid" ] && kill "$bus_pid" 2>/dev/null || true
-  [ -n "$bus_pid" ] && rm -f "$data_dir/session-bus.env"
+  [ -n "$bus_pid" ] || return 0
+  # Connections other than this query's own: programs still on our bus.
+  local others
+  others=$(timeout 3 gdbus call --session -d org.freedesktop.DBus -o /org/freedesktop/DBus \
+             -m org.freedesktop.DBus.ListNames 2>/dev/null | grep -o "':[0-9.]*'" | wc -l)
+  if [ "${others:-0}" -gt 1 ]; then
+    echo "== left the session bus running (pid $bus_pid): $((others - 1)) other program(s) use it;"
+    echo "   stop it with: kill $bus_pid"
+  else
+    kill "$bus_pid" 2>/dev/null || true
+    rm -f "$data_dir/session-bus.env"
+    echo "== stopped the session bus it started"
+  fi
+  bus_pid=""
 }
 trap cleanup EXIT
 trap 'exit 0' INT TERM
@@ -90,14 +105,18 @@ fi
 pb wait-registered --account "$account" --timeout 30
 port=$(pb --json account show "$account" | sed -n 's/.*"Account.dhtPort": *"\([0-9]*\)".*/\1/p')
 
+echo
+if [ "$once" = 1 ]; then
+  echo "peerbook works (--once: it stops now): bus name $bus_name, data in $data_dir"
+else
+  echo "peerbook is running: daemon pid $daemon_pid, bus name $bus_name, data in $data_dir"
+fi
 cat <<EOF
-
-peerbook is running: daemon pid $daemon_pid, bus name $bus_name, data in $data_dir
   account   $account
   DHT node  UDP port ${port:-?}, standalone (others can bootstrap from 127.0.0.1:${port:-PORT})
 
-Next, in another terminal:
-  alias peerbook=$cli
+Next, in another terminal$([ "$once" = 1 ] && echo " (after 'scripts/run.sh' without --once)"):
+  export PATH=$(dirname "$cli"):\$PATH
 EOF
 [ -n "$bus_pid" ] && echo "  source $data_dir/session-bus.env        # reach this private session bus"
 cat <<EOF
@@ -108,9 +127,11 @@ cat <<EOF
 A second daemon (a friend, here on the same machine) joins this DHT with:
   $peerbookd --bus-name net.peerbook.Friend --data-dir /tmp/friend &
   peerbook --bus-name net.peerbook.Friend account create --bootstrap 127.0.0.1:${port:-PORT}
+(README.md, "Try it", walks through it.)
 EOF
 
 if [ "$once" = 1 ]; then
+  cleanup
   exit 0
 fi
 echo

@@ -69,8 +69,8 @@ struct pb_account {
         pb_store *store;
         pb_node *node;
 
-        char alias[128];
-        char bootstrap[512];
+        char alias[PEERBOOK_ALIAS_MAX];
+        char bootstrap[PEERBOOK_BOOTSTRAP_MAX];
         uint16_t port;
         bool has_password;
 

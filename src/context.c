@@ -5,11 +5,13 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "account.h"
@@ -26,6 +28,7 @@
 
 struct peerbook_ctx {
         char *data_dir;
+        int lock_fd; /* flock()ed while the context lives: one process per data_dir */
         unsigned key_bits;
         pb_queue *queue;
         peerbook_event_cb cb;
@@ -149,22 +152,48 @@ static void load_accounts(peerbook_ctx *ctx) {
         closedir(d);
 }
 
+/* Two processes on one data directory would run the same devices on two
+ * nodes and overwrite each other's changes. A lock on a file inside it, held
+ * until the context is freed (or the process dies: the kernel releases it),
+ * keeps out every other context, in this process or another. */
+static int lock_data_dir(const char *dir, int *ret_fd) {
+        _cleanup_free_ char *path = pb_path_join(dir, ".lock");
+        if (!path)
+                return -ENOMEM;
+        /* read-only: an existing lock file still locks in a read-only folder */
+        int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+                close(fd);
+                return r;
+        }
+        *ret_fd = fd;
+        return 0;
+}
+
 int peerbook_ctx_new(const struct peerbook_ctx_options *options, peerbook_ctx **ret_ctx) {
         struct peerbook_ctx_options o;
         if (!ret_ctx || read_sized(options, CTX_OPTIONS_FIRST, &o, sizeof(o)) < 0)
                 return -EINVAL;
         unsigned bits = o.key_bits ? o.key_bits : DEFAULT_KEY_BITS;
-        if (bits < 2048 || bits > 8192)
+        if (bits < PEERBOOK_KEY_BITS_MIN || bits > PEERBOOK_KEY_BITS_MAX)
                 return -EINVAL;
         peerbook_ctx *ctx = calloc(1, sizeof(*ctx));
         if (!ctx)
                 return -ENOMEM;
         ctx->key_bits = bits;
+        ctx->lock_fd = -1;
         ctx->data_dir = o.data_dir ? strdup(o.data_dir) : default_data_dir();
         int r = ctx->data_dir ? pb_mkdir_p(ctx->data_dir) : -EINVAL;
         if (r == 0)
+                r = lock_data_dir(ctx->data_dir, &ctx->lock_fd);
+        if (r == 0)
                 r = pb_queue_new(&ctx->queue);
         if (r < 0) {
+                if (ctx->lock_fd >= 0)
+                        close(ctx->lock_fd);
                 free(ctx->data_dir);
                 free(ctx);
                 return r;
@@ -207,6 +236,7 @@ peerbook_ctx *peerbook_ctx_free(peerbook_ctx *ctx) {
                 pb_account_free(ctx->accounts[i]);
         free(ctx->accounts);
         pb_queue_free(ctx->queue);
+        close(ctx->lock_fd); /* last: the accounts' files are closed */
         free(ctx->data_dir);
         free(ctx);
         return NULL;
@@ -273,12 +303,18 @@ void peerbook_ctx_set_event_cb(peerbook_ctx *ctx, peerbook_event_cb cb, void *us
 
 /* ---- accounts ---------------------------------------------------------- */
 
-/* The caller's params by the size rule, with lengths that fit the account. */
+/* The settings an account takes from a caller, checked the same way on
+ * create, import and update. */
+static bool settings_ok(const char *alias, const char *bootstrap) {
+        return (!alias || strlen(alias) < PEERBOOK_ALIAS_MAX) &&
+               peerbook_bootstrap_check(bootstrap, NULL, NULL) == 0;
+}
+
+/* The caller's params by the size rule, with settings that fit the account. */
 static int read_params(const struct peerbook_account_params *in,
                        struct peerbook_account_params *p) {
         int r = read_sized(in, ACCOUNT_PARAMS_FIRST, p, sizeof(*p));
-        if (r == 0 && ((p->alias && strlen(p->alias) >= 128) ||
-                       (p->bootstrap && strlen(p->bootstrap) >= 512)))
+        if (r == 0 && !settings_ok(p->alias, p->bootstrap))
                 r = -EINVAL;
         return r;
 }
@@ -461,7 +497,11 @@ int peerbook_buddy_unsubscribe(peerbook_ctx *ctx, const char *account_id, const 
         int r = lookup(ctx, account_id, &a);
         if (r < 0)
                 return r;
-        return uri ? pb_account_subscribe(a, uri, false) : -EINVAL;
+        if (!uri)
+                return -EINVAL;
+        r = pb_account_subscribe(a, uri, false);
+        /* -ENOENT: not subscribed, as asked (peerbook.h: repeated operations) */
+        return r == -ENOENT ? 0 : r;
 }
 
 /* A list of records from one of the account's walks (pb_each_cb): the count
@@ -532,7 +572,11 @@ int peerbook_contact_remove(peerbook_ctx *ctx, const char *account_id, const cha
                             bool ban) {
         pb_account *a;
         int r = lookup(ctx, account_id, &a);
-        return r < 0 ? r : pb_account_contact_remove(a, uri, ban);
+        if (r < 0)
+                return r;
+        r = pb_account_contact_remove(a, uri, ban);
+        /* -ENOENT: no contact already, as asked (peerbook.h: repeated operations) */
+        return r == -ENOENT ? 0 : r;
 }
 
 int peerbook_contact_list(peerbook_ctx *ctx, const char *account_id,

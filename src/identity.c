@@ -150,7 +150,7 @@ int pb_archive_export(const char *account_dir, const char *current_password,
 }
 
 int pb_archive_import(const char *path, const char *password, pb_identity **ret_account,
-                      char ret_alias[128]) {
+                      char ret_alias[PEERBOOK_ALIAS_MAX]) {
         _cleanup_free_ uint8_t *blob = NULL;
         size_t len;
         int r = pb_file_read(path, 4 * PB_ARCHIVE_FIELD_MAX, &blob, &len);

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "dht/dht.h"
+#include "peerbook/peerbook.h"
 
 struct pb_device_keys {
         pb_identity *device;
@@ -46,7 +47,7 @@ int pb_archive_export(const char *account_dir, const char *current_password,
 
 /* Reads an archive: returns the account identity and the alias it carried. */
 int pb_archive_import(const char *path, const char *password, pb_identity **ret_account,
-                      char ret_alias[128]);
+                      char ret_alias[PEERBOOK_ALIAS_MAX]);
 
 /* The device announcement's value id: fixed per device so that a refresh or
  * a restart re-puts the same value instead of adding one. */

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* names.c — the strings the API hands out: version, error names, states, URIs. */
-#include <ctype.h>
+/* names.c — the strings the API hands out: version, error names, states. */
 #include <errno.h>
 #include <string.h>
 
@@ -22,7 +21,7 @@ const char *peerbook_strerror(int error) {
         case -ENOMEM: return "out of memory";
         case -EMSGSIZE: return "message too large";
         case -EADDRINUSE: return "address already in use";
-        case -EBUSY: return "busy";
+        case -EBUSY: return "data directory in use by another process";
         case -ENOSPC: return "limit reached";
         case -EFBIG: return "file too large";
         case -EACCES: return "permission denied";
@@ -40,27 +39,4 @@ const char *peerbook_registration_name(enum peerbook_registration state) {
         case PEERBOOK_REGISTRATION_ERROR: return "ERROR_GENERIC";
         }
         return "ERROR_GENERIC";
-}
-
-int peerbook_uri_normalize(const char *uri, char ret_id[PEERBOOK_ID_SIZE]) {
-        if (!uri || !ret_id)
-                return -EINVAL;
-        /* Jami clients hand out "jami:<id>" and, historically, "ring:<id>". */
-        static const char *const prefixes[] = { "jami:", "ring:" };
-        for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
-                size_t n = strlen(prefixes[i]);
-                if (strncasecmp(uri, prefixes[i], n) == 0) {
-                        uri += n;
-                        break;
-                }
-        }
-        if (strlen(uri) != PEERBOOK_ID_LEN)
-                return -EINVAL;
-        for (size_t i = 0; i < PEERBOOK_ID_LEN; i++)
-                if (!isxdigit((unsigned char)uri[i]))
-                        return -EINVAL;
-        for (size_t i = 0; i < PEERBOOK_ID_LEN; i++) /* ret_id only once it is good */
-                ret_id[i] = (char)tolower((unsigned char)uri[i]);
-        ret_id[PEERBOOK_ID_LEN] = 0;
-        return 0;
 }

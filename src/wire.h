@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "dht/dht.h"
+#include "peerbook/peerbook.h"
 
 /* OpenDHT value types (see protocol-notes.md). */
 #define PB_TYPE_USER_DATA 0     /* DeviceAnnouncement: what Jami reads */
@@ -26,7 +27,7 @@
 
 #define PB_VALUE_MAX 65536     /* OpenDHT's largest value */
 #define PB_PUBKEY_MAX 2048     /* DER of an RSA-8192 key fits */
-#define PB_PAYLOAD_MAX 64000   /* Jami fails silently above this */
+#define PB_PAYLOAD_MAX PEERBOOK_PAYLOAD_MAX /* the public limit, defined once */
 #define PB_CONVERSATION_MAX 128
 #define PB_SERVICE_MAX 64
 
@@ -54,7 +55,7 @@ int pb_device_state_decode(const uint8_t *data, size_t len, struct pb_device_sta
 /* An exported account: {format, version, alias, key, cert}. */
 #define PB_ARCHIVE_FIELD_MAX 16384
 struct pb_archive {
-        char alias[128];
+        char alias[PEERBOOK_ALIAS_MAX];
         size_t key_len, cert_len;
         uint8_t key[PB_ARCHIVE_FIELD_MAX];  /* PEM PKCS#8, encrypted with the archive password */
         uint8_t cert[PB_ARCHIVE_FIELD_MAX]; /* PEM */

@@ -49,6 +49,11 @@
  *     of pointers to records (or to strings, for account IDs), returned with
  *     its length; free it, records included, with peerbook_list_free().
  *
+ * Repeated operations: a call that asks for a state that already holds
+ * succeeds and changes nothing (subscribe or unsubscribe twice, add a contact
+ * already there, remove or ban one that is not); one that consumes something
+ * that is not there fails (accepting or discarding a request: -ENOENT).
+ *
  * Account IDs and device IDs are 40 lowercase hex characters (the InfoHash of
  * the public key). URIs given to the API may carry a "jami:" or "ring:" prefix
  * and upper-case hex; they are normalised.
@@ -114,16 +119,21 @@ struct peerbook_ctx_options {
         /* Where accounts live, one folder per account. NULL: $XDG_DATA_HOME/peerbook
          * (or ~/.local/share/peerbook). Created if missing. */
         const char *data_dir;
-        /* RSA key size for new accounts and devices; 0 = 4096 (Jami's). 2048..8192. */
+        /* RSA key size for new accounts and devices; 0 = 4096 (Jami's), otherwise
+         * PEERBOOK_KEY_BITS_MIN..PEERBOOK_KEY_BITS_MAX. */
         unsigned key_bits;
 };
 
 /* Creates a context and loads and starts every account found in data_dir.
  * An account that fails to load is reported by a registration event with
  * PEERBOOK_REGISTRATION_ERROR on the first peerbook_ctx_process(); the others
- * still start. Blocks: reads every account's keys and database.
- * -EINVAL bad options (see the size rule above; key_bits out of range, no
- * data_dir and no $HOME), or an errno from creating data_dir. */
+ * still start. One context per data directory: while a context lives (in this
+ * process or another), a second one on the same directory fails with -EBUSY
+ * ("data directory in use by another process"); the lock is a flock()ed file
+ * data_dir/.lock, released by peerbook_ctx_free() or the process's exit.
+ * Blocks: reads every account's keys and database. -EINVAL bad options (see
+ * the size rule above; key_bits out of range, no data_dir and no $HOME), or
+ * an errno from creating data_dir. */
 PEERBOOK_EXPORT int peerbook_ctx_new(const struct peerbook_ctx_options *options,
                                      peerbook_ctx **ret_ctx);
 
@@ -209,7 +219,9 @@ struct peerbook_account_params {
         uint32_t fields;
         const char *alias;     /* a display name, < 128 bytes; NULL = "" */
         const char *password;  /* encrypts the account key on disk and in archives; NULL = none */
-        /* "host:port;host:port", < 512 bytes; NULL or "" = a standalone node */
+        /* DHT nodes to join, as peerbook_bootstrap_check() reads them: e.g.
+         * "host:port;[::1]:4222;host" (port 4222 when none); NULL or "" = a
+         * standalone node. A malformed list is -EINVAL. */
         const char *bootstrap;
         uint16_t dht_port;     /* 0 = any free port */
 };
@@ -308,6 +320,31 @@ PEERBOOK_EXPORT int peerbook_account_import(peerbook_ctx *ctx, const char *path,
                                             const struct peerbook_account_params *params,
                                             char ret_account_id[PEERBOOK_ID_SIZE]);
 
+/* ---- limits and bootstrap lists ------------------------------------------ */
+
+#define PEERBOOK_ALIAS_MAX 128       /* an alias's size, its final NUL included */
+#define PEERBOOK_BOOTSTRAP_MAX 512   /* a bootstrap list's size, its final NUL included */
+#define PEERBOOK_BOOTSTRAP_PORT 4222 /* the port of an entry that names none (Jami's) */
+#define PEERBOOK_KEY_BITS_MIN 2048   /* below this, RSA is no longer considered safe */
+#define PEERBOOK_KEY_BITS_MAX 8192   /* a larger key does not fit an announcement */
+
+/* Checks a bootstrap list, the one grammar of the library, the daemon's
+ * Account.hostname and the CLI's --bootstrap:
+ *   - entries separated by ';' (Jami's separator) or ','; empty entries are
+ *     skipped, so "" and ";" are an empty list (a standalone node);
+ *   - spaces and tabs around an entry are ignored, inside one they are an error;
+ *   - an entry is "host", "host:port", "[IPv6]", "[IPv6]:port" or a bare IPv6
+ *     address (two colons or more, hence no port); host is a DNS name or an
+ *     IPv4 address (letters, digits, '.', '-', '_'); port 1..65535, default
+ *     PEERBOOK_BOOTSTRAP_PORT;
+ *   - the whole list is shorter than PEERBOOK_BOOTSTRAP_MAX bytes.
+ * NULL is an empty list. Returns 0 when the list is well formed, otherwise
+ * -EINVAL with the byte offset and length of the first malformed entry in
+ * *ret_bad_offset and *ret_bad_len (each may be NULL; for a list too long, the
+ * part past the limit). Names are not resolved here. */
+PEERBOOK_EXPORT int peerbook_bootstrap_check(const char *list, size_t *ret_bad_offset,
+                                             size_t *ret_bad_len);
+
 /* ---- presence ----------------------------------------------------------- */
 
 /* Tracks the presence of `uri`: queues a PEERBOOK_EVENT_BUDDY with the
@@ -317,9 +354,9 @@ PEERBOOK_EXPORT int peerbook_account_import(peerbook_ctx *ctx, const char *path,
 PEERBOOK_EXPORT int peerbook_buddy_subscribe(peerbook_ctx *ctx, const char *account_id,
                                              const char *uri);
 
-/* Stops tracking `uri` (a contact stays tracked as one). -ENOENT no such
- * subscription, -EINVAL malformed uri, -ESRCH no such account, -EIO the
- * account failed to load. */
+/* Stops tracking `uri` (a contact stays tracked as one). Unsubscribing from a
+ * buddy not tracked succeeds and changes nothing. -EINVAL malformed uri,
+ * -ESRCH no such account, -EIO the account failed to load. */
 PEERBOOK_EXPORT int peerbook_buddy_unsubscribe(peerbook_ctx *ctx, const char *account_id,
                                                const char *uri);
 
@@ -402,8 +439,8 @@ PEERBOOK_EXPORT int peerbook_contact_add(peerbook_ctx *ctx, const char *account_
                                          const char *uri);
 /* Removes a contact; ban = true also blocks it: its pending request is
  * dropped and its future requests are ignored until it is added again.
- * -ENOENT no such contact (never one, and not banning), -EINVAL malformed
- * uri, -ESRCH no such account, -EIO the account failed to load. */
+ * Removing a URI that is no contact succeeds and changes nothing. -EINVAL
+ * malformed uri, -ESRCH no such account, -EIO the account failed to load. */
 PEERBOOK_EXPORT int peerbook_contact_remove(peerbook_ctx *ctx, const char *account_id,
                                             const char *uri, bool ban);
 /* Active and banned contacts, as a list: free it with peerbook_list_free().

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bootstrap.h"
 #include "dht/opendht_ext.h"
 #include "dht/peers.h"
 
@@ -51,50 +52,22 @@ struct pb_node {
  * 50 ms, or 1 to 10 s with a 0.3 ms pause in between). So the address is
  * pinged as well (peers.c). Names rely on OpenDHT's own resolver.
  *
- * Splits "host:port", "[v6]:port" or "host" (default port) and bootstraps. */
-static void bootstrap_one(dht_runner *runner, const char *entry, size_t len)
-{
-        char buf[300];
-        char *host = buf, *port = NULL, *colon;
-
-        if (len == 0 || len >= sizeof(buf))
-                return;
-        memcpy(buf, entry, len);
-        buf[len] = '\0';
-        if (buf[0] == '[') {
-                char *end = strchr(buf, ']');
-
-                if (!end)
-                        return;
-                *end = '\0';
-                host = buf + 1;
-                if (end[1] == ':')
-                        port = end + 2;
-        } else if ((colon = strrchr(buf, ':')) && colon == strchr(buf, ':')) {
-                /* Exactly one colon: host:port (more would be a bare IPv6). */
-                *colon = '\0';
-                port = colon + 1;
-        }
-        if (!port || !*port)
-                port = "4222";
-        dht_runner_bootstrap(runner, host, port);
-        pb_ping_numeric(runner, host, port);
-}
-
-/* Bootstraps each entry of "host:port;host:port"; returns how many. */
+ * Bootstraps each entry of the list (bootstrap.c reads them); returns how
+ * many. The library checked the list when it was set: an entry that is
+ * malformed anyway (a list saved by an older version) is skipped. */
 static unsigned bootstrap_all(dht_runner *runner, const char *list)
 {
+        struct pb_bootstrap_entry e;
+        const char *text = list ? list : "", *cursor = text;
         unsigned n = 0;
+        int r;
 
-        while (list && *list) {
-                size_t len = strcspn(list, ";, ");
-
-                if (len) {
-                        bootstrap_one(runner, list, len);
-                        n++;
-                }
-                list += len;
-                list += strspn(list, ";, ");
+        while ((r = pb_bootstrap_next(text, &cursor, &e)) != 0) {
+                if (r < 0)
+                        continue;
+                dht_runner_bootstrap(runner, e.host, e.port);
+                pb_ping_numeric(runner, e.host, e.port);
+                n++;
         }
         return n;
 }

@@ -45,9 +45,10 @@ watch_bg() {
 json_field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" "$T/out"; }
 port_of() { run pb "$1" --json account show >"$T/out" 2>"$T/err"; json_field Account.dhtPort; }
 dropped_requests() { run pb "$1" --json account show >"$T/out" 2>"$T/err"; json_field Account.droppedRequests; }
-# contact_state WHO URI: confirmed, unconfirmed, banned or none (from `contacts --json`)
+# contact_state WHO URI: confirmed, unconfirmed, banned or none (from `contacts --json`,
+# one object per line: jq -s makes them an array)
 contact_state() {
-        pb "$1" --json contacts | jq -r --arg u "$2" \
+        pb "$1" --json contacts | jq -rs --arg u "$2" \
                 '[.[] | select(.uri == $u)] | if length == 0 then "none"
                  elif .[0].banned then "banned" elif .[0].confirmed then "confirmed"
                  else "unconfirmed" end'
@@ -95,7 +96,7 @@ check_file "incomingTrustRequest(account, conversationId, from, ay payload, t re
 check "bob: requests" pb B requests
 check_output "requests lists alice with the payload" "^$ID_A [0-9]* hi\$"
 check "bob: requests --json" pb B --json requests
-check_output "requests --json" "^\\[{\"from\":\"$ID_A\",\"conversationId\":\"[0-9a-f]*\",\"received\":[0-9]*,\"payload\":\"hi\"}\\]\$"
+check_output "requests --json: one object per line" "^{\"from\":\"$ID_A\",\"conversationId\":\"[0-9a-f]*\",\"received\":[0-9]*,\"payload\":\"hi\"}\$"
 check "gdbus getTrustRequests returns aa{ss}" gd B getTrustRequests "$ID_B"
 check_output "getTrustRequests has from and payload" "^(\\[{.*'from': '$ID_A'.*'payload': 'hi'.*}\\],)"
 check "bob: account show" pb B --json account show
@@ -151,7 +152,7 @@ check "bob: requests (text)" pb B requests
 check_output "payload on one line" "^$ID_C [0-9]* hello\\\\nfrom carol\$"
 check "bob: discard carol" pb B discard "$ID_C"
 check "bob: requests after discard" pb B --json requests
-check_output "no request left" '^\[\]$'
+[ ! -s "$T/out" ] && ok "no request left" || not_ok "no request left"
 check_fails "discarding twice: no request" "^peerbook: no trust request from '$ID_C'" pb B discard "$ID_C"
 check_fails "carol is not bob's contact" "^peerbook: no contact '$ID_C' in account '$ID_B'" \
         pb B contact show "$ID_C"
@@ -185,7 +186,7 @@ else
         ok "no incomingTrustRequest from a banned account"
 fi
 check "bob: requests" pb B --json requests
-check_output "nothing pending from alice" '^\[\]$'
+[ ! -s "$T/out" ] && ok "nothing pending from alice" || not_ok "nothing pending from alice"
 check "bob: contact add alice lifts the ban" pb B contact add "$ID_A"
 check "bob: contact show alice" pb B --json contact show "$ID_A"
 check_output "no longer banned" '"banned":false'
@@ -230,8 +231,9 @@ check_fails "oversized payload is InvalidArgument" "net.peerbook.Error.InvalidAr
         gd A sendTrustRequest "$ID_A" "$ID_C" "b'$BIG'"
 check_fails "asking oneself" "^peerbook: cannot send a trust request to '$ID_A': it is account" \
         pb A contact add "$ID_A" --message hi
-check_fails "removing a stranger" "^peerbook: no contact '$NOBODY' in account '$ID_A'" \
-        pb A contact remove "$NOBODY"
+check "removing a stranger succeeds (no contact, as asked)" pb A contact remove "$NOBODY"
+check_fails "showing a stranger fails" "^peerbook: no contact '$NOBODY' in account '$ID_A'" \
+        pb A contact show "$NOBODY"
 check_fails "unknown watch event" "^peerbook: invalid event 'nope'" pb A watch --event nope
 check_fails "contact needs a command" "^peerbook: contact: missing command" pb A contact
 check_fails "accept needs a URI" "^peerbook: accept: missing argument" pb A accept
@@ -279,7 +281,7 @@ kill -KILL "${PID[D]}" 2>/dev/null; wait "${PID[D]}" 2>/dev/null
 unset "PID[D]"
 start_daemon D
 check "D's contacts after SIGKILL" pb D --json contacts
-jq -r '.[] | "\(.uri) \(if .banned then "banned" elif .added > .removed then "active" else "removed" end)"' \
+jq -r '"\(.uri) \(if .banned then "banned" elif .added > .removed then "active" else "removed" end)"' \
         "$T/out" | sort >"$T/have"
 # expected: the last acknowledged change of each ID, except the one in flight
 awk -v skip="$inflight" '$2 != skip { s[$2] = ($1 == "add") ? "active" : ($3 == "true" ? "banned" : "removed") }

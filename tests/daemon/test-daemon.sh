@@ -31,7 +31,7 @@ ID_B=$(cat "$T/out")
 check "A registers" pb A wait-registered --timeout 30
 check "B registers" pb B wait-registered --timeout 30
 check "account list" pb B --json account list
-check_output "account list is a JSON array with B" "^\\[\"$ID_B\"\\]\$"
+check_output "account list --json: one object per line" "^{\"accountId\":\"$ID_B\"}\$"
 
 # ---- presence: B watches A --------------------------------------------------
 # A live watcher; it prints the registration state once its signal match is
@@ -80,8 +80,7 @@ check_fails "publish is NotSupported for now" "net.peerbook.Error.NotSupported" 
 check "gdbus getVolatileAccountDetails" gd B ConfigurationManager getVolatileAccountDetails "$ID_B"
 check_output "registration code and description from the library" \
         "'Account.registrationCode': '0'.*'Account.registrationDescription': ''"
-check_fails "unsubscribe from a stranger is NoSuchSubscription" \
-        "net.peerbook.Error.NoSuchSubscription" \
+check "unsubscribing from a stranger over D-Bus succeeds (repeated operations)" \
         gd B PresenceManager subscribeBuddy "$ID_B" 1111111111111111111111111111111111111111 false
 check_fails "import of a missing file is NoSuchFile" "net.peerbook.Error.NoSuchFile" \
         gd B ConfigurationManager addAccount "{'Account.archivePath': '$T/missing.pbk'}"
@@ -94,24 +93,61 @@ check_fails "bad dhtPort" "^peerbook: invalid Account.dhtPort '70000'" pb B acco
 check_fails "non-numeric dhtPort" "^peerbook: invalid Account.dhtPort 'x1'" pb B account create --port x1
 check_fails "bad bootstrap port" "^peerbook: invalid Account.hostname entry '127.0.0.1:99999'" \
         pb B account create --bootstrap "127.0.0.1:$PORT_A;127.0.0.1:99999"
+check_fails "blank inside a bootstrap entry" "^peerbook: invalid Account.hostname entry '127.0.0.1 :1'" \
+        pb B account create --bootstrap "127.0.0.1:$PORT_A; 127.0.0.1 :1"
 check_fails "a second daemon cannot take the name" "^peerbookd: cannot own the name net.peerbook.TestA" \
         "$PEERBOOKD" --bus-name net.peerbook.TestA --data-dir "$T/A2"
+check_fails "a second daemon on the same data directory exits, saying why" \
+        "^peerbookd: cannot start on '$T/A': data directory in use by another process" \
+        "$PEERBOOKD" --bus-name net.peerbook.TestA2 --data-dir "$T/A"
+check "the first daemon still serves its account" pb A account show "$ID_A"
 check_fails "unreachable daemon" "^peerbook: cannot reach the daemon on the session bus (net.peerbook.Nobody)" \
         "$CLI" --bus-name net.peerbook.Nobody account list
-check_fails "unsubscribe from a stranger" "^peerbook: cannot unsubscribe from .*: no such subscription" \
+check "unsubscribe from a stranger succeeds: not subscribed, as asked" \
         pb B unsubscribe 1111111111111111111111111111111111111111
+check "unsubscribe again succeeds" pb B unsubscribe 1111111111111111111111111111111111111111
+check "contact remove of a stranger succeeds" pb B contact remove 1111111111111111111111111111111111111111
+check "and again" pb B contact remove 1111111111111111111111111111111111111111
+check "block twice succeeds" bash -c "pb B block 2222222222222222222222222222222222222222 &&
+        pb B block 2222222222222222222222222222222222222222"
+check "unblock (contact add lifts the ban)" pb B contact add 2222222222222222222222222222222222222222
+check "and remove it again" pb B contact remove 2222222222222222222222222222222222222222
+check "subscribe twice succeeds" bash -c "pb B subscribe $ID_A && pb B subscribe $ID_A"
+# usage errors exit 2, failures 1
+usage_exit() { "$@"; [ $? -eq 2 ]; }
+export -f usage_exit
+check_fails "watch: a bad --event is a usage error" "^peerbook: invalid event 'nope'" \
+        pb B watch --event nope
+check "... with exit status 2" usage_exit pb B watch --event nope
+check "watch: a bad --count exits 2" usage_exit pb B watch --count 0
+check "watch: a bad --status exits 2" usage_exit pb B watch --status 7
+check "watch: a bad --timeout exits 2" usage_exit pb B watch --timeout x
+check "watch: a bad --buddy exits 2" usage_exit pb B watch --buddy bob@example
+check "an unknown command exits 2" usage_exit "$CLI" frobnicate
+check "an unknown account command exits 2" usage_exit "$CLI" account frobnicate
+check "an unknown option exits 2" usage_exit pb B presence --frobnicate
+# passwords never on the command line
+check_fails "--password takes no value" "^peerbook: account export: unexpected argument 's3cret'" \
+        pb A account export "$ID_A" "$T/x.pbk" --password s3cret
+check_fails "--password without a terminal says what to do" \
+        "^peerbook: cannot ask for the password: no terminal (use --password-file F or --password-stdin)" \
+        setsid -w "$CLI" --bus-name net.peerbook.TestA account export "$ID_A" "$T/x.pbk" --password
+check_fails "one password source at a time" "^peerbook: give one of --password, --password-file" \
+        pb A account export "$ID_A" "$T/x.pbk" --password-stdin --password-file "$T/pw"
 check_fails "unknown command" "^peerbook: unknown command 'frobnicate'" "$CLI" frobnicate
 check "help everywhere" bash -c "'$CLI' --help && '$CLI' account --help && '$CLI' account create --help"
 check_fails "watch --timeout is bounded" "^peerbook: timed out after 1 s" \
         pb B watch --no-initial --count 1 --timeout 1
 
 # ---- export: archive with a password ------------------------------------------
-check "export A with a password" pb A account export "$ID_A" "$T/alice.pbk" --password s3cret
+echo s3cret >"$T/pw"
+check "export A with a password (from a file)" \
+        pb A account export "$ID_A" "$T/alice.pbk" --password-file "$T/pw"
 [ -s "$T/alice.pbk" ] && ok "the archive exists" || not_ok "the archive exists"
 check_fails "export into a missing folder" "^peerbook: cannot export account .*no such directory" \
-        pb A account export "$ID_A" "$T/missing/alice.pbk" --password s3cret
+        pb A account export "$ID_A" "$T/missing/alice.pbk" --password-file "$T/pw"
 check_fails "import with a wrong password" "^peerbook: cannot import archive .*wrong password" \
-        pb B account import "$T/alice.pbk" --password nope
+        pb B account import "$T/alice.pbk" --password-stdin <<<nope
 
 # ---- A stops cleanly: B sees it offline within 10 s ---------------------------
 stop_daemon A
@@ -137,7 +173,8 @@ check "B sees A online again" pb B watch --buddy "$ID_A" --status 1 --count 1 --
 # ---- import on a third daemon ---------------------------------------------------
 start_daemon C
 check "import the archive on a third daemon" \
-        pb C account import "$T/alice.pbk" --password s3cret --bootstrap "127.0.0.1:$NEW_PORT_A"
+        pb C account import "$T/alice.pbk" --password-stdin --bootstrap "127.0.0.1:$NEW_PORT_A" \
+        <<<s3cret
 check_output "the imported account keeps its ID" "^$ID_A\$"
 
 # ---- addAccount makes keys off the loop: other callers are served meanwhile ---

@@ -114,8 +114,8 @@ jami_registered() {
         jami ConfigurationManager getVolatileAccountDetails "$1" | grep -q "'Account.deviceAnnounced': 'true'"
 }
 json_field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" "$T/out"; }
-# contact_json WHO_ACCOUNT URI: the contact's record in `contacts --json`, or null
-contact_json() { pb --json contacts --account "$1" | jq -c --arg u "$2" '[.[] | select(.uri == $u)][0]'; }
+# contact_json WHO_ACCOUNT URI: the contact's record in `contacts --json` (a line each), or null
+contact_json() { pb --json contacts --account "$1" | jq -sc --arg u "$2" '[.[] | select(.uri == $u)][0]'; }
 pb_confirmed() { [ "$(contact_json "$1" "$2" | jq -r .confirmed)" = true ]; }
 export -f pb jami has_name jami_registered contact_json pb_confirmed
 

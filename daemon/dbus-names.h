@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * dbus-names.h — the names peerbookd and the peerbook CLI must agree on:
+ * the default bus name, the object paths, the error prefix and the keys of
+ * Jami's account details maps. Beside the interface XML, which documents
+ * them; included by both programs, so that neither spells them itself.
+ */
+#pragma once
+
+#define PB_DBUS_DEFAULT_BUS_NAME "net.peerbook.Daemon"
+#define PB_DBUS_CONFIGURATION_MANAGER_PATH "/cx/ring/Ring/ConfigurationManager"
+#define PB_DBUS_PRESENCE_MANAGER_PATH "/cx/ring/Ring/PresenceManager"
+/* Every error peerbookd returns is named net.peerbook.Error.<Name>. */
+#define PB_DBUS_ERROR_PREFIX "net.peerbook.Error."
+
+/* Keys of addAccount, setAccountDetails and getAccountDetails (Jami's). */
+#define PB_DETAIL_TYPE "Account.type"           /* "RING": a Jami (DHT) account */
+#define PB_DETAIL_ALIAS "Account.alias"
+#define PB_DETAIL_HOSTNAME "Account.hostname"   /* the bootstrap list */
+#define PB_DETAIL_DHT_PORT "Account.dhtPort"
+#define PB_DETAIL_ARCHIVE_PATH "Account.archivePath"
+#define PB_DETAIL_ARCHIVE_PASSWORD "Account.archivePassword"
+#define PB_DETAIL_ARCHIVE_HAS_PASSWORD "Account.archiveHasPassword"
+#define PB_DETAIL_USERNAME "Account.username"   /* the account ID */
+#define PB_DETAIL_DEVICE_ID "Account.deviceID"
+#define PB_DETAIL_ENABLE "Account.enable"
+#define PB_DETAIL_DROPPED_VALUES "Account.droppedValues"
+#define PB_DETAIL_DROPPED_REQUESTS "Account.droppedRequests"
+#define PB_DETAIL_PENDING_REQUESTS "Account.pendingRequests"
+
+/* Keys of getVolatileAccountDetails. */
+#define PB_DETAIL_REGISTRATION_STATUS "Account.registrationStatus"
+#define PB_DETAIL_REGISTRATION_CODE "Account.registrationCode"
+#define PB_DETAIL_REGISTRATION_DESCRIPTION "Account.registrationDescription"
+#define PB_DETAIL_DHT_BOUND_PORT "Account.dhtBoundPort"
