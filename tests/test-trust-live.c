@@ -230,12 +230,59 @@ static void test_lost_confirmation(void) {
         CHECK_EQ(requests_from(bob, grace->account), 1);
 }
 
+/* Watches a device's inbox with that device's key (so that OpenDHT decrypts
+ * what it holds) for a request signed by one device. */
+struct inbox_watch {
+        pb_hash signer;
+        int seen; /* set on an OpenDHT thread: atomic */
+};
+
+static void on_inbox_value(const struct pb_value_view *v, bool expired, void *userdata) {
+        struct inbox_watch *w = userdata;
+        if (!expired && v->is_encrypted && v->is_signed &&
+            !memcmp(v->owner.d, w->signer.d, sizeof(w->signer.d)))
+                __atomic_store_n(&w->seen, 1, __ATOMIC_RELEASE);
+}
+
+static bool inbox_has_request(void *arg) {
+        return __atomic_load_n(&((struct inbox_watch *)arg)->seen, __ATOMIC_ACQUIRE);
+}
+
+static bool node_connected(void *arg) {
+        return pb_node_is_connected(arg);
+}
+
 static void test_offline_device(void) {
         /* heidi learns bob's device, then bob goes away. */
         see_online(heidi, bob);
+        struct peerbook_account_info bob_info, heidi_info;
+        CHECK_EQ(peerbook_account_get_info(bob->ctx, bob->account, &bob_info), 0);
+        CHECK_EQ(peerbook_account_get_info(heidi->ctx, heidi->account, &heidi_info), 0);
         live_close(bob);
         CHECK_EQ(send_text(heidi, bob, "while you were out"), 0);
-        live_run(all, N_NODES, 500);
+
+        /* bob comes back once the request is on the network, not before: a
+         * node with bob's device key reads his inbox until heidi's is there. */
+        struct inbox_watch w = { .seen = 0 };
+        char key[64];
+        snprintf(key, sizeof(key), "inbox:%s", bob_info.device_id);
+        pb_hash inbox = pb_hash_of(key, strlen(key));
+        pb_identity *bob_id = NULL;
+        uint8_t *pk = NULL;
+        size_t pk_len = 0;
+        pb_node *reader = NULL;
+        pb_listen *listen = NULL;
+        CHECK_EQ(pb_hash_from_hex(heidi_info.device_id, &w.signer), 0);
+        CHECK_EQ(live_device_identity(bob, &bob_id, &pk, &pk_len), 0);
+        struct pb_node_config c = { .identity = bob_id, .bootstrap = bootstrap };
+        CHECK_EQ(pb_node_start(&c, &reader), 0);
+        CHECK(reader && WAIT(node_connected, reader, 10000));
+        CHECK(reader && pb_node_listen(reader, &inbox, on_inbox_value, NULL, &w, &listen) == 0);
+        CHECK(WAIT(inbox_has_request, &w, 10000));
+        pb_node_free(reader); /* ends the listen before w goes */
+        pb_identity_free(bob_id);
+        free(pk);
+
         bob->n_events = 0;
         CHECK_EQ(live_open(bob), 0);
         CHECK(got_requests(bob, heidi, 1));
