@@ -259,15 +259,16 @@ static inline int live_raw_nodes(const char *bootstrap, int count, unsigned bits
                 if (r < 0 || (r = pb_node_start(&c, &nodes[i])) < 0)
                         return r;
         }
+        /* Connected, then past the first search, as a running node is: each knows
+         * a peer besides its bootstrap (bounded: a network of two never will). */
         for (int t = 0; t < 300; t++) {
                 int up = 0;
                 for (int i = 0; i < count; i++)
-                        up += pb_node_is_connected(nodes[i]);
+                        up += pb_node_is_connected(nodes[i]) && pb_node_good_nodes(nodes[i]) >= 2;
                 if (up == count)
                         break;
                 usleep(10000);
         }
-        usleep(500000); /* let the first searches settle, as a running node's have */
         return 0;
 }
 
