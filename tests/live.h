@@ -248,6 +248,13 @@ static inline int live_device_identity(const struct live_node *n, pb_identity **
         return r;
 }
 
+/* Where requests to a device are put: SHA1("inbox:" + its id), as trust.c does. */
+static inline pb_hash live_inbox_of(const char *device_id) {
+        char key[64];
+        snprintf(key, sizeof(key), "inbox:%s", device_id);
+        return pb_hash_of(key, strlen(key));
+}
+
 /* Raw OpenDHT nodes (no account) on the test network, for floors and for
  * playing other parties: each gets a new identity of `bits`; returns once all
  * are connected (bounded) and have settled. 0 or a negative errno. */

@@ -264,9 +264,7 @@ static void test_offline_device(void) {
         /* bob comes back once the request is on the network, not before: a
          * node with bob's device key reads his inbox until heidi's is there. */
         struct inbox_watch w = { .seen = 0 };
-        char key[64];
-        snprintf(key, sizeof(key), "inbox:%s", bob_info.device_id);
-        pb_hash inbox = pb_hash_of(key, strlen(key));
+        pb_hash inbox = live_inbox_of(bob_info.device_id);
         pb_identity *bob_id = NULL;
         uint8_t *pk = NULL;
         size_t pk_len = 0;
@@ -294,9 +292,7 @@ static void test_forged(void) {
         struct peerbook_account_info info;
         CHECK_EQ(peerbook_account_get_info(bob->ctx, bob->account, &info), 0);
         CHECK_EQ(pb_hash_from_hex(info.device_id, &bob_dev), 0);
-        char key[64];
-        snprintf(key, sizeof(key), "inbox:%s", info.device_id);
-        inbox = pb_hash_of(key, strlen(key));
+        inbox = live_inbox_of(info.device_id);
         /* bob's device key, as anyone can fetch it from its announcement. */
         pb_identity *bob_id = NULL;
         uint8_t *pk = NULL;
