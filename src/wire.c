@@ -23,12 +23,36 @@ static void pack_bin(msgpack_packer *pk, const void *p, size_t n) {
 }
 
 /* Hands the sbuffer's bytes to the caller. */
-static int take_buffer(msgpack_sbuffer *sb, uint8_t **ret, size_t *ret_len) {
-        if (!sb->data) /* msgpack's sbuffer only fails by not allocating */
+/* msgpack's sbuffer drops a write it cannot grow for and takes the next one,
+ * which would make a value with a hole in it: a failed write fails the value. */
+struct packer {
+        msgpack_sbuffer sb;
+        msgpack_packer pk;
+        bool failed;
+};
+
+static int packer_write(void *data, const char *buf, size_t len) {
+        struct packer *p = data;
+        if (!p->failed && msgpack_sbuffer_write(&p->sb, buf, len) < 0)
+                p->failed = true;
+        return p->failed ? -1 : 0;
+}
+
+static msgpack_packer *packer_init(struct packer *p) {
+        msgpack_sbuffer_init(&p->sb);
+        msgpack_packer_init(&p->pk, p, packer_write);
+        p->failed = false;
+        return &p->pk;
+}
+
+static int take_buffer(struct packer *p, uint8_t **ret, size_t *ret_len) {
+        if (p->failed || !p->sb.data) { /* the sbuffer only fails by not allocating */
+                msgpack_sbuffer_destroy(&p->sb);
                 return -ENOMEM;
-        *ret = (uint8_t *)sb->data;
-        *ret_len = sb->size;
-        sb->data = NULL;
+        }
+        *ret = (uint8_t *)p->sb.data;
+        *ret_len = p->sb.size;
+        p->sb.data = NULL;
         return 0;
 }
 
@@ -106,7 +130,7 @@ static int unpack_one(const uint8_t *data, size_t len, msgpack_unpacked *u) {
         msgpack_unpack_return r = msgpack_unpack_next(u, (const char *)data, len, &off);
         if (r != MSGPACK_UNPACK_SUCCESS || off != len) {
                 msgpack_unpacked_destroy(u);
-                return -EBADMSG;
+                return r == MSGPACK_UNPACK_NOMEM_ERROR ? -ENOMEM : -EBADMSG;
         }
         return 0;
 }
@@ -176,18 +200,16 @@ int pb_announcement_encode(const pb_hash *dev, const uint8_t *pk, size_t pk_len,
                            size_t *ret_len) {
         if (!dev || pk_len > PB_PUBKEY_MAX || (pk_len && !pk))
                 return -EINVAL;
-        msgpack_sbuffer sb;
-        msgpack_sbuffer_init(&sb);
-        msgpack_packer pk_;
-        msgpack_packer_init(&pk_, &sb, msgpack_sbuffer_write);
-        msgpack_pack_map(&pk_, pk_len ? 2 : 1);
-        pack_str(&pk_, "dev");
-        pack_bin(&pk_, dev->d, PB_HASH_LEN);
+        struct packer p;
+        msgpack_packer *pk_ = packer_init(&p);
+        msgpack_pack_map(pk_, pk_len ? 2 : 1);
+        pack_str(pk_, "dev");
+        pack_bin(pk_, dev->d, PB_HASH_LEN);
         if (pk_len) {
-                pack_str(&pk_, "pk");
-                pack_bin(&pk_, pk, pk_len);
+                pack_str(pk_, "pk");
+                pack_bin(pk_, pk, pk_len);
         }
-        return take_buffer(&sb, ret, ret_len);
+        return take_buffer(&p, ret, ret_len);
 }
 
 static int announcement_field(unsigned f, const msgpack_object *v, void *out) {
@@ -221,20 +243,18 @@ int pb_announcement_decode(const uint8_t *data, size_t len, struct pb_announceme
 int pb_device_state_encode(const struct pb_device_state *s, uint8_t **ret, size_t *ret_len) {
         if (!s)
                 return -EINVAL;
-        msgpack_sbuffer sb;
-        msgpack_sbuffer_init(&sb);
-        msgpack_packer pk;
-        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-        msgpack_pack_array(&pk, 5);
-        pack_str(&pk, DEVICE_STATE_TAG);
-        msgpack_pack_uint32(&pk, DEVICE_STATE_VERSION);
-        pack_bin(&pk, s->dev.d, PB_HASH_LEN);
-        msgpack_pack_uint64(&pk, s->seq);
+        struct packer p;
+        msgpack_packer *pk = packer_init(&p);
+        msgpack_pack_array(pk, 5);
+        pack_str(pk, DEVICE_STATE_TAG);
+        msgpack_pack_uint32(pk, DEVICE_STATE_VERSION);
+        pack_bin(pk, s->dev.d, PB_HASH_LEN);
+        msgpack_pack_uint64(pk, s->seq);
         if (s->online)
-                msgpack_pack_true(&pk);
+                msgpack_pack_true(pk);
         else
-                msgpack_pack_false(&pk);
-        return take_buffer(&sb, ret, ret_len);
+                msgpack_pack_false(pk);
+        return take_buffer(&p, ret, ret_len);
 }
 
 int pb_device_state_decode(const uint8_t *data, size_t len, struct pb_device_state *ret) {
@@ -270,22 +290,20 @@ out:
 int pb_archive_encode(const struct pb_archive *a, uint8_t **ret, size_t *ret_len) {
         if (!a || a->key_len > PB_ARCHIVE_FIELD_MAX || a->cert_len > PB_ARCHIVE_FIELD_MAX)
                 return -EINVAL;
-        msgpack_sbuffer sb;
-        msgpack_sbuffer_init(&sb);
-        msgpack_packer pk;
-        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-        msgpack_pack_map(&pk, 5);
-        pack_str(&pk, "format");
-        pack_str(&pk, ARCHIVE_FORMAT);
-        pack_str(&pk, "version");
-        msgpack_pack_uint32(&pk, ARCHIVE_VERSION);
-        pack_str(&pk, "alias");
-        pack_str(&pk, a->alias);
-        pack_str(&pk, "key");
-        pack_bin(&pk, a->key, a->key_len);
-        pack_str(&pk, "cert");
-        pack_bin(&pk, a->cert, a->cert_len);
-        return take_buffer(&sb, ret, ret_len);
+        struct packer p;
+        msgpack_packer *pk = packer_init(&p);
+        msgpack_pack_map(pk, 5);
+        pack_str(pk, "format");
+        pack_str(pk, ARCHIVE_FORMAT);
+        pack_str(pk, "version");
+        msgpack_pack_uint32(pk, ARCHIVE_VERSION);
+        pack_str(pk, "alias");
+        pack_str(pk, a->alias);
+        pack_str(pk, "key");
+        pack_bin(pk, a->key, a->key_len);
+        pack_str(pk, "cert");
+        pack_bin(pk, a->cert, a->cert_len);
+        return take_buffer(&p, ret, ret_len);
 }
 
 static int archive_field(unsigned f, const msgpack_object *v, void *out) {
@@ -323,27 +341,25 @@ int pb_archive_decode(const uint8_t *data, size_t len, struct pb_archive *ret) {
 int pb_trust_request_encode(const struct pb_trust_request *r, uint8_t **ret, size_t *ret_len) {
         if (!r || r->payload_len > PB_PAYLOAD_MAX || (r->payload_len && !r->payload))
                 return -EINVAL;
-        msgpack_sbuffer sb;
-        msgpack_sbuffer_init(&sb);
-        msgpack_packer pk;
-        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-        msgpack_pack_map(&pk, r->request_id ? 5 : 4);
-        pack_str(&pk, "service");
-        pack_str(&pk, r->service);
-        pack_str(&pk, "conversationId");
-        pack_str(&pk, r->conversation_id);
-        pack_str(&pk, "payload");
-        pack_bin(&pk, r->payload, r->payload_len);
-        pack_str(&pk, "confirm");
+        struct packer p;
+        msgpack_packer *pk = packer_init(&p);
+        msgpack_pack_map(pk, r->request_id ? 5 : 4);
+        pack_str(pk, "service");
+        pack_str(pk, r->service);
+        pack_str(pk, "conversationId");
+        pack_str(pk, r->conversation_id);
+        pack_str(pk, "payload");
+        pack_bin(pk, r->payload, r->payload_len);
+        pack_str(pk, "confirm");
         if (r->confirm)
-                msgpack_pack_true(&pk);
+                msgpack_pack_true(pk);
         else
-                msgpack_pack_false(&pk);
+                msgpack_pack_false(pk);
         if (r->request_id) {
-                pack_str(&pk, "pbid");
-                msgpack_pack_uint64(&pk, r->request_id);
+                pack_str(pk, "pbid");
+                msgpack_pack_uint64(pk, r->request_id);
         }
-        return take_buffer(&sb, ret, ret_len);
+        return take_buffer(&p, ret, ret_len);
 }
 
 static int trust_request_field(unsigned f, const msgpack_object *v, void *out) {

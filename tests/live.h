@@ -259,6 +259,13 @@ static inline int live_device_identity(const struct live_node *n, pb_identity **
         return r;
 }
 
+/* Where requests to a device are put: SHA1("inbox:" + its id), as trust.c does. */
+static inline pb_hash live_inbox_of(const char *device_id) {
+        char key[64];
+        snprintf(key, sizeof(key), "inbox:%s", device_id);
+        return pb_hash_of(key, strlen(key));
+}
+
 /* Raw OpenDHT nodes (no account) on the test network, for floors and for
  * playing other parties: each gets a new identity of `bits`; returns once all
  * are connected (bounded) and have settled. 0 or a negative errno. */
@@ -270,15 +277,16 @@ static inline int live_raw_nodes(const char *bootstrap, int count, unsigned bits
                 if (r < 0 || (r = pb_node_start(&c, &nodes[i])) < 0)
                         return r;
         }
+        /* Connected, then past the first search, as a running node is: each knows
+         * a peer besides its bootstrap (bounded: a network of two never will). */
         for (int t = 0; t < 300; t++) {
                 int up = 0;
                 for (int i = 0; i < count; i++)
-                        up += pb_node_is_connected(nodes[i]);
+                        up += pb_node_is_connected(nodes[i]) && pb_node_good_nodes(nodes[i]) >= 2;
                 if (up == count)
                         break;
                 usleep(10000);
         }
-        usleep(500000); /* let the first searches settle, as a running node's have */
         return 0;
 }
 

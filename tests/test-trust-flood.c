@@ -94,9 +94,7 @@ int main(void) {
         CHECK(info != NULL);
         pb_hash bob_dev;
         CHECK_EQ(pb_hash_from_hex(info->device_id, &bob_dev), 0);
-        char key[64];
-        snprintf(key, sizeof(key), "inbox:%s", info->device_id);
-        pb_hash inbox = pb_hash_of(key, strlen(key));
+        pb_hash inbox = live_inbox_of(info->device_id);
         pb_identity *bob_id = NULL;
         uint8_t *pk = NULL;
         size_t pk_len = 0;

@@ -112,6 +112,8 @@ int pb_udp_grow_buffers(uint16_t port_a, uint16_t port_b, int bytes);
  * peer, or it is standalone (no bootstrap configured). While it is not, a call
  * also pings the bootstrap nodes again, at most once a second. */
 bool pb_node_is_connected(pb_node *node);
+/* How many peers answered recently (OpenDHT's "good" nodes, IPv4 and IPv6). */
+unsigned pb_node_good_nodes(pb_node *node);
 
 /* A value as a listener sees it. Borrowed for the duration of the callback. */
 struct pb_value_view {

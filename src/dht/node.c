@@ -165,6 +165,12 @@ uint16_t pb_node_port(const pb_node *node)
  * asking while not connected is also the moment to ping again, once a second. */
 #define REBOOTSTRAP_MS 1000
 
+unsigned pb_node_good_nodes(pb_node *node)
+{
+        return node && dht_runner_is_running(node->runner) ? pb_ext_runner_good_nodes(node->runner)
+                                                            : 0;
+}
+
 bool pb_node_is_connected(pb_node *node)
 {
         struct timespec now;

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * test-alloc.c — allocation failures, as curl's torture mode and SQLite's OOM
+ * tests do: each operation runs again and again with its Nth allocation
+ * failing, N = 1, 2, ... until it runs without a failure. Each failed run must
+ * return a clean error (-ENOMEM for the codecs) and leave nothing behind: run
+ * it under ASan (scripts/test.sh does) for the leaks and the bad frees.
+ *
+ * The failures come from malloc, calloc and realloc defined here, which every
+ * object of the program binds to first (our code, libmsgpackc, libc's strdup)
+ * and which forward to the sanitizer's allocator or glibc's; SQLite's own
+ * allocator is wrapped through SQLITE_CONFIG_MALLOC, on the same counter.
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "store.h"
+#include "util.h"
+#include "wire.h"
+
+/* TSan's runtime allocates through calloc while it starts, before it could take
+ * the call we forward: no interposer there (this test is for ASan anyway). */
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+
+#ifdef UNDER_TSAN
+int main(void) {
+        printf("# skipped under ThreadSanitizer\n");
+        return 77;
+}
+#else
+/* ---- the failing allocator ------------------------------------------------- */
+
+static long fail_at;   /* the allocation (counted from arming) that fails; 0: none */
+static long allocs;    /* allocations since arming */
+static bool has_failed; /* the armed allocation was reached */
+
+/* The sanitizers' allocators when linked in (weak: absent in a plain build). */
+extern void *__interceptor_malloc(size_t n) __attribute__((weak));
+extern void *__interceptor_calloc(size_t n, size_t size) __attribute__((weak));
+extern void *__interceptor_realloc(void *p, size_t n) __attribute__((weak));
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t n);
+
+static bool should_fail(void) {
+        if (!fail_at || has_failed)
+                return false;
+        if (++allocs < fail_at)
+                return false;
+        has_failed = true;
+        return true;
+}
+
+void *malloc(size_t n) {
+        if (should_fail())
+                return NULL;
+        return __interceptor_malloc ? __interceptor_malloc(n) : __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t size) {
+        if (should_fail())
+                return NULL;
+        return __interceptor_calloc ? __interceptor_calloc(n, size) : __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t n) {
+        if (should_fail())
+                return NULL;
+        return __interceptor_realloc ? __interceptor_realloc(p, n) : __libc_realloc(p, n);
+}
+
+static sqlite3_mem_methods sqlite_mem;
+
+static void *sqlite_malloc(int n) {
+        return should_fail() ? NULL : sqlite_mem.xMalloc(n);
+}
+
+static void *sqlite_realloc(void *p, int n) {
+        return should_fail() ? NULL : sqlite_mem.xRealloc(p, n);
+}
+
+static void sqlite_fail_too(void) {
+        sqlite3_mem_methods m;
+        CHECK_EQ(sqlite3_config(SQLITE_CONFIG_GETMALLOC, &sqlite_mem), SQLITE_OK);
+        m = sqlite_mem;
+        m.xMalloc = sqlite_malloc;
+        m.xRealloc = sqlite_realloc;
+        CHECK_EQ(sqlite3_config(SQLITE_CONFIG_MALLOC, &m), SQLITE_OK);
+        /* No lookaside: its slots would hide allocations from the counter. */
+        CHECK_EQ(sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0), SQLITE_OK);
+}
+
+/*
+ * Runs op with its 1st, 2nd, ... allocation failing until a run reaches no
+ * failure; that run must return 0. Each run with a failure must return
+ * -ENOMEM; with sqlite, any negative errno (SQLite may report an allocation
+ * failure as an I/O error) or 0 (SQLite retries or does without some
+ * allocations, and op checks what it read back).
+ */
+static void torture(const char *what, int (*op)(void *arg), void *arg, bool sqlite) {
+        for (long n = 1; n <= 100000; n++) {
+                allocs = 0;
+                has_failed = false;
+                fail_at = n;
+                int r = op(arg);
+                fail_at = 0;
+                if (!has_failed) {
+                        CHECK_EQ(r, 0);
+                        printf("# %s: %ld allocations, each failure handled\n", what, n - 1);
+                        return;
+                }
+                if (r == -ENOMEM || (sqlite && r <= 0))
+                        continue;
+                fprintf(stderr, "%s: allocation %ld failed, but it returned %d\n", what, n, r);
+                CHECK(r == -ENOMEM);
+                return;
+        }
+        CHECK(!"the operation never completed");
+}
+
+/* ---- codecs --------------------------------------------------------------------- */
+
+struct blob {
+        uint8_t *data;
+        size_t len;
+};
+
+static int announcement_encode(void *arg) {
+        struct blob *b = arg;
+        pb_hash dev;
+        memset(dev.d, 0x11, sizeof(dev.d));
+        uint8_t pk[600];
+        memset(pk, 0x22, sizeof(pk));
+        free(b->data);
+        b->data = NULL;
+        return pb_announcement_encode(&dev, pk, sizeof(pk), &b->data, &b->len);
+}
+
+static int announcement_decode(void *arg) {
+        struct blob *b = arg;
+        struct pb_announcement a;
+        int r = pb_announcement_decode(b->data, b->len, &a);
+        if (r == 0 && a.pk_len != 600)
+                return -EIO;
+        return r;
+}
+
+static int device_state_encode(void *arg) {
+        struct blob *b = arg;
+        struct pb_device_state s = { .seq = 42, .online = true };
+        memset(s.dev.d, 0x33, sizeof(s.dev.d));
+        free(b->data);
+        b->data = NULL;
+        return pb_device_state_encode(&s, &b->data, &b->len);
+}
+
+static int device_state_decode(void *arg) {
+        struct blob *b = arg;
+        struct pb_device_state s;
+        int r = pb_device_state_decode(b->data, b->len, &s);
+        if (r == 0 && (s.seq != 42 || !s.online))
+                return -EIO;
+        return r;
+}
+
+static int trust_request_encode(void *arg) {
+        struct blob *b = arg;
+        static uint8_t payload[3000];
+        memset(payload, 'p', sizeof(payload));
+        struct pb_trust_request t = { .service = "jami", .conversation_id = "c0ffee",
+                                      .payload = payload, .payload_len = sizeof(payload),
+                                      .confirm = true, .request_id = 7 };
+        free(b->data);
+        b->data = NULL;
+        return pb_trust_request_encode(&t, &b->data, &b->len);
+}
+
+static int trust_request_decode(void *arg) {
+        struct blob *b = arg;
+        struct pb_trust_request t;
+        int r = pb_trust_request_decode(b->data, b->len, &t);
+        if (r < 0)
+                return r;
+        r = t.payload_len == 3000 && t.request_id == 7 && t.confirm ? 0 : -EIO;
+        free(t.payload);
+        return r;
+}
+
+static void test_codecs(void) {
+        struct blob b = { 0 };
+        torture("announcement encode", announcement_encode, &b, false);
+        torture("announcement decode", announcement_decode, &b, false);
+        torture("device state encode", device_state_encode, &b, false);
+        torture("device state decode", device_state_decode, &b, false);
+        torture("trust request encode", trust_request_encode, &b, false);
+        torture("trust request decode", trust_request_decode, &b, false);
+        free(b.data);
+}
+
+/* ---- the store --------------------------------------------------------------------- */
+
+static char dir[] = "/tmp/peerbook-test-alloc-XXXXXX";
+static char *db_path;
+
+/* Each run opens a new database: creation and every migration. */
+static int store_create(void *arg) {
+        static const char *const suffixes[] = { "", "-wal", "-shm" };
+        for (size_t i = 0; i < 3; i++) {
+                char p[512];
+                snprintf(p, sizeof(p), "%s%s", db_path, suffixes[i]);
+                unlink(p);
+        }
+        pb_store *s = NULL;
+        int r = pb_store_open(db_path, &s);
+        if (r == 0 && s == NULL)
+                return -EIO;
+        pb_store_close(s);
+        return r;
+}
+
+static int count_contact(const struct pb_contact_row *c, void *userdata) {
+        (*(int *)userdata)++;
+        return 0;
+}
+
+static int count_request(const struct pb_request_row *q, void *userdata) {
+        (*(int *)userdata)++;
+        return 0;
+}
+
+static int count_device(const char *device, const uint8_t *pk, size_t pk_len, void *userdata) {
+        (*(int *)userdata)++;
+        return 0;
+}
+
+#define URI_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
+/* Every table, written then read; each write replaces, so a run may repeat. */
+static int store_tables(void *arg) {
+        pb_store *s = NULL;
+        int r = pb_store_open(db_path, &s);
+        if (r < 0)
+                return r;
+        char buf[32];
+        struct pb_contact_row c = { .uri = URI_A, .added = 1, .conversation_id = "c" };
+        struct pb_request_row q = { .sender = URI_A, .received = 1, .device = URI_A,
+                                    .payload = (const uint8_t *)"hi", .payload_len = 2,
+                                    .fingerprint = "f" };
+        uint8_t *payload = NULL;
+        size_t len, count;
+        int n_contacts = 0, n_requests = 0, n_devices = 0;
+        if ((r = pb_store_set(s, "alias", "alice")) < 0 ||
+            (r = pb_store_get(s, "alias", buf, sizeof(buf))) < 0 ||
+            (r = pb_store_subscription_set(s, URI_A, true)) < 0 ||
+            (r = pb_store_contact_put(s, &c, (const uint8_t *)"card", 4)) < 0 ||
+            (r = pb_store_contact_payload(s, URI_A, &payload, &len)) < 0 ||
+            (r = pb_store_contacts(s, count_contact, &n_contacts)) < 0 ||
+            (r = pb_store_request_put(s, &q)) < 0 ||
+            (r = pb_store_request_count(s, &count)) < 0 ||
+            (r = pb_store_requests(s, NULL, count_request, &n_requests)) < 0 ||
+            (r = pb_store_device_put(s, URI_A, URI_A, (const uint8_t *)"pk", 2)) < 0 ||
+            (r = pb_store_devices(s, URI_A, count_device, &n_devices)) < 0 ||
+            (r = pb_store_handled_add(s, 9, 1)) < 0 || (r = pb_store_handled_has(s, 9)) < 0 ||
+            (r = pb_store_handled_prune(s, 0)) < 0 ||
+            (r = pb_store_discarded_add(s, URI_A, "f", 1)) < 0 ||
+            (r = pb_store_discarded_has(s, URI_A, "f")) < 0 ||
+            (r = pb_store_discarded_prune(s, 0)) < 0)
+                goto out;
+        r = !strcmp(buf, "alice") && len == 4 && count == 1 && n_contacts == 1 &&
+                            n_requests == 1 && n_devices == 1
+                    ? 0
+                    : -EIO;
+out:
+        free(payload);
+        pb_store_close(s);
+        return r;
+}
+
+static void test_store(void) {
+        if (!mkdtemp(dir)) {
+                perror("mkdtemp");
+                CHECK(0);
+                return;
+        }
+        db_path = pb_path_join(dir, "account.db");
+        torture("store create", store_create, NULL, true);
+        torture("store tables", store_tables, NULL, true);
+        free(db_path);
+        pb_rmtree(dir);
+}
+
+int main(void) {
+        sqlite_fail_too();
+        test_codecs();
+        test_store();
+        return check_summary();
+}
+#endif
