@@ -61,7 +61,10 @@ struct pb_signed {
 
 struct pb_account {
         struct pb_account_env env;
+        unsigned n_ref;
         uint64_t serial;
+        uint64_t generation;  /* bumped at each start of the node */
+        uint64_t deadline;    /* of the next timer (see pb_account_tick); 0 = now */
         char *dir;
         char id[PEERBOOK_ID_SIZE];
         char device[PEERBOOK_ID_SIZE];
@@ -112,6 +115,47 @@ struct pb_contact {
         uint64_t next_resend; /* pb_now_ms() when a re-send is allowed */
         unsigned backoff_s;
 };
+
+/* Events go through here: a stopping account (removed, perhaps from inside
+ * one of its own callbacks) reports nothing more. */
+static inline void pb_account_emit(pb_account *a, const struct peerbook_event *ev) {
+        if (!a->stopping)
+                a->env.emit(a->env.ctx, ev);
+}
+
+/* A queue item about this account, from the owner thread. */
+static inline struct pb_item *pb_account_item(pb_account *a, enum pb_item_kind kind, size_t len) {
+        struct pb_item *it = pb_item_new(kind, len);
+        if (it) {
+                it->account_serial = a->serial;
+                it->generation = a->generation;
+        }
+        return it;
+}
+
+/* Where a callback of the node (on an OpenDHT thread) sends what it got:
+ * the account's queue, stamped with the account's serial and the node's
+ * generation, so that what an old node reports after a restart is dropped. */
+struct pb_origin {
+        pb_queue *queue;
+        uint64_t serial, generation;
+};
+
+static inline struct pb_origin pb_account_origin(const pb_account *a) {
+        return (struct pb_origin){ a->env.queue, a->serial, a->generation };
+}
+
+/* Any thread: stamps the item and queues it. */
+static inline void pb_origin_push(const struct pb_origin *o, struct pb_item *it) {
+        it->account_serial = o->serial;
+        it->generation = o->generation;
+        pb_queue_push(o->queue, it);
+}
+
+/* Work was scheduled outside a tick (an API call): tick at the next process. */
+static inline void pb_account_wake(pb_account *a) {
+        a->deadline = 0;
+}
 
 /* contacts.c */
 int pb_contacts_load(pb_account *a);

@@ -32,8 +32,7 @@
 #define LISTEN_DEFER_MAX_MS 200
 
 struct put_ctx {
-        pb_queue *queue;
-        uint64_t serial;
+        struct pb_origin origin;
         uint32_t tag;
 };
 
@@ -42,10 +41,9 @@ static void on_put_done(bool ok, void *userdata) {
         struct put_ctx *pc = userdata;
         struct pb_item *it = pb_item_new(PB_ITEM_PUT_DONE, 0);
         if (it) {
-                it->account_serial = pc->serial;
                 it->tag = pc->tag;
                 it->flag = ok;
-                pb_queue_push(pc->queue, it);
+                pb_origin_push(&pc->origin, it);
         }
         free(pc);
 }
@@ -55,7 +53,7 @@ static int put_packed(pb_account *a, const uint8_t *blob, size_t len, bool perma
         struct put_ctx *pc = malloc(sizeof(*pc));
         if (!pc)
                 return -ENOMEM;
-        *pc = (struct put_ctx){ .queue = a->env.queue, .serial = a->serial, .tag = tag };
+        *pc = (struct put_ctx){ .origin = pb_account_origin(a), .tag = tag };
         int r = pb_node_put_packed(a->node, &a->keys.account_id, blob, len, permanent,
                                    on_put_done, pc);
         if (r < 0)
@@ -72,10 +70,9 @@ void pb_account_set_registration(pb_account *a, enum peerbook_registration state
         a->reg = state;
         detail = detail ? detail : "";
         size_t len = strlen(detail) + 1;
-        struct pb_item *it = pb_item_new(PB_ITEM_REGISTRATION, len);
+        struct pb_item *it = pb_account_item(a, PB_ITEM_REGISTRATION, len);
         if (!it)
                 return;
-        it->account_serial = a->serial;
         it->tag = state;
         it->code = code;
         memcpy(it->data, detail, len);
@@ -89,7 +86,7 @@ static void emit_registration(pb_account *a, const struct pb_item *it) {
                 .registration = { .state = it->tag, .code = it->code,
                                   .detail = (const char *)it->data },
         };
-        a->env.emit(a->env.ctx, &ev);
+        pb_account_emit(a, &ev);
 }
 
 /* Reserves count device-state sequences, after every one we ever signed even
@@ -151,6 +148,17 @@ static bool standalone(const pb_account *a) {
         return a->bootstrap[0] == 0;
 }
 
+/* Port 0 asks for any free port, once: the first one bound becomes the
+ * account's port, so that an address given to others for bootstrapping
+ * stays valid across restarts. */
+static void keep_port(pb_account *a) {
+        uint16_t port = pb_node_port(a->node);
+        char buf[8];
+        snprintf(buf, sizeof(buf), "%u", port);
+        if (a->port == 0 && port != 0 && pb_store_set(a->store, "dht_port", buf) == 0)
+                a->port = port;
+}
+
 static void start_node(pb_account *a) {
         _cleanup_free_ char *cache = pb_path_join(a->dir, "nodes.cache");
         struct pb_node_config cfg = {
@@ -160,6 +168,7 @@ static void start_node(pb_account *a) {
                 .cache_path = cache,
         };
         int r = cache ? prepare_states(a) : -ENOMEM;
+        a->generation++; /* before the node exists: nothing it reports is older */
         if (r == 0)
                 r = pb_node_start(&cfg, &a->node);
         if (r < 0) {
@@ -169,11 +178,13 @@ static void start_node(pb_account *a) {
                 pb_account_set_registration(a, PEERBOOK_REGISTRATION_ERROR, r, detail);
                 return;
         }
+        keep_port(a);
         pb_account_set_registration(a, PEERBOOK_REGISTRATION_TRYING, 0, "");
         a->listen_at = UINT64_MAX; /* once announced (see LISTEN_DEFER_MAX_MS) */
         a->puts_sent = a->announce_ok = false;
         a->backoff_ms = RETRY_MIN_MS;
         a->next_try = pb_now_ms();
+        pb_account_wake(a);
 }
 
 static void start_listening(pb_account *a) {
@@ -207,10 +218,9 @@ static int load_settings(pb_account *a) {
 /* The current status is reported from the next peerbook_ctx_process(), never
  * from inside the API call that asked for it. */
 static void queue_notify(pb_account *a, const pb_hash *id) {
-        struct pb_item *it = pb_item_new(PB_ITEM_NOTIFY, 0);
+        struct pb_item *it = pb_account_item(a, PB_ITEM_NOTIFY, 0);
         if (!it)
                 return;
-        it->account_serial = a->serial;
         it->key = *id;
         pb_queue_push(a->env.queue, it);
 }
@@ -238,6 +248,7 @@ int pb_account_open(const struct pb_account_env *env, const char *dir, uint64_t 
                 return -ENOMEM;
         }
         a->env = *env;
+        a->n_ref = 1;
         a->serial = serial;
         a->reg = PEERBOOK_REGISTRATION_INITIALIZING;
         pb_request_limits_default(&a->limits);
@@ -284,9 +295,12 @@ bool pb_account_stop_pending(const pb_account *a) {
         return a->bye_pending;
 }
 
-pb_account *pb_account_free(pb_account *a) {
-        if (!a)
-                return NULL;
+pb_account *pb_account_ref(pb_account *a) {
+        a->n_ref++;
+        return a;
+}
+
+static void account_free(pb_account *a) {
         stop_node(a);
         pb_buddies_free(a);
         pb_contacts_free(a);
@@ -296,6 +310,11 @@ pb_account *pb_account_free(pb_account *a) {
         signed_clear(&a->bye);
         free(a->dir);
         free(a);
+}
+
+pb_account *pb_account_unref(pb_account *a) {
+        if (a && --a->n_ref == 0)
+                account_free(a);
         return NULL;
 }
 
@@ -353,7 +372,7 @@ static void emit_contact(pb_account *a, const struct pb_item *it) {
                              .confirmed = it->tag == PEERBOOK_EVENT_CONTACT_ADDED && it->flag,
                              .banned = it->tag == PEERBOOK_EVENT_CONTACT_REMOVED && it->flag },
         };
-        a->env.emit(a->env.ctx, &ev);
+        pb_account_emit(a, &ev);
 }
 
 void pb_account_set_limits(pb_account *a, const struct pb_request_limits *l) {
@@ -364,7 +383,15 @@ void pb_account_drop_confirmations(pb_account *a, unsigned n) {
         a->drop_confirmations = n;
 }
 
+/* What a node reported: a listened value, a put's outcome, a look-up. */
+static bool from_node(const struct pb_item *item) {
+        return item->kind == PB_ITEM_VALUE || item->kind == PB_ITEM_PUT_DONE ||
+               item->kind == PB_ITEM_CERT;
+}
+
 void pb_account_handle(pb_account *a, const struct pb_item *item) {
+        if (from_node(item) && item->generation != a->generation)
+                return; /* from a node since restarted: it speaks of nothing current */
         switch (item->kind) {
         case PB_ITEM_VALUE:
                 if (item->tag == PB_TAG_INBOX)
@@ -391,8 +418,12 @@ static uint64_t earliest(uint64_t x, uint64_t y) {
         return x < y ? x : y;
 }
 
-uint64_t pb_account_tick(pb_account *a, uint64_t now) {
-        return earliest(presence_tick(a, now), pb_trust_tick(a, now));
+void pb_account_tick(pb_account *a, uint64_t now) {
+        a->deadline = earliest(presence_tick(a, now), pb_trust_tick(a, now));
+}
+
+uint64_t pb_account_deadline(const pb_account *a) {
+        return a->deadline;
 }
 
 /* Connects, then announces (again, after a failure, with a back-off). */

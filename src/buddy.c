@@ -18,17 +18,16 @@
 #include "wire.h"
 
 struct listen_ctx {
-        pb_queue *queue;
-        uint64_t serial;
+        struct pb_origin origin;
         pb_hash key;
 };
 
 /* OpenDHT thread: copy and enqueue, nothing else. */
 static void on_value(const struct pb_value_view *v, bool expired, void *userdata) {
         struct listen_ctx *lc = userdata;
-        struct pb_item *it = pb_item_from_value(lc->serial, PB_TAG_BUDDY, &lc->key, v, expired);
+        struct pb_item *it = pb_item_from_value(0, PB_TAG_BUDDY, &lc->key, v, expired);
         if (it)
-                pb_queue_push(lc->queue, it);
+                pb_origin_push(&lc->origin, it);
 }
 
 static void on_listen_done(void *userdata) {
@@ -41,7 +40,7 @@ int pb_buddy_listen(pb_account *a, struct pb_buddy *b) {
         struct listen_ctx *lc = malloc(sizeof(*lc));
         if (!lc)
                 return -ENOMEM;
-        *lc = (struct listen_ctx){ .queue = a->env.queue, .serial = a->serial, .key = b->id };
+        *lc = (struct listen_ctx){ .origin = pb_account_origin(a), .key = b->id };
         int r = pb_node_listen(a->node, &b->id, on_value, on_listen_done, lc, &b->listen);
         if (r < 0)
                 free(lc); /* the done callback is not called for a failed listen */
@@ -117,7 +116,7 @@ void pb_buddy_notify(pb_account *a, struct pb_buddy *b, bool always) {
                 .account_id = a->id,
                 .buddy = { .uri = b->uri, .status = s, .line_status = b->line_status },
         };
-        a->env.emit(a->env.ctx, &ev);
+        pb_account_emit(a, &ev);
 }
 
 static struct pb_known_device *known_find(struct pb_buddy *b, const pb_hash *dev) {

@@ -99,10 +99,9 @@ int pb_contact_save(pb_account *a, const struct pb_contact_row *row, const uint8
 
 void pb_contact_queue_event(pb_account *a, enum peerbook_event_type type, const char *uri,
                             bool flag) {
-        struct pb_item *it = pb_item_new(PB_ITEM_CONTACT, 0);
+        struct pb_item *it = pb_account_item(a, PB_ITEM_CONTACT, 0);
         if (!it)
                 return;
-        it->account_serial = a->serial;
         it->tag = type;
         it->flag = flag;
         pb_hash_from_hex(uri, &it->key);

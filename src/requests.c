@@ -63,6 +63,7 @@ int pb_account_request_send(pb_account *a, const char *to, const uint8_t *payloa
         /* Sent to the devices known; otherwise the first device to appear gets it. */
         if (pb_trust_send(a, id, false, NULL) > 0)
                 c->next_resend = pb_now_ms() + 1000ull * 5;
+        pb_account_wake(a); /* re-sends are owed now */
         return 0;
 }
 

@@ -186,17 +186,11 @@ uint64_t pb_trust_tick(pb_account *a, uint64_t now) {
 
 /* ---- receiving ------------------------------------------------------------------ */
 
-struct inbox_ctx {
-        pb_queue *queue;
-        uint64_t serial;
-};
-
 static void on_inbox_value(const struct pb_value_view *v, bool expired, void *userdata) {
-        struct inbox_ctx *ic = userdata;
-        struct pb_item *it = expired ? NULL
-                                     : pb_item_from_value(ic->serial, PB_TAG_INBOX, NULL, v, false);
+        struct pb_origin *o = userdata;
+        struct pb_item *it = expired ? NULL : pb_item_from_value(0, PB_TAG_INBOX, NULL, v, false);
         if (it)
-                pb_queue_push(ic->queue, it);
+                pb_origin_push(o, it);
 }
 
 static void on_inbox_done(void *userdata) {
@@ -206,10 +200,10 @@ static void on_inbox_done(void *userdata) {
 int pb_trust_start(pb_account *a) {
         if (!a->node || a->inbox)
                 return 0;
-        struct inbox_ctx *ic = malloc(sizeof(*ic));
+        struct pb_origin *ic = malloc(sizeof(*ic));
         if (!ic)
                 return -ENOMEM;
-        *ic = (struct inbox_ctx){ .queue = a->env.queue, .serial = a->serial };
+        *ic = pb_account_origin(a);
         pb_hash inbox = inbox_of(&a->keys.device_id);
         int r = pb_node_listen(a->node, &inbox, on_inbox_value, on_inbox_done, ic, &a->inbox);
         if (r < 0)
@@ -312,7 +306,7 @@ static void emit_request(pb_account *a, const char *from, const struct pb_trust_
                                    .payload = req->payload, .payload_len = req->payload_len,
                                    .received = (uint64_t)received },
         };
-        a->env.emit(a->env.ctx, &ev);
+        pb_account_emit(a, &ev);
 }
 
 /* A request from someone who is not an active contact: one pending per sender. */
@@ -422,8 +416,7 @@ static bool known_signer(pb_account *a, const pb_hash *device, struct pb_device_
 }
 
 struct cert_ctx {
-        pb_queue *queue;
-        uint64_t serial;
+        struct pb_origin origin;
         pb_hash device;
 };
 
@@ -431,12 +424,11 @@ static void on_cert(int result, const struct pb_device_cert *cert, void *userdat
         struct cert_ctx *cc = userdata;
         struct pb_item *it = pb_item_new(PB_ITEM_CERT, sizeof(*cert));
         if (it) {
-                it->account_serial = cc->serial;
                 it->key = cc->device;
                 it->code = result;
                 if (result == 0)
                         memcpy(it->data, cert, sizeof(*cert));
-                pb_queue_push(cc->queue, it);
+                pb_origin_push(&cc->origin, it);
         }
         free(cc);
 }
@@ -445,7 +437,7 @@ static void ask_cert(pb_account *a, const pb_hash *device) {
         struct cert_ctx *cc = malloc(sizeof(*cc));
         if (!cc)
                 return;
-        *cc = (struct cert_ctx){ a->env.queue, a->serial, *device };
+        *cc = (struct cert_ctx){ pb_account_origin(a), *device };
         if (!a->node || pb_node_find_device_cert(a->node, device, on_cert, cc) < 0)
                 free(cc);
 }
@@ -505,7 +497,10 @@ void pb_trust_handle_value(pb_account *a, const struct pb_item *item) {
 void pb_trust_handle_cert(pb_account *a, const struct pb_item *item) {
         const struct pb_device_cert *dev = item->code == 0 ? (const void *)item->data : NULL;
         bool again = false;
-        for (unsigned i = 0; i < a->n_lookups;) {
+        /* finish() may call the user back, who may restart or remove the
+         * account: each look-up leaves the array before it is finished, and
+         * a stopping account finishes nothing more. */
+        for (unsigned i = 0; i < a->n_lookups && !a->stopping;) {
                 struct pb_lookup *l = &a->lookups[i];
                 if (!pb_hash_equal(&l->device, &item->key)) {
                         i++;
@@ -517,13 +512,14 @@ void pb_trust_handle_cert(pb_account *a, const struct pb_item *item) {
                         i++;
                         continue;
                 }
+                struct pb_lookup done = *l;
+                a->lookups[i] = a->lookups[--a->n_lookups];
                 if (dev)
-                        finish(a, l->value_id, dev, &l->req);
+                        finish(a, done.value_id, dev, &done.req);
                 else if (item->code != -ECANCELED)
                         drop(a); /* no certificate, or one that does not check out */
-                free(l->req.payload);
-                a->lookups[i] = a->lookups[--a->n_lookups];
+                free(done.req.payload);
         }
-        if (again)
+        if (again && !a->stopping)
                 ask_cert(a, &item->key);
 }

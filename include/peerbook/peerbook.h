@@ -146,7 +146,7 @@ struct peerbook_account_params {
         const char *alias;     /* a display name; NULL = "" */
         const char *password;  /* encrypts the account key on disk and in archives; NULL = none */
         const char *bootstrap; /* "host:port;host:port"; NULL or "" = a standalone node */
-        uint16_t dht_port;     /* 0 = any free port */
+        uint16_t dht_port;     /* 0 = any free port, chosen at the first start and kept */
 };
 
 /* Creates an account (account key and CA certificate, a first device), saves
@@ -167,7 +167,7 @@ struct peerbook_account_info {
         char device_id[PEERBOOK_ID_SIZE];
         char alias[128];
         char bootstrap[512];
-        uint16_t dht_port_config; /* as configured (0 = any) */
+        uint16_t dht_port_config; /* the account's port (0 until one was chosen) */
         uint16_t dht_port;        /* bound, 0 while not running */
         enum peerbook_registration registration;
         bool has_password;
@@ -183,7 +183,8 @@ int peerbook_account_get_info(peerbook_ctx *ctx, const char *account_id,
                               struct peerbook_account_info *ret_info);
 
 /* Changes alias, bootstrap and port (NULL fields and a negative port keep the
- * current value); the node restarts when bootstrap or port change. */
+ * current value; port 0 picks a new free port, then kept); the node restarts
+ * when bootstrap or port change. */
 int peerbook_account_update(peerbook_ctx *ctx, const char *account_id, const char *alias,
                             const char *bootstrap, int dht_port);
 
