@@ -28,6 +28,9 @@
 #include <time.h>
 
 #include "account-internal.h"
+#include "contacts.h"
+#include "devices.h"
+#include "trust.h"
 #include "util.h"
 #include "wire.h"
 
@@ -123,16 +126,15 @@ unsigned pb_trust_send(pb_account *a, const char *to, bool confirm,
         struct pb_trust_request tr;
         if (build_request(a, to, confirm, &tr) < 0)
                 return 0;
-        struct pb_buddy *b = pb_buddy_find(a, &id);
-        if (b)
-                pb_buddy_load_known(a, b);
         unsigned sent = 0;
         if (only) {
                 put_request(a, only, &tr);
                 sent = 1;
-        } else
-                for (unsigned i = 0; b && i < b->n_known; i++, sent++)
-                        put_request(a, &b->known[i], &tr);
+        } else {
+                const struct pb_peer *p = pb_devices_get(a, &id);
+                for (unsigned i = 0; p && i < p->n_known; i++, sent++)
+                        put_request(a, &p->known[i], &tr);
+        }
         free(tr.payload);
         return sent;
 }
@@ -148,12 +150,25 @@ static void schedule_resend(struct pb_contact *c, uint64_t now) {
         c->next_resend = now + (uint64_t)c->backoff_s * 1000;
 }
 
-void pb_trust_device_appeared(pb_account *a, struct pb_buddy *b, struct pb_known_device *d) {
-        struct pb_contact *c = pb_contact_find(a, b->uri);
+void pb_trust_request_new(pb_account *a, struct pb_contact *c) {
+        c->backoff_s = 0;
+        c->next_resend = 0;
+        /* Sent to the devices known; otherwise the first device to appear gets it. */
+        if (pb_trust_send(a, c->row.uri, false, NULL) > 0)
+                c->next_resend = pb_now_ms() + 1000ull * RESEND_FIRST_S;
+        pb_account_wake(a); /* re-sends are owed now */
+}
+
+void pb_trust_device_appeared(pb_account *a, const pb_hash *account, const pb_hash *dev) {
+        char uri[PEERBOOK_ID_SIZE];
+        pb_hash_to_hex(account, uri);
+        struct pb_contact *c = pb_contact_find(a, uri);
+        const struct pb_peer *p = pb_devices_find_peer(a, account);
+        const struct pb_known_device *d = p ? pb_devices_find(p, dev) : NULL;
         uint64_t now = pb_now_ms();
-        if (!owes_request(c) || now < c->next_resend)
+        if (!d || !owes_request(c) || now < c->next_resend)
                 return;
-        pb_trust_send(a, b->uri, false, d);
+        pb_trust_send(a, uri, false, d);
         schedule_resend(c, now);
 }
 
@@ -172,13 +187,13 @@ uint64_t pb_trust_tick(pb_account *a, uint64_t now) {
                         continue;
                 owed = true;
                 pb_hash id;
-                struct pb_buddy *b = pb_hash_from_hex(c->row.uri, &id) == 0
-                                             ? pb_buddy_find(a, &id) : NULL;
-                if (!b || now < c->next_resend)
+                const struct pb_peer *p = pb_hash_from_hex(c->row.uri, &id) == 0
+                                                  ? pb_devices_find_peer(a, &id) : NULL;
+                if (!p || now < c->next_resend)
                         continue;
-                for (unsigned k = 0; k < b->n_known; k++)
-                        if (b->known[k].present)
-                                pb_trust_send(a, c->row.uri, false, &b->known[k]);
+                for (unsigned k = 0; k < p->n_known; k++)
+                        if (p->known[k].present)
+                                pb_trust_send(a, c->row.uri, false, &p->known[k]);
                 schedule_resend(c, now);
         }
         return owed ? a->next_resend_scan : UINT64_MAX;
@@ -223,6 +238,11 @@ void pb_trust_stop(pb_account *a) {
         free(a->senders);
         a->senders = NULL;
         a->n_senders = 0;
+}
+
+size_t pb_trust_pending(const pb_account *a) {
+        size_t n = 0;
+        return a->store && pb_store_request_count(a->store, &n) == 0 ? n : 0;
 }
 
 static void drop(pb_account *a) {
@@ -321,7 +341,8 @@ static void keep_pending(pb_account *a, const char *from, const struct pb_device
                 drop(a); /* a re-send of a request pending or discarded */
                 return;
         }
-        if ((!same.found && a->n_pending >= a->limits.pending_max) || !rate_allows(a, from)) {
+        if ((!same.found && pb_trust_pending(a) >= a->limits.pending_max) ||
+            !rate_allows(a, from)) {
                 drop(a);
                 return;
         }
@@ -338,8 +359,6 @@ static void keep_pending(pb_account *a, const char *from, const struct pb_device
         pb_hash_to_hex(&dev->device, row.device);
         if (pb_store_request_put(a->store, &row) < 0)
                 return;
-        if (!same.found)
-                a->n_pending++;
         emit_request(a, from, req, row.received);
 }
 
@@ -355,15 +374,16 @@ static void apply_request(pb_account *a, const struct pb_device_cert *dev,
                 drop(a);
                 return;
         }
-        /* Whoever wrote to us from this device: remember it for the answer. */
-        struct pb_buddy *b = pb_buddy_find(a, &dev->account);
-        struct pb_known_device *known =
-                b ? pb_buddy_learn_device(a, b, &dev->device, dev->pk, dev->pk_len) : NULL;
+        /* Whoever wrote to us from this device: remember it for the answer
+         * (saved for an active contact, as its announcements would be). */
+        bool active = c && pb_contact_active(&c->row);
+        struct pb_peer *p = pb_devices_find_peer(a, &dev->account);
+        const struct pb_known_device *known =
+                p ? pb_devices_learn(a, p, &dev->device, dev->pk, dev->pk_len, active) : NULL;
         struct pb_known_device tmp = { .id = dev->device, .pk = (uint8_t *)dev->pk,
                                        .pk_len = dev->pk_len };
         if (!known)
                 known = &tmp;
-        bool active = c && pb_contact_active(&c->row);
         if (req->confirm) {
                 if (active && !c->row.confirmed) {
                         struct pb_contact_row row = c->row;
@@ -397,22 +417,6 @@ static void finish(pb_account *a, uint64_t value_id, const struct pb_device_cert
                    const struct pb_trust_request *req) {
         if (pb_store_handled_add(a->store, value_id, (int64_t)time(NULL)) == 1)
                 apply_request(a, dev, req);
-}
-
-/* The account of a device we already know from a contact's announcement. */
-static bool known_signer(pb_account *a, const pb_hash *device, struct pb_device_cert *ret) {
-        for (size_t i = 0; i < a->n_buddies; i++) {
-                struct pb_buddy *b = a->buddies[i];
-                for (unsigned k = 0; k < b->n_known; k++)
-                        if (pb_hash_equal(&b->known[k].id, device)) {
-                                ret->device = *device;
-                                ret->account = b->id;
-                                ret->pk_len = b->known[k].pk_len;
-                                memcpy(ret->pk, b->known[k].pk, b->known[k].pk_len);
-                                return true;
-                        }
-        }
-        return false;
 }
 
 struct cert_ctx {
@@ -486,7 +490,7 @@ void pb_trust_handle_value(pb_account *a, const struct pb_item *item) {
                 return;
         }
         struct pb_device_cert dev;
-        if (known_signer(a, &v->owner, &dev)) {
+        if (pb_devices_find_signer(a, &v->owner, &dev)) { /* a device of a tracked buddy */
                 finish(a, v->id, &dev, &req);
                 free(req.payload);
                 return;
