@@ -52,6 +52,7 @@ void pb_account_info(const pb_account *a, struct peerbook_account_info *ret);
 int pb_account_update(pb_account *a, const char *alias, const char *bootstrap, int port);
 int pb_account_export(pb_account *a, const char *path, const char *password);
 
+/* Subscriptions (buddy.c). */
 int pb_account_subscribe(pb_account *a, const char *uri, bool flag);
 int pb_account_buddies(const pb_account *a, struct peerbook_buddy **ret, size_t *ret_count);
 

@@ -130,7 +130,8 @@ static void test_remove_from_callback(void) {
 static int registration_events(const struct live_node *n, int from, int state) {
         int c = 0;
         for (int i = from; i < n->n_events; i++)
-                c += n->events[i].type == PEERBOOK_EVENT_REGISTRATION && n->events[i].value == state;
+                c += n->events[i].type == PEERBOOK_EVENT_REGISTRATION &&
+                     n->events[i].value == state;
         return c;
 }
 
