@@ -1,10 +1,27 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* account-internal.h — the account's state, shared by account.c and buddy.c. */
+/*
+ * account-internal.h — one account's state, shared by the files of the
+ * account core, as sd-bus's bus-internal.h shares struct sd_bus among its
+ * bus-*.c files. Each section of struct pb_account names the file that owns
+ * its fields: only that file changes them; the others may read them.
+ *
+ * Who calls whom (each file includes the headers of the files below it and
+ * no others, so the graph has no cycle):
+ *
+ *   context.c    the API, the accounts of a context, the loop
+ *   account.c    an account's life; hands each queue item and timer on
+ *   ├ announce.c   our presence on the DHT and the registration state
+ *   ├ requests.c   the API's request and contact operations, which use
+ *   │ ├ trust.c      the request protocol (inbox, look-ups, rules, re-sends, limits)
+ *   │ ├ contacts.c   the contact list (trust.c reads and confirms contacts too)
+ *   │ └ buddy.c      other accounts' presence and the subscriptions (account.c's too)
+ *   devices.c    other accounts' known devices (used by buddy, requests and trust)
+ *   store.c      the database (used by all)
+ */
 #pragma once
 
 #include "account.h"
 #include "identity.h"
-#include "presence.h"
 #include "store.h"
 
 /* What a listen or a put is for; carried by queue items. */
@@ -15,31 +32,6 @@ enum pb_tag {
         PB_TAG_BYE = 4,      /* put of our goodbye */
         PB_TAG_INBOX = 5,    /* listen on our device's inbox */
         PB_TAG_REQUEST = 6,  /* put of a trust request */
-};
-
-/* A device of another account, learned from its announcement (signed by
- * that account) or from a verified certificate. */
-struct pb_known_device {
-        pb_hash id;
-        size_t pk_len;
-        uint8_t *pk;
-        bool present;
-};
-
-#define PB_KNOWN_DEVICES_MAX 16
-
-struct pb_buddy {
-        pb_hash id;
-        bool subscribed;  /* asked for with subscribeBuddy (saved) */
-        bool contact;     /* tracked because it is an active contact */
-        struct pb_known_device *known;
-        unsigned n_known;
-        bool known_loaded; /* saved devices read from the store */
-        char uri[PEERBOOK_ID_SIZE];
-        struct pb_buddy_presence presence;
-        enum peerbook_status reported;
-        pb_listen *listen;
-        char line_status[256];
 };
 
 struct pb_bucket {
@@ -60,26 +52,30 @@ struct pb_signed {
 };
 
 struct pb_account {
+        /* account.c: its life */
         struct pb_account_env env;
-        uint64_t serial;
+        unsigned n_ref;       /* the context's, and process()'s while it handles an item */
+        uint64_t serial;      /* names the account in queue items; never reused */
+        uint64_t generation;  /* bumped at each start of the node (stale items are dropped) */
+        uint64_t deadline;    /* of the next timer, set by pb_account_tick(); 0 = now */
         char *dir;
         char id[PEERBOOK_ID_SIZE];
         char device[PEERBOOK_ID_SIZE];
         struct pb_device_keys keys;
         pb_store *store;
         pb_node *node;
-
+        bool stopping;        /* removed or closing: emits nothing more */
         char alias[PEERBOOK_ALIAS_MAX];
         char bootstrap[PEERBOOK_BOOTSTRAP_MAX];
-        uint16_t port;
+        uint16_t port;        /* 0 until a port was chosen (then kept) */
         bool has_password;
 
+        /* announce.c: our presence, the registration state */
         enum peerbook_registration reg;
-        int reg_code;          /* of the last registration event, for the info */
+        int reg_code;         /* of the last registration event, for the info */
         char reg_detail[160];
-        bool puts_sent;     /* announcement and online state handed to the node */
-        bool announce_ok;   /* the announcement's put was acknowledged */
-        bool stopping;
+        bool puts_sent;       /* announcement and online state handed to the node */
+        bool announce_ok;     /* the announcement's put was acknowledged */
         bool bye_pending;
         struct pb_signed online;  /* our device state "online", put permanently */
         struct pb_signed bye;     /* our goodbye, signed in advance */
@@ -89,14 +85,20 @@ struct pb_account {
                                      announced, 0 once listening */
         unsigned backoff_ms;
 
+        /* buddy.c: other accounts' presence */
         struct pb_buddy **buddies;
         size_t n_buddies, cap_buddies;
-        uint64_t dropped;
+        uint64_t dropped;         /* values dropped from buddies' hashes */
 
-        /* contacts.c / trust.c */
+        /* devices.c: other accounts' known devices, one peer per tracked buddy */
+        struct pb_peer **peers;
+        size_t n_peers, cap_peers;
+
+        /* contacts.c: the contact list */
         struct pb_contact *contacts; /* sorted by uri */
         size_t n_contacts, cap_contacts;
-        size_t n_pending;
+
+        /* trust.c: the request protocol (pending requests are counted in the store) */
         pb_listen *inbox;
         struct pb_lookup *lookups;   /* requests waiting for their signer's certificate */
         unsigned n_lookups;
@@ -109,52 +111,43 @@ struct pb_account {
         unsigned drop_confirmations; /* test hook: confirmations to lose */
 };
 
-struct pb_contact {
-        struct pb_contact_row row;
-        uint64_t next_resend; /* pb_now_ms() when a re-send is allowed */
-        unsigned backoff_s;
+/* Events go through here: a stopping account (removed, perhaps from inside
+ * one of its own callbacks) reports nothing more. */
+static inline void pb_account_emit(pb_account *a, const struct peerbook_event *ev) {
+        if (!a->stopping)
+                a->env.emit(a->env.ctx, ev);
+}
+
+/* A queue item about this account, from the owner thread. */
+static inline struct pb_item *pb_account_item(pb_account *a, enum pb_item_kind kind, size_t len) {
+        struct pb_item *it = pb_item_new(kind, len);
+        if (it) {
+                it->account_serial = a->serial;
+                it->generation = a->generation;
+        }
+        return it;
+}
+
+/* Where a callback of the node (on an OpenDHT thread) sends what it got:
+ * the account's queue, stamped with the account's serial and the node's
+ * generation, so that what an old node reports after a restart is dropped. */
+struct pb_origin {
+        pb_queue *queue;
+        uint64_t serial, generation;
 };
 
-/* contacts.c */
-int pb_contacts_load(pb_account *a);
-void pb_contacts_free(pb_account *a);
-struct pb_contact *pb_contact_find(const pb_account *a, const char *uri);
-/* Saves c (inserting it when new) and queues a contact event. */
-int pb_contact_save(pb_account *a, const struct pb_contact_row *row, const uint8_t *payload,
-                    size_t payload_len, struct pb_contact **ret);
-bool pb_contact_active(const struct pb_contact_row *c);
-void pb_contact_queue_event(pb_account *a, enum peerbook_event_type type, const char *uri,
-                            bool flag);
-/* Starts or stops the presence tracking that an active contact implies. */
-int pb_contact_track(pb_account *a, const char *uri, bool on);
+static inline struct pb_origin pb_account_origin(const pb_account *a) {
+        return (struct pb_origin){ a->env.queue, a->serial, a->generation };
+}
 
-void pb_buddy_load_known(pb_account *a, struct pb_buddy *b);
+/* Any thread: stamps the item and queues it. */
+static inline void pb_origin_push(const struct pb_origin *o, struct pb_item *it) {
+        it->account_serial = o->serial;
+        it->generation = o->generation;
+        pb_queue_push(o->queue, it);
+}
 
-/* trust.c */
-int pb_trust_start(pb_account *a);
-void pb_trust_handle_value(pb_account *a, const struct pb_item *item);
-void pb_trust_handle_cert(pb_account *a, const struct pb_item *item);
-/* Sends our request (confirm = false) or a confirmation to every known device
- * of `to`, or only to `only` when not NULL. Returns how many devices. */
-unsigned pb_trust_send(pb_account *a, const char *to, bool confirm,
-                       const struct pb_known_device *only);
-/* A device of buddy b appeared: re-send to it if a request is owed. */
-void pb_trust_device_appeared(pb_account *a, struct pb_buddy *b, struct pb_known_device *d);
-uint64_t pb_trust_tick(pb_account *a, uint64_t now);
-void pb_trust_stop(pb_account *a);
-/* Learns a device of `account` (from its announcement or certificate). */
-struct pb_known_device *pb_buddy_learn_device(pb_account *a, struct pb_buddy *b,
-                                              const pb_hash *dev, const uint8_t *pk,
-                                              size_t pk_len);
-
-void pb_account_set_registration(pb_account *a, enum peerbook_registration state, int code,
-                                 const char *detail);
-
-/* buddy.c */
-int pb_buddy_listen(pb_account *a, struct pb_buddy *b);
-void pb_buddy_handle_value(pb_account *a, const struct pb_item *item);
-void pb_buddy_notify(pb_account *a, struct pb_buddy *b, bool always);
-struct pb_buddy *pb_buddy_find(const pb_account *a, const pb_hash *id);
-void pb_buddies_free(pb_account *a);
-void pb_buddy_remove(pb_account *a, struct pb_buddy *b);
-int pb_buddy_add(pb_account *a, const pb_hash *id, struct pb_buddy **ret);
+/* Work was scheduled outside a tick (an API call): tick at the next process. */
+static inline void pb_account_wake(pb_account *a) {
+        a->deadline = 0;
+}

@@ -26,10 +26,15 @@ struct pb_account_env {
 int pb_account_open(const struct pb_account_env *env, const char *dir, uint64_t serial,
                     pb_account **ret);
 /* Stops cleanly: cancels the announcement and puts a goodbye, without
- * waiting. pb_account_free() then waits, bounded, for the goodbye's put. */
+ * waiting; the context waits, bounded, while pb_account_stop_pending(). A
+ * stopping account emits no more events. */
 void pb_account_begin_stop(pb_account *a);
 bool pb_account_stop_pending(const pb_account *a);
-pb_account *pb_account_free(pb_account *a);
+/* pb_account_open() returns the context's reference. peerbook_ctx_process()
+ * takes another while the account handles an item, so that a callback may
+ * remove the account: it is freed when the last reference goes. */
+pb_account *pb_account_ref(pb_account *a);
+pb_account *pb_account_unref(pb_account *a);
 
 uint64_t pb_account_serial(const pb_account *a);
 /* pb_now_ms() when the announcement was last sent (benchmarks read it). */
@@ -38,8 +43,10 @@ const char *pb_account_id(const pb_account *a);
 const char *pb_account_dir(const pb_account *a);
 
 void pb_account_handle(pb_account *a, const struct pb_item *item);
-/* Runs due timers; returns the next deadline (pb_now_ms() clock) or UINT64_MAX. */
-uint64_t pb_account_tick(pb_account *a, uint64_t now);
+/* Runs due timers and keeps the next deadline, which pb_account_deadline()
+ * reads: pb_now_ms() clock, 0 when work is due now, UINT64_MAX for none. */
+void pb_account_tick(pb_account *a, uint64_t now);
+uint64_t pb_account_deadline(const pb_account *a);
 
 /* The walks below call `each` once per record with a view (the public
  * struct, its pointers borrowed for the call); a negative return stops the
@@ -51,6 +58,7 @@ void pb_account_info(const pb_account *a, struct peerbook_account_info *ret);
 int pb_account_update(pb_account *a, const char *alias, const char *bootstrap, int port);
 int pb_account_export(pb_account *a, const char *path, const char *password);
 
+/* Subscriptions (buddy.c). */
 int pb_account_subscribe(pb_account *a, const char *uri, bool flag);
 int pb_account_buddies(const pb_account *a, pb_each_cb each, void *userdata);
 

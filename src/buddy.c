@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * buddy.c — tracking the presence of other accounts.
+ * buddy.c — tracking the presence of other accounts, and the subscriptions.
  *
  * Each tracked buddy has one DHT listen on its account hash. The listen
  * callback runs on an OpenDHT thread and only copies the value into the
  * queue; pb_buddy_handle_value() then checks and applies it on the owner's
  * thread. What a peer puts there is untrusted: unsigned values, values
  * signed by anyone but the buddy (announcements) or the device itself
- * (device states), and undecodable ones are dropped and counted.
+ * (device states), and undecodable ones are dropped and counted. The devices
+ * its announcements name are kept by devices.c; which of them appeared goes
+ * back to the caller (account.c), which tells trust.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,33 +17,35 @@
 #include <string.h>
 
 #include "account-internal.h"
+#include "buddy.h"
+#include "devices.h"
+#include "store.h"
 #include "wire.h"
 
 struct listen_ctx {
-        pb_queue *queue;
-        uint64_t serial;
+        struct pb_origin origin;
         pb_hash key;
 };
 
 /* OpenDHT thread: copy and enqueue, nothing else. */
 static void on_value(const struct pb_value_view *v, bool expired, void *userdata) {
         struct listen_ctx *lc = userdata;
-        struct pb_item *it = pb_item_from_value(lc->serial, PB_TAG_BUDDY, &lc->key, v, expired);
+        struct pb_item *it = pb_item_from_value(0, PB_TAG_BUDDY, &lc->key, v, expired);
         if (it)
-                pb_queue_push(lc->queue, it);
+                pb_origin_push(&lc->origin, it);
 }
 
 static void on_listen_done(void *userdata) {
         free(userdata);
 }
 
-int pb_buddy_listen(pb_account *a, struct pb_buddy *b) {
+static int buddy_listen(pb_account *a, struct pb_buddy *b) {
         if (!a->node || b->listen)
                 return 0;
         struct listen_ctx *lc = malloc(sizeof(*lc));
         if (!lc)
                 return -ENOMEM;
-        *lc = (struct listen_ctx){ .queue = a->env.queue, .serial = a->serial, .key = b->id };
+        *lc = (struct listen_ctx){ .origin = pb_account_origin(a), .key = b->id };
         int r = pb_node_listen(a->node, &b->id, on_value, on_listen_done, lc, &b->listen);
         if (r < 0)
                 free(lc); /* the done callback is not called for a failed listen */
@@ -55,7 +59,7 @@ struct pb_buddy *pb_buddy_find(const pb_account *a, const pb_hash *id) {
         return NULL;
 }
 
-int pb_buddy_add(pb_account *a, const pb_hash *id, struct pb_buddy **ret) {
+static int buddy_add(pb_account *a, const pb_hash *id, struct pb_buddy **ret) {
         if (a->n_buddies == a->cap_buddies) {
                 size_t cap = a->cap_buddies ? a->cap_buddies * 2 : 16;
                 struct pb_buddy **n = realloc(a->buddies, cap * sizeof(*n));
@@ -65,27 +69,27 @@ int pb_buddy_add(pb_account *a, const pb_hash *id, struct pb_buddy **ret) {
                 a->cap_buddies = cap;
         }
         struct pb_buddy *b = calloc(1, sizeof(*b));
-        if (!b)
+        if (!b || !(b->peer = pb_devices_track(a, id))) {
+                free(b);
                 return -ENOMEM;
+        }
         b->id = *id;
         pb_hash_to_hex(id, b->uri);
         pb_presence_init(&b->presence);
         a->buddies[a->n_buddies++] = b;
         *ret = b;
-        return pb_buddy_listen(a, b);
+        return buddy_listen(a, b);
 }
 
 static void buddy_free(pb_account *a, struct pb_buddy *b) {
         if (b->listen && a->node)
                 pb_node_cancel_listen(a->node, b->listen);
-        for (unsigned i = 0; i < b->n_known; i++)
-                free(b->known[i].pk);
-        free(b->known);
+        pb_devices_untrack(a, b->peer);
         pb_presence_clear(&b->presence);
         free(b);
 }
 
-void pb_buddy_remove(pb_account *a, struct pb_buddy *b) {
+static void buddy_remove(pb_account *a, struct pb_buddy *b) {
         for (size_t i = 0; i < a->n_buddies; i++)
                 if (a->buddies[i] == b) {
                         a->buddies[i] = a->buddies[--a->n_buddies];
@@ -102,12 +106,25 @@ void pb_buddies_free(pb_account *a) {
         a->n_buddies = a->cap_buddies = 0;
 }
 
+void pb_buddies_listen(pb_account *a) {
+        for (size_t i = 0; i < a->n_buddies; i++)
+                buddy_listen(a, a->buddies[i]);
+}
+
+void pb_buddies_node_gone(pb_account *a) {
+        for (size_t i = 0; i < a->n_buddies; i++)
+                a->buddies[i]->listen = NULL; /* pb_node_free() ends every listen */
+}
+
 static enum peerbook_status buddy_status(const struct pb_buddy *b) {
         return pb_presence_count(&b->presence) > 0 ? PEERBOOK_STATUS_ONLINE
                                                    : PEERBOOK_STATUS_OFFLINE;
 }
 
-void pb_buddy_notify(pb_account *a, struct pb_buddy *b, bool always) {
+void pb_buddy_report(pb_account *a, const pb_hash *id, bool always) {
+        struct pb_buddy *b = pb_buddy_find(a, id);
+        if (!b)
+                return; /* unsubscribed while its item was queued */
         enum peerbook_status s = buddy_status(b);
         if (!always && s == b->reported)
                 return;
@@ -117,82 +134,7 @@ void pb_buddy_notify(pb_account *a, struct pb_buddy *b, bool always) {
                 .account_id = a->id,
                 .buddy = { .uri = b->uri, .status = s, .line_status = b->line_status },
         };
-        a->env.emit(a->env.ctx, &ev);
-}
-
-static struct pb_known_device *known_find(struct pb_buddy *b, const pb_hash *dev) {
-        for (unsigned i = 0; i < b->n_known; i++)
-                if (pb_hash_equal(&b->known[i].id, dev))
-                        return &b->known[i];
-        return NULL;
-}
-
-/* Keeps (and, for a contact, saves) a device and its key: requests can
- * then reach it even while it is offline. The oldest is forgotten past the cap. */
-struct pb_known_device *pb_buddy_learn_device(pb_account *a, struct pb_buddy *b,
-                                              const pb_hash *dev, const uint8_t *pk,
-                                              size_t pk_len) {
-        struct pb_known_device *k = known_find(b, dev);
-        if (k || !pk_len)
-                return k;
-        if (b->n_known == PB_KNOWN_DEVICES_MAX) {
-                free(b->known[0].pk);
-                memmove(&b->known[0], &b->known[1], --b->n_known * sizeof(*b->known));
-        }
-        struct pb_known_device *n = realloc(b->known, (b->n_known + 1) * sizeof(*n));
-        uint8_t *copy = malloc(pk_len);
-        if (!n || !copy) {
-                free(copy);
-                if (n)
-                        b->known = n;
-                return NULL;
-        }
-        memcpy(copy, pk, pk_len);
-        b->known = n;
-        k = &b->known[b->n_known++];
-        *k = (struct pb_known_device){ .id = *dev, .pk = copy, .pk_len = pk_len };
-        if (b->contact) {
-                char hex[PEERBOOK_ID_SIZE];
-                pb_hash_to_hex(dev, hex);
-                pb_store_device_put(a->store, b->uri, hex, pk, pk_len);
-        }
-        return k;
-}
-
-static int load_known(const char *device, const uint8_t *pk, size_t pk_len, void *userdata) {
-        void **args = userdata;
-        pb_hash id;
-        if (pb_hash_from_hex(device, &id) == 0 && pk_len <= PB_PUBKEY_MAX)
-                pb_buddy_learn_device(args[0], args[1], &id, pk, pk_len);
-        return 0;
-}
-
-/* Devices saved for a contact are read when first needed, not at start:
- * an account may have thousands of contacts. */
-void pb_buddy_load_known(pb_account *a, struct pb_buddy *b) {
-        if (b->known_loaded)
-                return;
-        b->known_loaded = true;
-        bool contact = b->contact;
-        b->contact = false; /* reading back, not learning: no need to save */
-        void *args[] = { a, b };
-        pb_store_devices(a->store, b->uri, load_known, args);
-        b->contact = contact;
-}
-
-/* Marks the known devices present or not; tells trust.c about arrivals. */
-static void update_known(pb_account *a, struct pb_buddy *b) {
-        for (unsigned i = 0; i < b->n_known; i++) {
-                struct pb_known_device *k = &b->known[i];
-                bool present = false;
-                for (unsigned d = 0; d < b->presence.n_devices; d++)
-                        if (pb_hash_equal(&b->presence.devices[d].id, &k->id))
-                                present = pb_presence_device_present(&b->presence.devices[d]);
-                bool appeared = present && !k->present;
-                k->present = present;
-                if (appeared)
-                        pb_trust_device_appeared(a, b, k);
-        }
+        pb_account_emit(a, &ev);
 }
 
 /* An announcement counts only if the buddy's account key signed it, and its
@@ -213,10 +155,8 @@ static int apply_announcement(pb_account *a, struct pb_buddy *b, const struct pb
                         return -EPERM;
         }
         int r = pb_presence_announcement(&b->presence, &ann.dev, v->id, false);
-        if (r == 0) {
-                pb_buddy_load_known(a, b);
-                pb_buddy_learn_device(a, b, &ann.dev, ann.pk, ann.pk_len);
-        }
+        if (r == 0) /* saved for a contact: a request then reaches it while offline */
+                pb_devices_learn(a, b->peer, &ann.dev, ann.pk, ann.pk_len, b->contact);
         return r;
 }
 
@@ -234,10 +174,11 @@ static int apply_state(struct pb_buddy *b, const struct pb_value_view *v, bool e
         return pb_presence_state(&b->presence, &st.dev, st.seq, st.online, v->id);
 }
 
-void pb_buddy_handle_value(pb_account *a, const struct pb_item *item) {
+unsigned pb_buddy_handle_value(pb_account *a, const struct pb_item *item,
+                               pb_hash appeared[PB_KNOWN_DEVICES_MAX]) {
         struct pb_buddy *b = pb_buddy_find(a, &item->key);
         if (!b)
-                return; /* unsubscribed while the value was queued */
+                return 0; /* unsubscribed while the value was queued */
         const struct pb_value_view *v = &item->value;
         int r;
         switch (v->type) {
@@ -247,6 +188,104 @@ void pb_buddy_handle_value(pb_account *a, const struct pb_item *item) {
         }
         if (r < 0 && !item->flag)
                 a->dropped++;
-        update_known(a, b);
-        pb_buddy_notify(a, b, false);
+        return pb_devices_mark_present(b->peer, &b->presence, appeared);
+}
+
+int pb_buddy_track_contact(pb_account *a, const char *uri, bool on) {
+        pb_hash id;
+        if (pb_hash_from_hex(uri, &id) < 0)
+                return -EINVAL;
+        struct pb_buddy *b = pb_buddy_find(a, &id);
+        if (!on) {
+                if (b && !b->subscribed)
+                        buddy_remove(a, b);
+                else if (b)
+                        b->contact = false;
+                return 0;
+        }
+        if (!b) {
+                int r = buddy_add(a, &id, &b);
+                if (!b || r == -ENOMEM)
+                        return r;
+        }
+        b->contact = true;
+        return 0;
+}
+
+/* ---- the API's subscriptions ---------------------------------------------- */
+
+/* The current status is reported from the next peerbook_ctx_process(), never
+ * from inside the API call that asked for it. */
+static void queue_notify(pb_account *a, const pb_hash *id) {
+        struct pb_item *it = pb_account_item(a, PB_ITEM_NOTIFY, 0);
+        if (!it)
+                return;
+        it->key = *id;
+        pb_queue_push(a->env.queue, it);
+}
+
+static int add_subscription(const char *uri, void *userdata) {
+        pb_account *a = userdata;
+        pb_hash id;
+        struct pb_buddy *b = NULL;
+        if (pb_hash_from_hex(uri, &id) < 0 || pb_buddy_find(a, &id))
+                return 0;
+        int r = buddy_add(a, &id, &b);
+        if (b)
+                b->subscribed = true;
+        if (r == 0)
+                queue_notify(a, &id);
+        /* A listen that failed is retried when the node restarts; keep the buddy. */
+        return r == -ENOMEM ? r : 0;
+}
+
+int pb_buddies_load(pb_account *a) {
+        return pb_store_subscriptions(a->store, add_subscription, a);
+}
+
+int pb_account_subscribe(pb_account *a, const char *uri, bool flag) {
+        char norm[PEERBOOK_ID_SIZE];
+        pb_hash id;
+        int r = peerbook_uri_normalize(uri, norm);
+        if (r < 0 || (r = pb_hash_from_hex(norm, &id)) < 0)
+                return -EINVAL;
+        if (!a->store)
+                return -EIO;
+        struct pb_buddy *b = pb_buddy_find(a, &id);
+        if (!flag) {
+                if (!b || !b->subscribed)
+                        return -ENOENT;
+                if ((r = pb_store_subscription_set(a->store, norm, false)) < 0)
+                        return r;
+                if (b->contact)
+                        b->subscribed = false; /* still tracked as a contact */
+                else
+                        buddy_remove(a, b);
+                return 0;
+        }
+        if (b && !b->subscribed && (r = pb_store_subscription_set(a->store, norm, true)) < 0)
+                return r;
+        if (b) {
+                b->subscribed = true;
+                queue_notify(a, &id);
+                return 0;
+        }
+        if ((r = pb_store_subscription_set(a->store, norm, true)) < 0)
+                return r;
+        return add_subscription(norm, a);
+}
+
+int pb_account_buddies(const pb_account *a, pb_each_cb each, void *userdata) {
+        int r = 0;
+        for (size_t i = 0; r == 0 && i < a->n_buddies; i++) {
+                const struct pb_buddy *b = a->buddies[i];
+                struct peerbook_buddy view = {
+                        .uri = b->uri,
+                        .status = b->reported,
+                        .devices = pb_presence_count(&b->presence),
+                        .line_status = b->line_status,
+                };
+                r = each(&view, userdata);
+        }
+        return r;
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "account-internal.h"
+#include "contacts.h"
 #include "util.h"
 
 bool pb_contact_active(const struct pb_contact_row *c) {
@@ -71,11 +72,7 @@ static int load_one(const struct pb_contact_row *row, void *userdata) {
 }
 
 int pb_contacts_load(pb_account *a) {
-        int r = pb_store_contacts(a->store, load_one, a);
-        for (size_t i = 0; r == 0 && i < a->n_contacts; i++)
-                if (pb_contact_active(&a->contacts[i].row))
-                        r = pb_contact_track(a, a->contacts[i].row.uri, true);
-        return r;
+        return pb_store_contacts(a->store, load_one, a);
 }
 
 void pb_contacts_free(pb_account *a) {
@@ -94,49 +91,34 @@ int pb_contact_save(pb_account *a, const struct pb_contact_row *row, const uint8
                 return -ENOMEM;
         if (ret)
                 *ret = c;
-        return pb_contact_track(a, row->uri, pb_contact_active(row));
+        return 0;
 }
 
 void pb_contact_queue_event(pb_account *a, enum peerbook_event_type type, const char *uri,
                             bool flag) {
-        struct pb_item *it = pb_item_new(PB_ITEM_CONTACT, 0);
+        struct pb_item *it = pb_account_item(a, PB_ITEM_CONTACT, 0);
         if (!it)
                 return;
-        it->account_serial = a->serial;
         it->tag = type;
         it->flag = flag;
         pb_hash_from_hex(uri, &it->key);
         pb_queue_push(a->env.queue, it);
 }
 
-int pb_contact_track(pb_account *a, const char *uri, bool on) {
-        pb_hash id;
-        if (pb_hash_from_hex(uri, &id) < 0)
-                return -EINVAL;
-        struct pb_buddy *b = pb_buddy_find(a, &id);
-        if (!on) {
-                if (b && !b->subscribed)
-                        pb_buddy_remove(a, b);
-                else if (b)
-                        b->contact = false;
-                return 0;
-        }
-        if (!b) {
-                int r = pb_buddy_add(a, &id, &b);
-                if (r == -ENOMEM)
-                        return r;
-                if (!b)
-                        return r;
-        }
-        b->contact = true;
-        return 0;
+void pb_contact_emit(pb_account *a, const struct pb_item *it) {
+        char uri[PEERBOOK_ID_SIZE];
+        pb_hash_to_hex(&it->key, uri);
+        struct peerbook_event ev = {
+                .type = it->tag,
+                .account_id = a->id,
+                .contact = { .uri = uri,
+                             .confirmed = it->tag == PEERBOOK_EVENT_CONTACT_ADDED && it->flag,
+                             .banned = it->tag == PEERBOOK_EVENT_CONTACT_REMOVED && it->flag },
+        };
+        pb_account_emit(a, &ev);
 }
 
 /* ---- the API's operations ------------------------------------------------- */
-
-static int normalize(const char *uri, char out[PEERBOOK_ID_SIZE]) {
-        return uri && peerbook_uri_normalize(uri, out) == 0 ? 0 : -EINVAL;
-}
 
 /* A view borrowing the row's strings. */
 static void to_public(const struct pb_contact_row *r, struct peerbook_contact *out) {
@@ -152,7 +134,7 @@ static void to_public(const struct pb_contact_row *r, struct peerbook_contact *o
 
 int pb_account_contact_get(pb_account *a, const char *uri, struct peerbook_contact *ret) {
         char id[PEERBOOK_ID_SIZE];
-        if (normalize(uri, id) < 0)
+        if (peerbook_uri_normalize(uri, id) < 0)
                 return -EINVAL;
         struct pb_contact *c = pb_contact_find(a, id);
         if (!c)
@@ -172,38 +154,4 @@ int pb_account_contact_list(pb_account *a, pb_each_cb each, void *userdata) {
                 }
         }
         return r;
-}
-
-/* Removing drops the pending request with the contact, in one transaction. */
-int pb_account_contact_remove(pb_account *a, const char *uri, bool ban) {
-        char id[PEERBOOK_ID_SIZE];
-        if (normalize(uri, id) < 0)
-                return -EINVAL;
-        if (!a->store)
-                return -EIO;
-        struct pb_contact *c = pb_contact_find(a, id);
-        struct pb_contact_row row = { .added = 0 };
-        if (c)
-                row = c->row;
-        else if (!ban)
-                return -ENOENT;
-        snprintf(row.uri, sizeof(row.uri), "%s", id);
-        row.removed = (int64_t)time(NULL);
-        if (row.removed <= row.added)
-                row.removed = row.added + 1; /* removed now means inactive now */
-        row.confirmed = false;
-        row.banned = ban;
-        int r = pb_store_begin(a->store);
-        if (r < 0)
-                return r;
-        int had = pb_store_request_delete(a->store, id);
-        if ((had < 0 && had != -ENOENT) || (r = pb_contact_save(a, &row, NULL, 0, NULL)) < 0 ||
-            (r = pb_store_commit(a->store)) < 0) {
-                pb_store_rollback(a->store);
-                return had < 0 && had != -ENOENT ? had : r;
-        }
-        if (had == 0 && a->n_pending)
-                a->n_pending--;
-        pb_contact_queue_event(a, PEERBOOK_EVENT_CONTACT_REMOVED, id, ban);
-        return 0;
 }

@@ -203,26 +203,44 @@ int peerbook_ctx_new(const struct peerbook_ctx_options *options, peerbook_ctx **
         return 0;
 }
 
-/* Waits, bounded, until every stopping account's goodbye was stored. */
+static pb_account *in_list(pb_account **list, size_t n, uint64_t serial) {
+        for (size_t i = 0; i < n; i++)
+                if (pb_account_serial(list[i]) == serial)
+                        return list[i];
+        return NULL;
+}
+
+/* Waits, bounded, until every stopping account's goodbye was stored. Only
+ * their put results are handled here: every other item goes back to the
+ * queue, in its order, for the next peerbook_ctx_process(), so that the
+ * accounts that stay lose nothing. */
 static void wait_goodbyes(peerbook_ctx *ctx, pb_account **list, size_t n) {
         uint64_t deadline = pb_now_ms() + STOP_WAIT_MS;
+        struct pb_item *kept = NULL, **tail = &kept;
         for (;;) {
                 bool pending = false;
                 for (size_t i = 0; i < n; i++)
                         pending |= pb_account_stop_pending(list[i]);
                 uint64_t now = pb_now_ms();
                 if (!pending || now >= deadline)
-                        return;
+                        break;
                 struct pollfd p = { .fd = pb_queue_fd(ctx->queue), .events = POLLIN };
                 poll(&p, 1, (int)(deadline - now));
-                struct pb_item *items = pb_queue_take_all(ctx->queue);
-                for (struct pb_item *it = items; it; it = it->next)
-                        for (size_t i = 0; i < n; i++)
-                                if (it->kind == PB_ITEM_PUT_DONE &&
-                                    it->account_serial == pb_account_serial(list[i]))
-                                        pb_account_handle(list[i], it);
-                pb_items_free(items);
+                for (struct pb_item *it = pb_queue_take_all(ctx->queue), *next; it; it = next) {
+                        next = it->next;
+                        pb_account *a = it->kind == PB_ITEM_PUT_DONE
+                                                ? in_list(list, n, it->account_serial) : NULL;
+                        if (a) {
+                                pb_account_handle(a, it);
+                                free(it);
+                                continue;
+                        }
+                        it->next = NULL;
+                        *tail = it;
+                        tail = &it->next;
+                }
         }
+        pb_queue_requeue(ctx->queue, kept);
 }
 
 peerbook_ctx *peerbook_ctx_free(peerbook_ctx *ctx) {
@@ -233,7 +251,7 @@ peerbook_ctx *peerbook_ctx_free(peerbook_ctx *ctx) {
         wait_goodbyes(ctx, ctx->accounts, ctx->n_accounts);
         pb_create_jobs_abandon(&ctx->creating);
         for (size_t i = 0; i < ctx->n_accounts; i++)
-                pb_account_free(ctx->accounts[i]);
+                pb_account_unref(ctx->accounts[i]);
         free(ctx->accounts);
         pb_queue_free(ctx->queue);
         close(ctx->lock_fd); /* last: the accounts' files are closed */
@@ -246,32 +264,35 @@ int peerbook_ctx_get_fd(peerbook_ctx *ctx) {
         return ctx ? pb_queue_fd(ctx->queue) : -EINVAL;
 }
 
-static uint64_t run_timers(peerbook_ctx *ctx) {
-        uint64_t now = pb_now_ms(), next = UINT64_MAX;
-        for (size_t i = 0; i < ctx->n_accounts; i++) {
-                uint64_t t = pb_account_tick(ctx->accounts[i], now);
-                if (t < next)
-                        next = t;
-        }
-        return next;
+/* Timers run here only: each account's tick does what is due and keeps its
+ * next deadline, which peerbook_ctx_get_timeout_ms() merely reads. */
+static void run_timers(peerbook_ctx *ctx) {
+        uint64_t now = pb_now_ms();
+        for (size_t i = 0; i < ctx->n_accounts; i++)
+                pb_account_tick(ctx->accounts[i], now);
 }
 
 int peerbook_ctx_get_timeout_ms(peerbook_ctx *ctx) {
         if (!ctx)
                 return -1;
-        uint64_t next = run_timers(ctx), now = pb_now_ms();
+        uint64_t next = UINT64_MAX, now = pb_now_ms();
+        for (size_t i = 0; i < ctx->n_accounts; i++) {
+                uint64_t t = pb_account_deadline(ctx->accounts[i]);
+                if (t < next)
+                        next = t;
+        }
         if (next == UINT64_MAX)
                 return -1;
         return next <= now ? 0 : (int)(next - now > 60000 ? 60000 : next - now);
 }
 
 static pb_account *by_serial(peerbook_ctx *ctx, uint64_t serial) {
-        for (size_t i = 0; i < ctx->n_accounts; i++)
-                if (pb_account_serial(ctx->accounts[i]) == serial)
-                        return ctx->accounts[i];
-        return NULL;
+        return in_list(ctx->accounts, ctx->n_accounts, serial);
 }
 
+/* Each item is handled with its account pinned (sd-bus's BUS_DONT_DESTROY):
+ * a callback may remove the account, which is then freed once its handler
+ * has returned. Items of an account removed meanwhile are dropped. */
 int peerbook_ctx_process(peerbook_ctx *ctx) {
         if (!ctx)
                 return -EINVAL;
@@ -284,10 +305,12 @@ int peerbook_ctx_process(peerbook_ctx *ctx) {
                         continue;
                 }
                 pb_account *a = by_serial(ctx, it->account_serial);
-                if (a) { /* items of a removed account are dropped */
-                        pb_account_handle(a, it);
-                        n++;
-                }
+                if (!a)
+                        continue;
+                pb_account_ref(a);
+                pb_account_handle(a, it);
+                pb_account_unref(a);
+                n++;
         }
         pb_items_free(items);
         run_timers(ctx);
@@ -414,7 +437,7 @@ int peerbook_account_remove(peerbook_ctx *ctx, const char *account_id) {
                         break;
                 }
         _cleanup_free_ char *dir = strdup(pb_account_dir(a));
-        pb_account_free(a);
+        pb_account_unref(a); /* freed now, or after its handler when called from one */
         if (!dir)
                 return -ENOMEM;
         r = pb_rmtree(dir);

@@ -98,6 +98,23 @@ struct pb_item *pb_queue_take_all(pb_queue *q) {
         return list;
 }
 
+void pb_queue_requeue(pb_queue *q, struct pb_item *list) {
+        if (!list)
+                return;
+        struct pb_item *last = list;
+        while (last->next)
+                last = last->next;
+        pthread_mutex_lock(&q->lock);
+        last->next = q->head;
+        q->head = list;
+        if (!q->tail)
+                q->tail = last;
+        pthread_mutex_unlock(&q->lock);
+        uint64_t one = 1;
+        ssize_t n = write(q->fd, &one, sizeof(one));
+        (void)n; /* EAGAIN: the counter is already non-zero */
+}
+
 void pb_items_free(struct pb_item *list) {
         while (list) {
                 struct pb_item *next = list->next;

@@ -30,6 +30,7 @@ struct pb_item {
         struct pb_item *next;
         enum pb_item_kind kind;
         uint64_t account_serial; /* which account (serials are never reused) */
+        uint64_t generation;     /* which start of its node, for what a node reports */
         uint32_t tag;            /* listen or put purpose, set by the account */
         pb_hash key;             /* the hash listened on / the buddy */
         bool flag;               /* expired (VALUE) or ok (PUT_DONE) */
@@ -54,5 +55,8 @@ struct pb_item *pb_item_from_value(uint64_t account_serial, uint32_t tag, const 
 void pb_queue_push(pb_queue *q, struct pb_item *item);
 /* Owner thread: takes every queued item, oldest first, and clears the fd. */
 struct pb_item *pb_queue_take_all(pb_queue *q);
+/* Owner thread: puts items taken by pb_queue_take_all() back in front of the
+ * queue, in their order, and wakes the owner again. */
+void pb_queue_requeue(pb_queue *q, struct pb_item *list);
 /* Frees a list of items. */
 void pb_items_free(struct pb_item *list);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * requests.c — what the API does with trust requests: send one, list the
- * pending ones, accept, discard, and add a contact. Each change is saved in
- * one transaction before the call returns; its events are queued.
+ * requests.c — what the API does with trust requests and contacts: send a
+ * request, list the pending ones, accept, discard, add a contact, remove one.
+ * Each change is saved in one transaction before the call returns; its
+ * events are queued. An active contact is a tracked buddy: these operations
+ * start and stop the tracking (buddy.c), the contact list does not.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,11 +13,18 @@
 #include <time.h>
 
 #include "account-internal.h"
+#include "buddy.h"
+#include "contacts.h"
+#include "devices.h"
+#include "trust.h"
 #include "util.h"
 #include "wire.h"
 
-static int normalize(const char *uri, char out[PEERBOOK_ID_SIZE]) {
-        return uri && peerbook_uri_normalize(uri, out) == 0 ? 0 : -EINVAL;
+/* Saves a contact and tracks its presence while it is active. */
+static int save_and_track(pb_account *a, const struct pb_contact_row *row, const uint8_t *payload,
+                          size_t payload_len, struct pb_contact **ret) {
+        int r = pb_contact_save(a, row, payload, payload_len, ret);
+        return r < 0 ? r : pb_buddy_track_contact(a, row->uri, pb_contact_active(row));
 }
 
 /* A fresh conversation id: 40 hex digits, as Jami's are. */
@@ -45,7 +54,7 @@ static struct pb_contact_row added_row(const struct pb_contact *c, const char *u
 
 int pb_account_request_send(pb_account *a, const char *to, const uint8_t *payload, size_t len) {
         char id[PEERBOOK_ID_SIZE];
-        if (normalize(to, id) < 0 || (len && !payload) || !strcmp(id, a->id))
+        if (peerbook_uri_normalize(to, id) < 0 || (len && !payload) || !strcmp(id, a->id))
                 return -EINVAL;
         if (len > PEERBOOK_PAYLOAD_MAX)
                 return -EMSGSIZE;
@@ -54,15 +63,11 @@ int pb_account_request_send(pb_account *a, const char *to, const uint8_t *payloa
         struct pb_contact *c = pb_contact_find(a, id);
         struct pb_contact_row row = added_row(c, id);
         row.request_id = pb_random_u64() | 1; /* a new request, not a re-send */
-        int r = pb_contact_save(a, &row, payload ? payload : (const uint8_t *)"", len, &c);
+        int r = save_and_track(a, &row, payload ? payload : (const uint8_t *)"", len, &c);
         if (r < 0)
                 return r;
         pb_contact_queue_event(a, PEERBOOK_EVENT_CONTACT_ADDED, id, row.confirmed);
-        c->backoff_s = 0;
-        c->next_resend = 0;
-        /* Sent to the devices known; otherwise the first device to appear gets it. */
-        if (pb_trust_send(a, id, false, NULL) > 0)
-                c->next_resend = pb_now_ms() + 1000ull * 5;
+        pb_trust_request_new(a, c);
         return 0;
 }
 
@@ -116,7 +121,7 @@ static int read_pending(const struct pb_request_row *row, void *userdata) {
 /* Finds `from`'s pending request: -EINVAL for a malformed id, -ENOENT for none. */
 static int find_pending(pb_account *a, const char *from, char id[PEERBOOK_ID_SIZE],
                         struct pending_ctx *p) {
-        if (normalize(from, id) < 0)
+        if (peerbook_uri_normalize(from, id) < 0)
                 return -EINVAL;
         if (!a->store)
                 return -EIO;
@@ -142,19 +147,18 @@ int pb_account_request_accept(pb_account *a, const char *from) {
         if ((r = pb_store_begin(a->store)) < 0)
                 return r;
         if ((r = pb_store_request_delete(a->store, id)) < 0 ||
-            (r = pb_contact_save(a, &row, NULL, 0, NULL)) < 0 ||
+            (r = save_and_track(a, &row, NULL, 0, NULL)) < 0 ||
             (r = pb_store_commit(a->store)) < 0) {
                 pb_store_rollback(a->store);
                 return r;
         }
-        if (a->n_pending)
-                a->n_pending--;
         pb_contact_queue_event(a, PEERBOOK_EVENT_CONTACT_ADDED, id, true);
         pb_hash hid;
-        struct pb_buddy *b = pb_hash_from_hex(id, &hid) == 0 ? pb_buddy_find(a, &hid) : NULL;
-        if (b && p.device.pk_len)
-                pb_buddy_learn_device(a, b, &p.device.id, p.device.pk, p.device.pk_len);
-        if (b)
+        struct pb_peer *peer = pb_hash_from_hex(id, &hid) == 0 ? pb_devices_find_peer(a, &hid)
+                                                               : NULL;
+        if (peer && p.device.pk_len)
+                pb_devices_learn(a, peer, &p.device.id, p.device.pk, p.device.pk_len, true);
+        if (peer)
                 pb_trust_send(a, id, true, NULL);
         else if (p.device.pk_len)
                 pb_trust_send(a, id, true, &p.device);
@@ -177,8 +181,6 @@ int pb_account_request_discard(pb_account *a, const char *from) {
                 pb_store_rollback(a->store);
                 return r;
         }
-        if (a->n_pending)
-                a->n_pending--;
         return 0;
 }
 
@@ -186,7 +188,7 @@ int pb_account_request_discard(pb_account *a, const char *from) {
  * asks, with an empty payload, as Jami's addContact starts a conversation. */
 int pb_account_contact_add(pb_account *a, const char *uri) {
         char id[PEERBOOK_ID_SIZE];
-        if (normalize(uri, id) < 0 || !strcmp(id, a->id))
+        if (peerbook_uri_normalize(uri, id) < 0 || !strcmp(id, a->id))
                 return -EINVAL;
         int r = pb_account_request_accept(a, id);
         if (r != -ENOENT)
@@ -197,3 +199,34 @@ int pb_account_contact_add(pb_account *a, const char *uri) {
         return pb_account_request_send(a, id, NULL, 0);
 }
 
+/* Removing drops the pending request with the contact, in one transaction. */
+int pb_account_contact_remove(pb_account *a, const char *uri, bool ban) {
+        char id[PEERBOOK_ID_SIZE];
+        if (peerbook_uri_normalize(uri, id) < 0)
+                return -EINVAL;
+        if (!a->store)
+                return -EIO;
+        struct pb_contact *c = pb_contact_find(a, id);
+        struct pb_contact_row row = { .added = 0 };
+        if (c)
+                row = c->row;
+        else if (!ban)
+                return -ENOENT;
+        snprintf(row.uri, sizeof(row.uri), "%s", id);
+        row.removed = (int64_t)time(NULL);
+        if (row.removed <= row.added)
+                row.removed = row.added + 1; /* removed now means inactive now */
+        row.confirmed = false;
+        row.banned = ban;
+        int r = pb_store_begin(a->store);
+        if (r < 0)
+                return r;
+        int had = pb_store_request_delete(a->store, id);
+        if ((had < 0 && had != -ENOENT) || (r = save_and_track(a, &row, NULL, 0, NULL)) < 0 ||
+            (r = pb_store_commit(a->store)) < 0) {
+                pb_store_rollback(a->store);
+                return had < 0 && had != -ENOENT ? had : r;
+        }
+        pb_contact_queue_event(a, PEERBOOK_EVENT_CONTACT_REMOVED, id, ban);
+        return 0;
+}

@@ -28,6 +28,9 @@
 #include <time.h>
 
 #include "account-internal.h"
+#include "contacts.h"
+#include "devices.h"
+#include "trust.h"
 #include "util.h"
 #include "wire.h"
 
@@ -123,16 +126,15 @@ unsigned pb_trust_send(pb_account *a, const char *to, bool confirm,
         struct pb_trust_request tr;
         if (build_request(a, to, confirm, &tr) < 0)
                 return 0;
-        struct pb_buddy *b = pb_buddy_find(a, &id);
-        if (b)
-                pb_buddy_load_known(a, b);
         unsigned sent = 0;
         if (only) {
                 put_request(a, only, &tr);
                 sent = 1;
-        } else
-                for (unsigned i = 0; b && i < b->n_known; i++, sent++)
-                        put_request(a, &b->known[i], &tr);
+        } else {
+                const struct pb_peer *p = pb_devices_get(a, &id);
+                for (unsigned i = 0; p && i < p->n_known; i++, sent++)
+                        put_request(a, &p->known[i], &tr);
+        }
         free(tr.payload);
         return sent;
 }
@@ -148,12 +150,25 @@ static void schedule_resend(struct pb_contact *c, uint64_t now) {
         c->next_resend = now + (uint64_t)c->backoff_s * 1000;
 }
 
-void pb_trust_device_appeared(pb_account *a, struct pb_buddy *b, struct pb_known_device *d) {
-        struct pb_contact *c = pb_contact_find(a, b->uri);
+void pb_trust_request_new(pb_account *a, struct pb_contact *c) {
+        c->backoff_s = 0;
+        c->next_resend = 0;
+        /* Sent to the devices known; otherwise the first device to appear gets it. */
+        if (pb_trust_send(a, c->row.uri, false, NULL) > 0)
+                c->next_resend = pb_now_ms() + 1000ull * RESEND_FIRST_S;
+        pb_account_wake(a); /* re-sends are owed now */
+}
+
+void pb_trust_device_appeared(pb_account *a, const pb_hash *account, const pb_hash *dev) {
+        char uri[PEERBOOK_ID_SIZE];
+        pb_hash_to_hex(account, uri);
+        struct pb_contact *c = pb_contact_find(a, uri);
+        const struct pb_peer *p = pb_devices_find_peer(a, account);
+        const struct pb_known_device *d = p ? pb_devices_find(p, dev) : NULL;
         uint64_t now = pb_now_ms();
-        if (!owes_request(c) || now < c->next_resend)
+        if (!d || !owes_request(c) || now < c->next_resend)
                 return;
-        pb_trust_send(a, b->uri, false, d);
+        pb_trust_send(a, uri, false, d);
         schedule_resend(c, now);
 }
 
@@ -172,13 +187,13 @@ uint64_t pb_trust_tick(pb_account *a, uint64_t now) {
                         continue;
                 owed = true;
                 pb_hash id;
-                struct pb_buddy *b = pb_hash_from_hex(c->row.uri, &id) == 0
-                                             ? pb_buddy_find(a, &id) : NULL;
-                if (!b || now < c->next_resend)
+                const struct pb_peer *p = pb_hash_from_hex(c->row.uri, &id) == 0
+                                                  ? pb_devices_find_peer(a, &id) : NULL;
+                if (!p || now < c->next_resend)
                         continue;
-                for (unsigned k = 0; k < b->n_known; k++)
-                        if (b->known[k].present)
-                                pb_trust_send(a, c->row.uri, false, &b->known[k]);
+                for (unsigned k = 0; k < p->n_known; k++)
+                        if (p->known[k].present)
+                                pb_trust_send(a, c->row.uri, false, &p->known[k]);
                 schedule_resend(c, now);
         }
         return owed ? a->next_resend_scan : UINT64_MAX;
@@ -186,17 +201,11 @@ uint64_t pb_trust_tick(pb_account *a, uint64_t now) {
 
 /* ---- receiving ------------------------------------------------------------------ */
 
-struct inbox_ctx {
-        pb_queue *queue;
-        uint64_t serial;
-};
-
 static void on_inbox_value(const struct pb_value_view *v, bool expired, void *userdata) {
-        struct inbox_ctx *ic = userdata;
-        struct pb_item *it = expired ? NULL
-                                     : pb_item_from_value(ic->serial, PB_TAG_INBOX, NULL, v, false);
+        struct pb_origin *o = userdata;
+        struct pb_item *it = expired ? NULL : pb_item_from_value(0, PB_TAG_INBOX, NULL, v, false);
         if (it)
-                pb_queue_push(ic->queue, it);
+                pb_origin_push(o, it);
 }
 
 static void on_inbox_done(void *userdata) {
@@ -206,10 +215,10 @@ static void on_inbox_done(void *userdata) {
 int pb_trust_start(pb_account *a) {
         if (!a->node || a->inbox)
                 return 0;
-        struct inbox_ctx *ic = malloc(sizeof(*ic));
+        struct pb_origin *ic = malloc(sizeof(*ic));
         if (!ic)
                 return -ENOMEM;
-        *ic = (struct inbox_ctx){ .queue = a->env.queue, .serial = a->serial };
+        *ic = pb_account_origin(a);
         pb_hash inbox = inbox_of(&a->keys.device_id);
         int r = pb_node_listen(a->node, &inbox, on_inbox_value, on_inbox_done, ic, &a->inbox);
         if (r < 0)
@@ -229,6 +238,11 @@ void pb_trust_stop(pb_account *a) {
         free(a->senders);
         a->senders = NULL;
         a->n_senders = 0;
+}
+
+size_t pb_trust_pending(const pb_account *a) {
+        size_t n = 0;
+        return a->store && pb_store_request_count(a->store, &n) == 0 ? n : 0;
 }
 
 static void drop(pb_account *a) {
@@ -312,7 +326,7 @@ static void emit_request(pb_account *a, const char *from, const struct pb_trust_
                                    .payload = req->payload, .payload_len = req->payload_len,
                                    .received = (uint64_t)received },
         };
-        a->env.emit(a->env.ctx, &ev);
+        pb_account_emit(a, &ev);
 }
 
 /* A request from someone who is not an active contact: one pending per sender. */
@@ -327,7 +341,8 @@ static void keep_pending(pb_account *a, const char *from, const struct pb_device
                 drop(a); /* a re-send of a request pending or discarded */
                 return;
         }
-        if ((!same.found && a->n_pending >= a->limits.pending_max) || !rate_allows(a, from)) {
+        if ((!same.found && pb_trust_pending(a) >= a->limits.pending_max) ||
+            !rate_allows(a, from)) {
                 drop(a);
                 return;
         }
@@ -344,8 +359,6 @@ static void keep_pending(pb_account *a, const char *from, const struct pb_device
         pb_hash_to_hex(&dev->device, row.device);
         if (pb_store_request_put(a->store, &row) < 0)
                 return;
-        if (!same.found)
-                a->n_pending++;
         emit_request(a, from, req, row.received);
 }
 
@@ -361,15 +374,16 @@ static void apply_request(pb_account *a, const struct pb_device_cert *dev,
                 drop(a);
                 return;
         }
-        /* Whoever wrote to us from this device: remember it for the answer. */
-        struct pb_buddy *b = pb_buddy_find(a, &dev->account);
-        struct pb_known_device *known =
-                b ? pb_buddy_learn_device(a, b, &dev->device, dev->pk, dev->pk_len) : NULL;
+        /* Whoever wrote to us from this device: remember it for the answer
+         * (saved for an active contact, as its announcements would be). */
+        bool active = c && pb_contact_active(&c->row);
+        struct pb_peer *p = pb_devices_find_peer(a, &dev->account);
+        const struct pb_known_device *known =
+                p ? pb_devices_learn(a, p, &dev->device, dev->pk, dev->pk_len, active) : NULL;
         struct pb_known_device tmp = { .id = dev->device, .pk = (uint8_t *)dev->pk,
                                        .pk_len = dev->pk_len };
         if (!known)
                 known = &tmp;
-        bool active = c && pb_contact_active(&c->row);
         if (req->confirm) {
                 if (active && !c->row.confirmed) {
                         struct pb_contact_row row = c->row;
@@ -405,25 +419,8 @@ static void finish(pb_account *a, uint64_t value_id, const struct pb_device_cert
                 apply_request(a, dev, req);
 }
 
-/* The account of a device we already know from a contact's announcement. */
-static bool known_signer(pb_account *a, const pb_hash *device, struct pb_device_cert *ret) {
-        for (size_t i = 0; i < a->n_buddies; i++) {
-                struct pb_buddy *b = a->buddies[i];
-                for (unsigned k = 0; k < b->n_known; k++)
-                        if (pb_hash_equal(&b->known[k].id, device)) {
-                                ret->device = *device;
-                                ret->account = b->id;
-                                ret->pk_len = b->known[k].pk_len;
-                                memcpy(ret->pk, b->known[k].pk, b->known[k].pk_len);
-                                return true;
-                        }
-        }
-        return false;
-}
-
 struct cert_ctx {
-        pb_queue *queue;
-        uint64_t serial;
+        struct pb_origin origin;
         pb_hash device;
 };
 
@@ -431,12 +428,11 @@ static void on_cert(int result, const struct pb_device_cert *cert, void *userdat
         struct cert_ctx *cc = userdata;
         struct pb_item *it = pb_item_new(PB_ITEM_CERT, sizeof(*cert));
         if (it) {
-                it->account_serial = cc->serial;
                 it->key = cc->device;
                 it->code = result;
                 if (result == 0)
                         memcpy(it->data, cert, sizeof(*cert));
-                pb_queue_push(cc->queue, it);
+                pb_origin_push(&cc->origin, it);
         }
         free(cc);
 }
@@ -445,7 +441,7 @@ static void ask_cert(pb_account *a, const pb_hash *device) {
         struct cert_ctx *cc = malloc(sizeof(*cc));
         if (!cc)
                 return;
-        *cc = (struct cert_ctx){ a->env.queue, a->serial, *device };
+        *cc = (struct cert_ctx){ pb_account_origin(a), *device };
         if (!a->node || pb_node_find_device_cert(a->node, device, on_cert, cc) < 0)
                 free(cc);
 }
@@ -494,7 +490,7 @@ void pb_trust_handle_value(pb_account *a, const struct pb_item *item) {
                 return;
         }
         struct pb_device_cert dev;
-        if (known_signer(a, &v->owner, &dev)) {
+        if (pb_devices_find_signer(a, &v->owner, &dev)) { /* a device of a tracked buddy */
                 finish(a, v->id, &dev, &req);
                 free(req.payload);
                 return;
@@ -505,7 +501,10 @@ void pb_trust_handle_value(pb_account *a, const struct pb_item *item) {
 void pb_trust_handle_cert(pb_account *a, const struct pb_item *item) {
         const struct pb_device_cert *dev = item->code == 0 ? (const void *)item->data : NULL;
         bool again = false;
-        for (unsigned i = 0; i < a->n_lookups;) {
+        /* finish() may call the user back, who may restart or remove the
+         * account: each look-up leaves the array before it is finished, and
+         * a stopping account finishes nothing more. */
+        for (unsigned i = 0; i < a->n_lookups && !a->stopping;) {
                 struct pb_lookup *l = &a->lookups[i];
                 if (!pb_hash_equal(&l->device, &item->key)) {
                         i++;
@@ -517,13 +516,14 @@ void pb_trust_handle_cert(pb_account *a, const struct pb_item *item) {
                         i++;
                         continue;
                 }
+                struct pb_lookup done = *l;
+                a->lookups[i] = a->lookups[--a->n_lookups];
                 if (dev)
-                        finish(a, l->value_id, dev, &l->req);
+                        finish(a, done.value_id, dev, &done.req);
                 else if (item->code != -ECANCELED)
                         drop(a); /* no certificate, or one that does not check out */
-                free(l->req.payload);
-                a->lookups[i] = a->lookups[--a->n_lookups];
+                free(done.req.payload);
         }
-        if (again)
+        if (again && !a->stopping)
                 ask_cert(a, &item->key);
 }

@@ -127,10 +127,16 @@ static int unpack_one(const uint8_t *data, size_t len, msgpack_unpacked *u) {
                 return -EBADMSG;
         msgpack_unpacked_init(u);
         size_t off = 0;
+        errno = 0;
         msgpack_unpack_return r = msgpack_unpack_next(u, (const char *)data, len, &off);
+        /* msgpack says NOMEM both when an allocation failed and when the input
+         * nests deeper than its parse stack (32 levels): only the first is
+         * ours to report as -ENOMEM (malloc sets errno); the second is a
+         * malformed value. */
+        bool oom = r == MSGPACK_UNPACK_NOMEM_ERROR && errno == ENOMEM;
         if (r != MSGPACK_UNPACK_SUCCESS || off != len) {
                 msgpack_unpacked_destroy(u);
-                return r == MSGPACK_UNPACK_NOMEM_ERROR ? -ENOMEM : -EBADMSG;
+                return oom ? -ENOMEM : -EBADMSG;
         }
         return 0;
 }

@@ -60,6 +60,7 @@ static bool should_fail(void) {
         if (++allocs < fail_at)
                 return false;
         has_failed = true;
+        errno = ENOMEM; /* as malloc(3) does: wire.c tells a failure from a bomb by it */
         return true;
 }
 

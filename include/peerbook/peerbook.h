@@ -223,7 +223,7 @@ struct peerbook_account_params {
          * "host:port;[::1]:4222;host" (port 4222 when none); NULL or "" = a
          * standalone node. A malformed list is -EINVAL. */
         const char *bootstrap;
-        uint16_t dht_port;     /* 0 = any free port */
+        uint16_t dht_port;     /* 0 = any free port, chosen at the first start and kept */
 };
 
 /* Creates an account (account key and CA certificate, a first device), saves
@@ -272,7 +272,7 @@ struct peerbook_account_info {
         const char *device_id; /* "" when the account failed to load */
         const char *alias;
         const char *bootstrap;
-        uint16_t dht_port_config; /* as configured (0 = any) */
+        uint16_t dht_port_config; /* the account's port (0 until one was chosen) */
         uint16_t dht_port;        /* bound, 0 while not running */
         enum peerbook_registration registration;
         /* As the last registration event said: 0, or a negative errno with
@@ -294,7 +294,8 @@ PEERBOOK_EXPORT int peerbook_account_get_info(peerbook_ctx *ctx, const char *acc
                                               struct peerbook_account_info **ret_info);
 
 /* Changes the members of params that params->fields names (NULL alias or
- * bootstrap: ""); the node restarts when bootstrap or port change. Blocks
+ * bootstrap: ""; port 0 picks a new free port, then kept); the node
+ * restarts when bootstrap or port change. Blocks
  * when it restarts the node (a goodbye, then the node's shutdown, as
  * peerbook_account_remove()). -EINVAL bad params (size rule, a bit this
  * library does not know, an alias or bootstrap too long), -ESRCH no such

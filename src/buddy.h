@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * buddy.h — tracking the presence of other accounts (buddy.c): one DHT
+ * listen per buddy, tracked while it is subscribed or an active contact.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "account.h"
+#include "devices.h"
+#include "presence.h"
+
+struct pb_buddy {
+        pb_hash id;
+        bool subscribed; /* asked for with subscribeBuddy (saved) */
+        bool contact;    /* tracked because it is an active contact */
+        struct pb_peer *peer; /* its known devices (devices.c) */
+        char uri[PEERBOOK_ID_SIZE];
+        struct pb_buddy_presence presence;
+        enum peerbook_status reported;
+        pb_listen *listen;
+        char line_status[256];
+};
+
+/* The saved subscriptions, at start. */
+int pb_buddies_load(pb_account *a);
+void pb_buddies_free(pb_account *a);
+/* Listens to every buddy (the node's listens start once we announced). */
+void pb_buddies_listen(pb_account *a);
+/* The node is gone, and every listen with it. */
+void pb_buddies_node_gone(pb_account *a);
+struct pb_buddy *pb_buddy_find(const pb_account *a, const pb_hash *id);
+/* An active contact is a tracked buddy: starts (on) or stops tracking uri. */
+int pb_buddy_track_contact(pb_account *a, const char *uri, bool on);
+
+/* Applies a value seen on a buddy's hash; returns how many of its known
+ * devices appeared, with their ids in `appeared`. Reports nothing: the
+ * caller then calls pb_buddy_report(). */
+unsigned pb_buddy_handle_value(pb_account *a, const struct pb_item *item,
+                               pb_hash appeared[PB_KNOWN_DEVICES_MAX]);
+/* Emits the buddy's status if it changed, or always. */
+void pb_buddy_report(pb_account *a, const pb_hash *id, bool always);
