@@ -20,7 +20,7 @@
  */
 #pragma once
 
-#include "account.h"
+#include "account-types.h"
 #include "identity.h"
 #include "store.h"
 

@@ -9,17 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "events.h"
-#include "peerbook/peerbook.h"
-
-typedef struct pb_account pb_account;
-
-/* What an account needs from its context. */
-struct pb_account_env {
-        pb_queue *queue;
-        void (*emit)(void *ctx, const struct peerbook_event *event);
-        void *ctx;
-};
+#include "account-types.h"
 
 /* Loads the account in `dir` and starts it (node, announcement, listens).
  * On a start failure the account still exists, in the ERROR state. */
@@ -48,37 +38,11 @@ void pb_account_handle(pb_account *a, const struct pb_item *item);
 void pb_account_tick(pb_account *a, uint64_t now);
 uint64_t pb_account_deadline(const pb_account *a);
 
-/* The walks below call `each` once per record with a view (the public
- * struct, its pointers borrowed for the call); a negative return stops the
- * walk and is returned. record.h turns views into records. */
-typedef int (*pb_each_cb)(const void *view, void *userdata);
-
 /* A view of the account's state, borrowed until the account changes. */
 void pb_account_info(const pb_account *a, struct peerbook_account_info *ret);
 int pb_account_update(pb_account *a, const char *alias, const char *bootstrap, int port);
 int pb_account_export(pb_account *a, const char *path, const char *password);
 
-/* Subscriptions (buddy.c). */
-int pb_account_subscribe(pb_account *a, const char *uri, bool flag);
-int pb_account_buddies(const pb_account *a, pb_each_cb each, void *userdata);
-
-/* Trust requests and contacts (requests.c, contacts.c). */
-int pb_account_request_send(pb_account *a, const char *to, const uint8_t *payload, size_t len);
-int pb_account_request_list(pb_account *a, pb_each_cb each, void *userdata);
-int pb_account_request_accept(pb_account *a, const char *from);
-int pb_account_request_discard(pb_account *a, const char *from);
-int pb_account_contact_add(pb_account *a, const char *uri);
-int pb_account_contact_remove(pb_account *a, const char *uri, bool ban);
-int pb_account_contact_list(pb_account *a, pb_each_cb each, void *userdata);
-/* A view of one contact, borrowed until the contacts change. */
-int pb_account_contact_get(pb_account *a, const char *uri, struct peerbook_contact *ret);
-/* How many requests may wait, and how fast they may be signalled. */
-struct pb_request_limits {
-        size_t pending_max;
-        double burst, rate;               /* all senders: tokens, tokens per second */
-        double sender_burst, sender_rate; /* each sender */
-};
-void pb_request_limits_default(struct pb_request_limits *l);
 /* Test hook: other limits than the defaults. */
 void pb_account_set_limits(pb_account *a, const struct pb_request_limits *l);
 /* Test hook: the next n confirmations this account sends are lost. */

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "account.h"
+#include "account-types.h"
 
 /* Signs the online state and the goodbye, before the node starts. */
 int pb_announce_prepare(pb_account *a);

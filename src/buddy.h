@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "account.h"
+#include "account-types.h"
 #include "devices.h"
 #include "presence.h"
 
@@ -41,3 +41,7 @@ unsigned pb_buddy_handle_value(pb_account *a, const struct pb_item *item,
                                pb_hash appeared[PB_KNOWN_DEVICES_MAX]);
 /* Emits the buddy's status if it changed, or always. */
 void pb_buddy_report(pb_account *a, const pb_hash *id, bool always);
+
+/* The API's subscriptions (peerbook_buddy_subscribe/_unsubscribe/_list). */
+int pb_account_subscribe(pb_account *a, const char *uri, bool flag);
+int pb_account_buddies(const pb_account *a, pb_each_cb each, void *userdata);

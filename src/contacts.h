@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "account.h"
+#include "account-types.h"
 #include "store.h"
 
 struct pb_contact {
@@ -28,3 +28,8 @@ int pb_contact_save(pb_account *a, const struct pb_contact_row *row, const uint8
 void pb_contact_queue_event(pb_account *a, enum peerbook_event_type type, const char *uri,
                             bool flag);
 void pb_contact_emit(pb_account *a, const struct pb_item *item);
+
+/* The API's contact list and one contact (a view, borrowed until the
+ * contacts change). */
+int pb_account_contact_list(pb_account *a, pb_each_cb each, void *userdata);
+int pb_account_contact_get(pb_account *a, const char *uri, struct peerbook_contact *ret);

@@ -16,11 +16,14 @@
 
 #include "account.h"
 #include "account_create.h"
+#include "buddy.h"
+#include "contacts.h"
 #include "context.h"
 #include "create_jobs.h"
 #include "identity.h"
 #include "peerbook/peerbook.h"
 #include "record.h"
+#include "requests.h"
 #include "util.h"
 
 #define STOP_WAIT_MS 1500 /* how long a clean stop waits for goodbyes to be stored */

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "account.h"
+#include "account-types.h"
 #include "dht/dht.h"
 #include "presence.h"
 

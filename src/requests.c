@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "requests.h"
+
 #include "account-internal.h"
 #include "buddy.h"
 #include "contacts.h"

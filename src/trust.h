@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "account.h"
+#include "account-types.h"
 #include "contacts.h"
 #include "devices.h"
 
@@ -29,3 +29,5 @@ void pb_trust_device_appeared(pb_account *a, const pb_hash *account, const pb_ha
 uint64_t pb_trust_tick(pb_account *a, uint64_t now);
 /* Requests waiting for the user (a count over the store's table). */
 size_t pb_trust_pending(const pb_account *a);
+
+void pb_request_limits_default(struct pb_request_limits *l);

@@ -11,6 +11,7 @@
 
 #include "check.h"
 #include "testing.h"
+#include "trust.h"
 #include "dht/dht.h"
 #include "live.h"
 #include "wire.h"
