@@ -19,6 +19,7 @@
 
 #include "dht/opendht_ext.h"
 #include "dht/peers.h"
+#include "util.h"
 
 /* Longest wait for OpenDHT's shutdown callback (it saves the node cache). */
 #define SHUTDOWN_WAIT_MS 1500
@@ -152,6 +153,11 @@ int pb_node_start(const struct pb_node_config *config, pb_node **ret)
         cfg.dht_config.id.certificate = config->identity->cert;
         cfg.dht_config.node_config.persist_path =
                 config->cache_path && *config->cache_path ? config->cache_path : NULL;
+        /* OpenDHT writes the cache with an ofstream (0644 through the umask),
+         * which keeps the mode of a file that is there: make it 0600 first. A
+         * failure only costs the cache, which OpenDHT then does without. */
+        if (cfg.dht_config.node_config.persist_path)
+                (void)pb_file_private(cfg.dht_config.node_config.persist_path, true);
         cfg.peer_discovery = false;
         cfg.peer_publish = false;
         cfg.log = false;
