@@ -68,6 +68,9 @@ struct pb_account {
         struct pb_device_keys keys;
         pb_store *store;
         pb_node *node;
+        int load_error;           /* 0, or why the keys or the database did not load */
+        uint64_t next_load;       /* pb_now_ms() of the next load attempt (transient errors) */
+        unsigned load_backoff_ms;
 
         char alias[128];
         char bootstrap[512];

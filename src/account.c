@@ -23,6 +23,7 @@
 
 #define RETRY_MIN_MS 50
 #define RETRY_MAX_MS 30000
+#define LOAD_RETRY_MIN_MS 1000
 #define CONNECT_POLL_MS 10
 /* A (re)started device listens to its buddies and its inbox once its
  * announcement is stored, or after this long if that takes longer. Those
@@ -230,6 +231,51 @@ static int add_subscription(const char *uri, void *userdata) {
         return r == -ENOMEM ? r : 0;
 }
 
+/* Failures that may pass (a full disk, an I/O error, a busy file): the load is
+ * tried again, with a back-off, rather than leaving the account in error until
+ * a restart. A missing or corrupt file stays an error. */
+static bool load_error_transient(int r) {
+        return r == -ENOSPC || r == -EIO || r == -EBUSY || r == -ENOMEM;
+}
+
+/* Reads the keys and the database; on failure the account is left in ERROR,
+ * with a detail naming the file, and nothing of the database half-loaded. */
+static int load(pb_account *a) {
+        _cleanup_free_ char *db = pb_path_join(a->dir, "account.db");
+        const char *file = "its device keys";
+        int r = db ? pb_device_keys_load(a->dir, &a->keys) : -ENOMEM;
+        if (r == 0) {
+                file = "account.db";
+                r = pb_store_open(db, false, &a->store);
+        }
+        if (r == 0)
+                r = load_settings(a);
+        if (r == 0)
+                r = pb_store_subscriptions(a->store, add_subscription, a);
+        if (r == 0)
+                r = pb_contacts_load(a);
+        if (r == 0)
+                r = pb_store_request_count(a->store, &a->n_pending);
+        a->load_error = r;
+        if (r == 0)
+                return 0;
+        pb_buddies_free(a);
+        pb_contacts_free(a);
+        a->store = pb_store_close(a->store);
+        pb_device_keys_clear(&a->keys);
+        char detail[200];
+        snprintf(detail, sizeof(detail), "cannot load account '%s': %s: %s%s", a->id, file,
+                 r == -ENOENT ? "missing" : peerbook_strerror(r),
+                 load_error_transient(r) ? " (retrying)" : "");
+        pb_account_set_registration(a, PEERBOOK_REGISTRATION_ERROR, r, detail);
+        if (load_error_transient(r)) {
+                a->next_load = pb_now_ms() + a->load_backoff_ms;
+                a->load_backoff_ms = a->load_backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS
+                                                                           : a->load_backoff_ms * 2;
+        }
+        return r;
+}
+
 int pb_account_open(const struct pb_account_env *env, const char *dir, uint64_t serial,
                     pb_account **ret) {
         pb_account *a = calloc(1, sizeof(*a));
@@ -240,33 +286,34 @@ int pb_account_open(const struct pb_account_env *env, const char *dir, uint64_t 
         a->env = *env;
         a->serial = serial;
         a->reg = PEERBOOK_REGISTRATION_INITIALIZING;
+        a->load_backoff_ms = LOAD_RETRY_MIN_MS;
         pb_request_limits_default(&a->limits);
         const char *base = strrchr(dir, '/');
         snprintf(a->id, sizeof(a->id), "%s", base ? base + 1 : dir);
-        _cleanup_free_ char *db = pb_path_join(dir, "account.db");
-        int r = db ? pb_device_keys_load(dir, &a->keys) : -ENOMEM;
-        if (r == 0)
-                r = pb_store_open(db, &a->store);
-        if (r == 0)
-                r = load_settings(a);
-        if (r == 0)
-                r = pb_store_subscriptions(a->store, add_subscription, a);
-        if (r == 0)
-                r = pb_contacts_load(a);
-        if (r == 0)
-                r = pb_store_request_count(a->store, &a->n_pending);
-        if (r < 0) {
-                char detail[160];
-                snprintf(detail, sizeof(detail), "cannot load account '%s': %s", a->id,
-                         peerbook_strerror(r));
-                pb_account_set_registration(a, PEERBOOK_REGISTRATION_ERROR, r, detail);
-                *ret = a;
+        int r = load(a);
+        *ret = a; /* a broken account stays, in ERROR, so it can be seen and removed */
+        if (r < 0)
                 return r;
-        }
         pb_hash_to_hex(&a->keys.device_id, a->device);
         start_node(a);
-        *ret = a;
         return 0;
+}
+
+int pb_account_load_error(const pb_account *a) {
+        return a->load_error;
+}
+
+/* An account whose load failed for a reason that may pass tries again. */
+static uint64_t load_tick(pb_account *a, uint64_t now) {
+        if (!a->load_error || !load_error_transient(a->load_error))
+                return UINT64_MAX;
+        if (now < a->next_load)
+                return a->next_load;
+        if (load(a) < 0)
+                return load_error_transient(a->load_error) ? a->next_load : UINT64_MAX;
+        pb_hash_to_hex(&a->keys.device_id, a->device);
+        start_node(a);
+        return now;
 }
 
 void pb_account_begin_stop(pb_account *a) {
@@ -392,6 +439,8 @@ static uint64_t earliest(uint64_t x, uint64_t y) {
 }
 
 uint64_t pb_account_tick(pb_account *a, uint64_t now) {
+        if (a->load_error)
+                return load_tick(a, now);
         return earliest(presence_tick(a, now), pb_trust_tick(a, now));
 }
 
@@ -445,7 +494,7 @@ int pb_account_write_settings(const char *dir, const struct pb_account_settings 
         pb_store *st = NULL;
         char port[8];
         snprintf(port, sizeof(port), "%u", s->port);
-        int r = db ? pb_store_open(db, &st) : -ENOMEM;
+        int r = db ? pb_store_open(db, true, &st) : -ENOMEM;
         if (r == 0)
                 r = pb_store_set(st, "alias", s->alias ? s->alias : "");
         if (r == 0)

@@ -177,7 +177,7 @@ int pb_account_contact_list(pb_account *a, struct peerbook_contact **ret, size_t
 /* Removing drops the pending request with the contact, in one transaction. */
 int pb_account_contact_remove(pb_account *a, const char *uri, bool ban) {
         char id[PEERBOOK_ID_SIZE];
-        if (normalize(uri, id) < 0)
+        if (normalize(uri, id) < 0 || !strcmp(id, a->id)) /* never ban ourselves */
                 return -EINVAL;
         if (!a->store)
                 return -EIO;

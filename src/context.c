@@ -66,6 +66,15 @@ static int lookup(peerbook_ctx *ctx, const char *id, pb_account **ret) {
         return *ret ? 0 : -ENOENT;
 }
 
+/* lookup() for the calls that read or write an account's database: an account
+ * whose keys or database did not load refuses them (-EIO; its registration
+ * detail says why) rather than write into a database it could not read, or
+ * list what little of it was read. */
+static int lookup_ready(peerbook_ctx *ctx, const char *id, pb_account **ret) {
+        int r = lookup(ctx, id, ret);
+        return r < 0 ? r : pb_account_load_error(*ret) < 0 ? -EIO : 0;
+}
+
 static int open_account(peerbook_ctx *ctx, const char *id) {
         if (ctx->n_accounts == ctx->cap_accounts) {
                 size_t cap = ctx->cap_accounts ? ctx->cap_accounts * 2 : 4;
@@ -342,7 +351,7 @@ int peerbook_account_get_info(peerbook_ctx *ctx, const char *account_id,
 int peerbook_account_update(peerbook_ctx *ctx, const char *account_id, const char *alias,
                             const char *bootstrap, int dht_port) {
         pb_account *a;
-        int r = lookup(ctx, account_id, &a);
+        int r = lookup_ready(ctx, account_id, &a);
         if (r < 0)
                 return r;
         if (dht_port > 65535 || (alias && strlen(alias) >= 128) ||
@@ -372,7 +381,7 @@ uint64_t pb_ctx_announced_at(peerbook_ctx *ctx, const char *account_id) {
 int peerbook_buddy_subscribe(peerbook_ctx *ctx, const char *account_id, const char *uri,
                              bool flag) {
         pb_account *a;
-        int r = lookup(ctx, account_id, &a);
+        int r = lookup_ready(ctx, account_id, &a);
         if (r < 0)
                 return r;
         return uri ? pb_account_subscribe(a, uri, flag) : -EINVAL;
@@ -381,7 +390,7 @@ int peerbook_buddy_subscribe(peerbook_ctx *ctx, const char *account_id, const ch
 int peerbook_buddy_list(peerbook_ctx *ctx, const char *account_id,
                         struct peerbook_buddy **ret_buddies, size_t *ret_count) {
         pb_account *a;
-        int r = lookup(ctx, account_id, &a);
+        int r = lookup_ready(ctx, account_id, &a);
         if (r < 0)
                 return r;
         if (!ret_buddies || !ret_count)
@@ -394,14 +403,14 @@ int peerbook_buddy_list(peerbook_ctx *ctx, const char *account_id,
 int peerbook_trust_request_send(peerbook_ctx *ctx, const char *account_id, const char *to,
                                 const uint8_t *payload, size_t payload_len) {
         pb_account *a;
-        int r = lookup(ctx, account_id, &a);
+        int r = lookup_ready(ctx, account_id, &a);
         return r < 0 ? r : pb_account_request_send(a, to, payload, payload_len);
 }
 
 int peerbook_trust_request_list(peerbook_ctx *ctx, const char *account_id,
                                 struct peerbook_trust_request **ret_requests, size_t *ret_count) {
         pb_account *a;
-        int r = lookup(ctx, account_id, &a);
+        int r = lookup_ready(ctx, account_id, &a);
         if (r < 0)
                 return r;
         if (!ret_requests || !ret_count)
@@ -411,33 +420,33 @@ int peerbook_trust_request_list(peerbook_ctx *ctx, const char *account_id,
 
 int peerbook_trust_request_accept(peerbook_ctx *ctx, const char *account_id, const char *from) {
         pb_account *a;
-        int r = lookup(ctx, account_id, &a);
+        int r = lookup_ready(ctx, account_id, &a);
         return r < 0 ? r : pb_account_request_accept(a, from);
 }
 
 int peerbook_trust_request_discard(peerbook_ctx *ctx, const char *account_id, const char *from) {
         pb_account *a;
-        int r = lookup(ctx, account_id, &a);
+        int r = lookup_ready(ctx, account_id, &a);
         return r < 0 ? r : pb_account_request_discard(a, from);
 }
 
 int peerbook_contact_add(peerbook_ctx *ctx, const char *account_id, const char *uri) {
         pb_account *a;
-        int r = lookup(ctx, account_id, &a);
+        int r = lookup_ready(ctx, account_id, &a);
         return r < 0 ? r : pb_account_contact_add(a, uri);
 }
 
 int peerbook_contact_remove(peerbook_ctx *ctx, const char *account_id, const char *uri,
                             bool ban) {
         pb_account *a;
-        int r = lookup(ctx, account_id, &a);
+        int r = lookup_ready(ctx, account_id, &a);
         return r < 0 ? r : pb_account_contact_remove(a, uri, ban);
 }
 
 int peerbook_contact_list(peerbook_ctx *ctx, const char *account_id,
                           struct peerbook_contact **ret_contacts, size_t *ret_count) {
         pb_account *a;
-        int r = lookup(ctx, account_id, &a);
+        int r = lookup_ready(ctx, account_id, &a);
         if (r < 0)
                 return r;
         if (!ret_contacts || !ret_count)
@@ -448,7 +457,7 @@ int peerbook_contact_list(peerbook_ctx *ctx, const char *account_id,
 int peerbook_contact_get(peerbook_ctx *ctx, const char *account_id, const char *uri,
                          struct peerbook_contact *ret_contact) {
         pb_account *a;
-        int r = lookup(ctx, account_id, &a);
+        int r = lookup_ready(ctx, account_id, &a);
         if (r < 0)
                 return r;
         return ret_contact ? pb_account_contact_get(a, uri, ret_contact) : -EINVAL;

@@ -22,7 +22,7 @@ int main(void) {
         char *path = pb_path_join(dir, "account.db");
         pb_store *s = NULL;
         char buf[64];
-        CHECK_EQ(pb_store_open(path, &s), 0);
+        CHECK_EQ(pb_store_open(path, true, &s), 0);
         CHECK_EQ(pb_store_get(s, "alias", buf, sizeof(buf)), -ENOENT);
         CHECK_EQ(pb_store_set(s, "alias", "alice"), 0);
         CHECK_EQ(pb_store_set(s, "alias", "bob"), 0);
@@ -35,7 +35,7 @@ int main(void) {
         s = pb_store_close(s);
 
         /* Everything acknowledged is there after reopening. */
-        CHECK_EQ(pb_store_open(path, &s), 0);
+        CHECK_EQ(pb_store_open(path, false, &s), 0);
         CHECK_EQ(pb_store_get(s, "alias", buf, sizeof(buf)), 0);
         CHECK(!strcmp(buf, "bob"));
         int n = 0;
@@ -46,7 +46,7 @@ int main(void) {
         /* A file that is not a database is a clear error, not a crash. */
         char *bad = pb_path_join(dir, "bad.db");
         CHECK_EQ(pb_file_write(bad, "definitely not sqlite, just some text here", 42), 0);
-        CHECK_EQ(pb_store_open(bad, &s), -EBADMSG);
+        CHECK_EQ(pb_store_open(bad, false, &s), -EBADMSG);
         CHECK(s == NULL);
         free(bad);
         pb_rmtree(dir);
