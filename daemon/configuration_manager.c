@@ -96,6 +96,21 @@ static bool parse_details(GVariant *details, struct account_details *ret,
                         return false;
                 }
         }
+        /* The library refuses these with a bare -EINVAL: name the field here. */
+        const size_t alias_max = sizeof(((struct peerbook_account_info *)0)->alias) - 1;
+        const size_t bootstrap_max = sizeof(((struct peerbook_account_info *)0)->bootstrap) - 1;
+        if (ret->alias && strlen(ret->alias) > alias_max) {
+                daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
+                                    "invalid Account.alias: alias too long (max %zu bytes)",
+                                    alias_max);
+                return false;
+        }
+        if (ret->hostname && strlen(ret->hostname) > bootstrap_max) {
+                daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
+                                    "invalid Account.hostname: too long (max %zu bytes)",
+                                    bootstrap_max);
+                return false;
+        }
         if (ret->password && !*ret->password)
                 ret->password = NULL;
         if (ret->archive_path && !g_path_is_absolute(ret->archive_path)) {
@@ -311,9 +326,14 @@ static gboolean on_export_to_file(PeerbookDBusConfigurationManager *object,
                                     "cannot export account '%s': wrong password", account_id);
                 return TRUE;
         }
-        if (r == -ENOENT) { /* the account exists: the folder does not */
+        if (r == -ENOENT) { /* the account exists: the folder does not, or refuses files */
+                g_autofree char *dir = g_path_get_dirname(path);
                 daemon_return_error(invocation, DAEMON_ERROR_FAILED,
-                                    "cannot export account '%s' to '%s': no such directory",
+                                    g_file_test(dir, G_FILE_TEST_IS_DIR)
+                                            ? "cannot export account '%s' to '%s': "
+                                              "cannot create a file in that directory"
+                                            : "cannot export account '%s' to '%s': "
+                                              "no such directory",
                                     account_id, path);
                 return TRUE;
         }
