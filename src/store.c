@@ -121,6 +121,8 @@ int pb_store_open(const char *path, bool create, pb_store **ret) {
                 r = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
         if (r == 0)
                 r = migrate(s);
+        if (r == -EIO && s->db && sqlite3_system_errno(s->db) > 0)
+                r = -sqlite3_system_errno(s->db); /* ENOSPC for a -shm file on a full disk */
         if (r < 0) {
                 pb_store_close(s);
                 return r;
