@@ -38,7 +38,8 @@ struct pb_buddy {
         char uri[PEERBOOK_ID_SIZE];
         struct pb_buddy_presence presence;
         enum peerbook_status reported;
-        pb_listen *listen;
+        pb_listen *listen;       /* announcements signed by the buddy */
+        pb_listen *state_listen; /* device states */
         char line_status[256];
 };
 

@@ -159,6 +159,8 @@ static void start_node(pb_account *a) {
                 .port = a->port,
                 .bootstrap = a->bootstrap,
                 .cache_path = cache,
+                .capped_type = PB_TYPE_DEVICE_STATE,
+                .capped_size = PB_DEVICE_STATE_MAX,
         };
         int r = cache ? prepare_states(a) : -ENOMEM;
         if (r == 0)
@@ -188,7 +190,8 @@ static void start_listening(pb_account *a) {
 
 static void stop_node(pb_account *a) {
         for (size_t i = 0; i < a->n_buddies; i++)
-                a->buddies[i]->listen = NULL; /* pb_node_free() ends every listen */
+                a->buddies[i]->listen = a->buddies[i]->state_listen = NULL; /* pb_node_free()
+                                                                                ends every listen */
         a->node = pb_node_free(a->node);
         pb_trust_stop(a); /* after the node: its look-ups' callbacks have run */
 }

@@ -35,16 +35,28 @@ static void on_listen_done(void *userdata) {
         free(userdata);
 }
 
-int pb_buddy_listen(pb_account *a, struct pb_buddy *b) {
-        if (!a->node || b->listen)
-                return 0;
+static int listen_for(pb_account *a, struct pb_buddy *b, const struct pb_listen_filter *f,
+                      pb_listen **ret) {
         struct listen_ctx *lc = malloc(sizeof(*lc));
         if (!lc)
                 return -ENOMEM;
         *lc = (struct listen_ctx){ .queue = a->env.queue, .serial = a->serial, .key = b->id };
-        int r = pb_node_listen(a->node, &b->id, on_value, on_listen_done, lc, &b->listen);
-        if (r < 0)
-                free(lc); /* the done callback is not called for a failed listen */
+        return pb_node_listen_filtered(a->node, &b->id, f, on_value, on_listen_done, lc, ret);
+}
+
+/* Two listens, each asking storage nodes for one kind of value only: the
+ * announcements the buddy's account signed, and device states (small: our
+ * nodes store no large ones, see PB_DEVICE_STATE_MAX). A flood of anything
+ * else on the buddy's hash then costs a watcher nothing more than it costs
+ * every node that stores it. */
+int pb_buddy_listen(pb_account *a, struct pb_buddy *b) {
+        if (!a->node)
+                return 0;
+        struct pb_listen_filter announcements = { .type = PB_TYPE_USER_DATA, .owner = &b->id };
+        struct pb_listen_filter states = { .type = PB_TYPE_DEVICE_STATE };
+        int r = b->listen ? 0 : listen_for(a, b, &announcements, &b->listen);
+        if (r == 0 && !b->state_listen)
+                r = listen_for(a, b, &states, &b->state_listen);
         return r;
 }
 
@@ -78,6 +90,8 @@ int pb_buddy_add(pb_account *a, const pb_hash *id, struct pb_buddy **ret) {
 static void buddy_free(pb_account *a, struct pb_buddy *b) {
         if (b->listen && a->node)
                 pb_node_cancel_listen(a->node, b->listen);
+        if (b->state_listen && a->node)
+                pb_node_cancel_listen(a->node, b->state_listen);
         for (unsigned i = 0; i < b->n_known; i++)
                 free(b->known[i].pk);
         free(b->known);

@@ -169,6 +169,9 @@ int pb_node_start(const struct pb_node_config *config, pb_node **ret)
                 free(node);
                 return r;
         }
+        if (config->capped_type)
+                (void)pb_ext_runner_cap_type(node->runner, config->capped_type,
+                                             config->capped_size);
         /* Before the first ping, so that the answers find room. */
         (void)pb_udp_grow_buffers(dht_runner_get_bound_port(node->runner, AF_INET),
                                   dht_runner_get_bound_port(node->runner, AF_INET6),
@@ -321,6 +324,13 @@ static void on_listen_done(void *userdata)
 int pb_node_listen(pb_node *node, const pb_hash *key, pb_listen_cb cb, pb_listen_done_cb done,
                    void *userdata, pb_listen **ret)
 {
+        return pb_node_listen_filtered(node, key, NULL, cb, done, userdata, ret);
+}
+
+int pb_node_listen_filtered(pb_node *node, const pb_hash *key, const struct pb_listen_filter *f,
+                            pb_listen_cb cb, pb_listen_done_cb done, void *userdata,
+                            pb_listen **ret)
+{
         struct listen_ctx *ctx;
         struct pb_listen *l;
 
@@ -335,7 +345,9 @@ int pb_node_listen(pb_node *node, const pb_hash *key, pb_listen_cb cb, pb_listen
         }
         *ctx = (struct listen_ctx){cb, done, userdata};
         memcpy(l->key.d, key->d, PB_HASH_LEN);
-        l->token = dht_runner_listen(node->runner, &l->key, on_value, on_listen_done, ctx);
+        l->token = f ? pb_ext_runner_listen(node->runner, key, f->type, f->owner, on_value,
+                                            on_listen_done, ctx)
+                     : dht_runner_listen(node->runner, &l->key, on_value, on_listen_done, ctx);
         if (!l->token) {
                 /* Not reached in 2.4.12; the done callback already ran. */
                 free(l);
