@@ -541,7 +541,14 @@ int pb_account_update(pb_account *a, const char *alias, const char *bootstrap, i
 
 int pb_account_export(pb_account *a, const char *path, const char *password) {
         /* Without a password of its own, the account key is read as is and the
-         * archive is encrypted with `password`; with one, it must be given. */
+         * archive is encrypted with `password`; with one, it must be given. An
+         * account whose database did not load does not know which: exporting
+         * is how its owner saves it, so the password given is tried first. */
+        if (a->load_error && password) {
+                int r = pb_archive_export(a->dir, password, password, a->alias, path);
+                if (r != -EKEYREJECTED)
+                        return r;
+        }
         return pb_archive_export(a->dir, a->has_password ? password : NULL, password, a->alias,
                                  path);
 }

@@ -85,8 +85,11 @@ static void test_atomic_write_links(void) {
         CHECK_EQ(st.st_mode & 0777, 0600);
         CHECK_EQ(size_of(victim), 8);
 
-        /* Not a regular file: refused, not written through. */
-        CHECK_EQ(pb_file_write("/dev/null", "x", 1), -EBADFD);
+        /* Not a regular file: refused, not written through (never try this on a
+         * system path: the old code replaced whatever it was given). */
+        _cleanup_free_ char *fifo = in_dir("write.fifo");
+        CHECK_EQ(mkfifo(fifo, 0600), 0);
+        CHECK_EQ(pb_file_write(fifo, "x", 1), -EBADFD);
         CHECK_EQ(pb_file_write(dir, "x", 1), -EISDIR);
 }
 
@@ -126,6 +129,11 @@ static void check_broken(const char *data, const char *id, const char *db, off_t
         size_t n = 0;
         CHECK_EQ(peerbook_contact_list(ctx, id, &list, &n), -EIO);
         CHECK_EQ(size_of(db), size);
+        /* Its owner can still save it, with its password (the flag saying it has
+         * one was in the database). */
+        _cleanup_free_ char *archive = pb_path_join(dir, "rescue.pbk");
+        CHECK_EQ(peerbook_account_export(ctx, id, archive, "wrong"), -EKEYREJECTED);
+        CHECK_EQ(peerbook_account_export(ctx, id, archive, "pw"), 0);
         peerbook_ctx_free(ctx);
 }
 
