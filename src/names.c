@@ -25,6 +25,7 @@ const char *peerbook_strerror(int error) {
         case -ENOTSUP: return "not supported";
         case -EBADFD: return "not a regular file";
         case -EISDIR: return "is a directory";
+        case -EROFS: return "read-only file system";
         default: return error < 0 ? strerror(-error) : "unknown error";
         }
 }
