@@ -70,8 +70,9 @@ struct pb_account {
         pb_store *store;
         pb_node *node;
         int load_error;           /* 0, or why the keys or the database did not load */
-        uint64_t next_load;       /* pb_now_ms() of the next load attempt (transient errors) */
-        unsigned load_backoff_ms;
+        int start_error;          /* 0, or a transient reason why the node did not start */
+        uint64_t next_retry;      /* pb_now_ms() of the next load or start attempt */
+        unsigned retry_backoff_ms;
 
         char alias[128];
         char bootstrap[512];

@@ -23,7 +23,7 @@
 
 #define RETRY_MIN_MS 50
 #define RETRY_MAX_MS 30000
-#define LOAD_RETRY_MIN_MS 1000
+#define SLOW_RETRY_MIN_MS 1000 /* loading or starting again after a transient failure */
 #define CONNECT_POLL_MS 10
 /* A (re)started device listens to its buddies and its inbox once its
  * announcement is stored, or after this long if that takes longer. Those
@@ -148,6 +148,19 @@ static int send_presence(pb_account *a) {
         return r;
 }
 
+/* Failures that may pass (a full disk, an I/O error, a busy file): loading or
+ * starting is tried again, with a back-off, rather than leaving the account in
+ * error until a restart. A missing or corrupt file, a port in use, stay. */
+static bool transient(int r) {
+        return r == -ENOSPC || r == -EIO || r == -EBUSY || r == -ENOMEM;
+}
+
+static void retry_later_slow(pb_account *a) {
+        a->next_retry = pb_now_ms() + a->retry_backoff_ms;
+        a->retry_backoff_ms = a->retry_backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS
+                                                                     : a->retry_backoff_ms * 2;
+}
+
 static bool standalone(const pb_account *a) {
         return a->bootstrap[0] == 0;
 }
@@ -162,16 +175,24 @@ static void start_node(pb_account *a) {
                 .capped_type = PB_TYPE_DEVICE_STATE,
                 .capped_size = PB_DEVICE_STATE_MAX,
         };
+        char detail[160];
         int r = cache ? prepare_states(a) : -ENOMEM;
-        if (r == 0)
-                r = pb_node_start(&cfg, &a->node);
-        if (r < 0) {
-                char detail[160];
+        if (r < 0)
+                snprintf(detail, sizeof(detail), "cannot save the device state: %s",
+                         peerbook_strerror(r));
+        else if ((r = pb_node_start(&cfg, &a->node)) < 0)
                 snprintf(detail, sizeof(detail), "cannot start the DHT node on port %u: %s",
                          a->port, peerbook_strerror(r));
+        a->start_error = transient(r) ? r : 0;
+        if (a->start_error)
+                snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), " (retrying)");
+        if (r < 0) {
                 pb_account_set_registration(a, PEERBOOK_REGISTRATION_ERROR, r, detail);
+                if (a->start_error)
+                        retry_later_slow(a);
                 return;
         }
+        a->retry_backoff_ms = SLOW_RETRY_MIN_MS;
         pb_account_set_registration(a, PEERBOOK_REGISTRATION_TRYING, 0, "");
         a->listen_at = UINT64_MAX; /* once announced (see LISTEN_DEFER_MAX_MS) */
         a->puts_sent = a->announce_ok = false;
@@ -189,9 +210,8 @@ static void start_listening(pb_account *a) {
 }
 
 static void stop_node(pb_account *a) {
-        for (size_t i = 0; i < a->n_buddies; i++)
-                a->buddies[i]->listen = a->buddies[i]->state_listen = NULL; /* pb_node_free()
-                                                                                ends every listen */
+        for (size_t i = 0; i < a->n_buddies; i++) /* pb_node_free() ends every listen */
+                a->buddies[i]->listen = a->buddies[i]->state_listen = NULL;
         a->node = pb_node_free(a->node);
         pb_trust_stop(a); /* after the node: its look-ups' callbacks have run */
 }
@@ -234,13 +254,6 @@ static int add_subscription(const char *uri, void *userdata) {
         return r == -ENOMEM ? r : 0;
 }
 
-/* Failures that may pass (a full disk, an I/O error, a busy file): the load is
- * tried again, with a back-off, rather than leaving the account in error until
- * a restart. A missing or corrupt file stays an error. */
-static bool load_error_transient(int r) {
-        return r == -ENOSPC || r == -EIO || r == -EBUSY || r == -ENOMEM;
-}
-
 /* Reads the keys and the database; on failure the account is left in ERROR,
  * with a detail naming the file, and nothing of the database half-loaded. */
 static int load(pb_account *a) {
@@ -269,13 +282,10 @@ static int load(pb_account *a) {
         char detail[200];
         snprintf(detail, sizeof(detail), "cannot load account '%s': %s: %s%s", a->id, file,
                  r == -ENOENT ? "missing" : peerbook_strerror(r),
-                 load_error_transient(r) ? " (retrying)" : "");
+                 transient(r) ? " (retrying)" : "");
         pb_account_set_registration(a, PEERBOOK_REGISTRATION_ERROR, r, detail);
-        if (load_error_transient(r)) {
-                a->next_load = pb_now_ms() + a->load_backoff_ms;
-                a->load_backoff_ms = a->load_backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS
-                                                                           : a->load_backoff_ms * 2;
-        }
+        if (transient(r))
+                retry_later_slow(a);
         return r;
 }
 
@@ -289,7 +299,7 @@ int pb_account_open(const struct pb_account_env *env, const char *dir, uint64_t 
         a->env = *env;
         a->serial = serial;
         a->reg = PEERBOOK_REGISTRATION_INITIALIZING;
-        a->load_backoff_ms = LOAD_RETRY_MIN_MS;
+        a->retry_backoff_ms = SLOW_RETRY_MIN_MS;
         pb_request_limits_default(&a->limits);
         const char *base = strrchr(dir, '/');
         snprintf(a->id, sizeof(a->id), "%s", base ? base + 1 : dir);
@@ -306,17 +316,17 @@ int pb_account_load_error(const pb_account *a) {
         return a->load_error;
 }
 
-/* An account whose load failed for a reason that may pass tries again. */
-static uint64_t load_tick(pb_account *a, uint64_t now) {
-        if (!a->load_error || !load_error_transient(a->load_error))
+/* An account whose load or start failed for a reason that may pass tries again. */
+static uint64_t retry_tick(pb_account *a, uint64_t now) {
+        if (!transient(a->load_error ? a->load_error : a->start_error))
                 return UINT64_MAX;
-        if (now < a->next_load)
-                return a->next_load;
-        if (load(a) < 0)
-                return load_error_transient(a->load_error) ? a->next_load : UINT64_MAX;
+        if (now < a->next_retry)
+                return a->next_retry;
+        if (a->load_error && load(a) < 0)
+                return transient(a->load_error) ? a->next_retry : UINT64_MAX;
         pb_hash_to_hex(&a->keys.device_id, a->device);
         start_node(a);
-        return now;
+        return a->start_error ? a->next_retry : now;
 }
 
 void pb_account_begin_stop(pb_account *a) {
@@ -442,8 +452,8 @@ static uint64_t earliest(uint64_t x, uint64_t y) {
 }
 
 uint64_t pb_account_tick(pb_account *a, uint64_t now) {
-        if (a->load_error)
-                return load_tick(a, now);
+        if (a->load_error || a->start_error)
+                return retry_tick(a, now);
         return earliest(presence_tick(a, now), pb_trust_tick(a, now));
 }
 
