@@ -52,6 +52,16 @@ static enum peerbook_registration state(peerbook_ctx *ctx, const char *id) {
                                                               : PEERBOOK_REGISTRATION_ERROR;
 }
 
+/* A context started on the full disk: the account is in error. */
+static peerbook_ctx *start_in_error(const struct peerbook_ctx_options *o, const char *id) {
+        peerbook_ctx *ctx = NULL;
+        CHECK_EQ(peerbook_ctx_new(o, &ctx), 0);
+        peerbook_ctx_set_event_cb(ctx, on_event, NULL);
+        peerbook_ctx_process(ctx);
+        CHECK_EQ(state(ctx, id), PEERBOOK_REGISTRATION_ERROR);
+        return ctx;
+}
+
 /* Pumps ctx until the account leaves ERROR or ms pass. */
 static bool recovers(peerbook_ctx *ctx, const char *id, int ms) {
         for (int waited = 0; waited < ms; waited += 50) {
@@ -103,11 +113,7 @@ int main(void) {
         /* Started on a full disk (closing freed the WAL: fill again): in error;
          * once space returns, running again. */
         _cleanup_free_ char *filler2 = fill("filler2");
-        CHECK_EQ(peerbook_ctx_new(&o, &ctx), 0);
-        peerbook_ctx_set_event_cb(ctx, on_event, NULL);
-        peerbook_ctx_process(ctx);
-        printf("# started on a full disk: %s\n", peerbook_registration_name(state(ctx, id)));
-        CHECK_EQ(state(ctx, id), PEERBOOK_REGISTRATION_ERROR);
+        ctx = start_in_error(&o, id);
         CHECK_EQ(peerbook_contact_add(ctx, id, "0123456789abcdef0123456789abcdef01234567"), -EIO);
         CHECK_EQ(unlink(filler), 0);
         CHECK_EQ(unlink(filler2), 0);
@@ -127,11 +133,7 @@ int main(void) {
         pb_store *other = NULL;
         CHECK_EQ(pb_store_open(db, false, &other), 0);
         _cleanup_free_ char *filler3 = fill("filler3");
-        CHECK_EQ(peerbook_ctx_new(&o, &ctx), 0);
-        peerbook_ctx_set_event_cb(ctx, on_event, NULL);
-        peerbook_ctx_process(ctx);
-        printf("# started with a full disk: %s\n", peerbook_registration_name(state(ctx, id)));
-        CHECK_EQ(state(ctx, id), PEERBOOK_REGISTRATION_ERROR);
+        ctx = start_in_error(&o, id);
         CHECK_EQ(unlink(filler3), 0);
         CHECK(recovers(ctx, id, 10000));
         peerbook_ctx_free(ctx);
