@@ -113,7 +113,7 @@ static void measure_load(void) {
         char path[160];
         snprintf(path, sizeof(path), "%s/%s/account.db", big.dir, big.account);
         pb_store *st = NULL;
-        if (pb_store_open(path, &st) < 0)
+        if (pb_store_open(path, false, &st) < 0)
                 return;
         double t0 = live_now_ms();
         uint8_t payload[256];

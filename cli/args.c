@@ -43,7 +43,6 @@ int cli_parse_args(struct cli *cli, const char *command, const char *usage, int 
         bool help = false;
         const struct cli_option common[] = {
                 CLI_FLAG("json", &cli->json),
-                CLI_FLAG("system", &cli->system_bus),
                 CLI_VALUE("bus-name", &cli->bus_name),
                 CLI_FLAG("help", &help),
                 {},

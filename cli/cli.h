@@ -28,7 +28,6 @@
 
 struct cli {
         const char *bus_name;
-        bool system_bus;
         bool json;
         GDBusConnection *bus;
         PeerbookDBusConfigurationManager *config;
@@ -49,7 +48,7 @@ struct cli_option {
 /* A command's arguments: `usage` is printed for --help (the first line is the
  * synopsis); options[] ends with {0}. Parses argv (after the command words) into
  * the options and positional[] (at most max_pos, at least min_pos). --json,
- * --bus-name, --system and --help are accepted everywhere. Returns -1 after
+ * --bus-name and --help are accepted everywhere. Returns -1 after
  * printing a one-line error, 1 after printing the help, 0 to go on. */
 int cli_parse_args(struct cli *cli, const char *command, const char *usage, int argc,
                    char **argv, const struct cli_option *options, const char **positional,

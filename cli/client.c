@@ -11,11 +11,6 @@
 /* Creating an account or importing one generates RSA keys in the daemon. */
 #define CALL_TIMEOUT_MS (120 * 1000)
 
-static const char *bus_label(const struct cli *cli)
-{
-        return cli->system_bus ? "system" : "session";
-}
-
 static void report(const char *fmt, va_list ap)
 {
         fputs("peerbook: ", stderr);
@@ -64,18 +59,18 @@ int cli_fail(struct cli *cli, const GError *error)
         g_dbus_error_strip_remote_error(copy);
 
         if (is_unreachable(remote))
-                return cli_error("cannot reach the daemon on the %s bus (%s): is peerbookd running?",
-                                 bus_label(cli), cli->bus_name);
+                return cli_error("cannot reach the daemon on the session bus (%s): "
+                                 "is peerbookd running?", cli->bus_name);
         if (g_strcmp0(remote, "org.freedesktop.DBus.Error.NoReply") == 0 ||
             g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-                return cli_error("no answer from the daemon on the %s bus (%s): %s",
-                                 bus_label(cli), cli->bus_name, copy->message);
+                return cli_error("no answer from the daemon on the session bus (%s): %s",
+                                 cli->bus_name, copy->message);
         if (remote && g_str_has_prefix(remote, PB_DBUS_ERROR_PREFIX))
                 return cli_error("%s", copy->message);
         if (remote)
                 return cli_error("the daemon (%s) refused the call: %s (%s)", cli->bus_name,
                                  copy->message, remote);
-        return cli_error("cannot talk to the daemon on the %s bus (%s): %s", bus_label(cli),
+        return cli_error("cannot talk to the daemon on the session bus (%s): %s",
                          cli->bus_name, copy->message);
 }
 
@@ -90,10 +85,9 @@ bool cli_connect(struct cli *cli, bool with_signals)
                 cli_error("invalid bus name '%s'", cli->bus_name);
                 return false;
         }
-        cli->bus = g_bus_get_sync(cli->system_bus ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, NULL,
-                                  &error);
+        cli->bus = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, &error);
         if (!cli->bus) {
-                cli_error("cannot reach the %s bus: %s", bus_label(cli), error->message);
+                cli_error("cannot reach the session bus: %s", error->message);
                 return false;
         }
         cli->config = peerbook_dbus_configuration_manager_proxy_new_sync(

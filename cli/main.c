@@ -9,7 +9,7 @@
 #include "cli.h"
 
 static const char usage[] =
-        "usage: peerbook [--json] [--bus-name NAME] [--system] COMMAND [ARGS]\n"
+        "usage: peerbook [--json] [--bus-name NAME] COMMAND [ARGS]\n"
         "\n"
         "Decentralized contacts and presence: a client of peerbookd over D-Bus.\n"
         "\n"
@@ -33,7 +33,6 @@ static const char usage[] =
         "                   prints one line per element)\n"
         "  --bus-name NAME  the daemon's bus name (default $PEERBOOK_BUS_NAME, or\n"
         "                   " PB_DBUS_DEFAULT_BUS_NAME ")\n"
-        "  --system         talk to a daemon on the system bus (default: session bus)\n"
         "  --help           help; 'peerbook COMMAND --help' for a command's\n"
         "  --version        show the version\n";
 
@@ -63,8 +62,6 @@ int main(int argc, char **argv)
                         return EXIT_SUCCESS;
                 } else if (strcmp(arg, "--json") == 0) {
                         cli.json = true;
-                } else if (strcmp(arg, "--system") == 0) {
-                        cli.system_bus = true;
                 } else if (strcmp(arg, "--bus-name") == 0 && i + 1 < argc) {
                         cli.bus_name = argv[++i];
                 } else if (g_str_has_prefix(arg, "--bus-name=")) {

@@ -73,6 +73,13 @@ static bool parse_details(GVariant *details, struct account_details *ret,
                         return false;
                 }
         }
+        /* The library refuses it with a bare -EINVAL: name the field here. */
+        if (ret->alias && strlen(ret->alias) >= PEERBOOK_ALIAS_MAX) {
+                daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
+                                    "invalid Account.alias: alias too long (max %d bytes)",
+                                    PEERBOOK_ALIAS_MAX - 1);
+                return false;
+        }
         if (ret->password && !*ret->password)
                 ret->password = NULL;
         if (ret->archive_path && !g_path_is_absolute(ret->archive_path)) {
@@ -321,6 +328,16 @@ static gboolean on_export_to_file(PeerbookDBusConfigurationManager *object,
                 return TRUE;
         }
         int r = peerbook_account_export(d->ctx, account_id, path, *password ? password : NULL);
+        if (r == -ENOENT) { /* the account exists: the folder does not, or refuses files */
+                g_autofree char *dir = g_path_get_dirname(path);
+                if (g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+                        daemon_return_error(invocation, DAEMON_ERROR_FAILED,
+                                            "cannot export account '%s' to '%s': "
+                                            "cannot create a file in that directory",
+                                            account_id, path);
+                        return TRUE;
+                }
+        }
         if (r < 0) {
                 daemon_return_errno_for(invocation, r, &DAEMON_NOENT_DIRECTORY,
                                         "cannot export account '%s' to '%s'", account_id, path);

@@ -195,7 +195,12 @@ static gboolean on_remove_contact(PeerbookDBusConfigurationManager *object,
             !daemon_normalize_uri(invocation, uri_in, uri))
                 return TRUE;
         int r = peerbook_contact_remove(d->ctx, account_id, uri, ban);
-        /* -ENOENT, no such contact (never one, and not banning): nothing to do, as in Jami */
+        if (r == -EINVAL) {
+                daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
+                                    "cannot remove or ban your own account '%s'", account_id);
+                return TRUE;
+        }
+        /* -ENOENT: never a contact, and not banning; nothing to do, as in Jami */
         if (r < 0 && r != -ENOENT) {
                 daemon_return_errno_for(invocation, r, &DAEMON_NOENT_CONTACT,
                                         "cannot %s contact '%s'", ban ? "ban" : "remove", uri);

@@ -26,7 +26,6 @@
 struct options {
         const char *bus_name;
         const char *data_dir;
-        bool system_bus;
         unsigned key_bits;
 };
 
@@ -138,8 +137,20 @@ static void on_name_acquired(GDBusConnection *connection, const char *name, gpoi
         peerbook_ctx_set_event_cb(d->ctx, on_event, d);
         d->ctx_source = ctx_source_new(d->ctx);
         g_source_attach(d->ctx_source, NULL);
-        fprintf(stderr, "peerbookd: acquired the name %s on the %s bus\n", name,
-                st->options->system_bus ? "system" : "session");
+        fprintf(stderr, "peerbookd: acquired the name %s on the session bus\n", name);
+}
+
+/* Whether the name is owned: told apart from a bus that refuses it to us. */
+static bool name_has_owner(GDBusConnection *connection, const char *name)
+{
+        g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
+                connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                "org.freedesktop.DBus", "NameHasOwner", g_variant_new("(s)", name),
+                G_VARIANT_TYPE("(b)"), G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL);
+        gboolean owned = FALSE;
+        if (reply)
+                g_variant_get(reply, "(b)", &owned);
+        return owned;
 }
 
 static void on_name_lost(GDBusConnection *connection, const char *name, gpointer userdata)
@@ -150,10 +161,14 @@ static void on_name_lost(GDBusConnection *connection, const char *name, gpointer
         if (d->ctx)
                 fprintf(stderr, "peerbookd: lost the name %s, exiting\n", name);
         else if (!connection)
-                fprintf(stderr, "peerbookd: cannot reach the %s bus\n",
-                        st->options->system_bus ? "system" : "session");
+                fprintf(stderr, "peerbookd: cannot reach the session bus\n");
+        else if (name_has_owner(connection, name))
+                fprintf(stderr, "peerbookd: cannot own the name %s: another process owns it "
+                                "(another peerbookd?)\n",
+                        name);
         else
-                fprintf(stderr, "peerbookd: cannot own the name %s: is another peerbookd running?\n",
+                fprintf(stderr, "peerbookd: cannot own the name %s: the bus refused it "
+                                "(its policy does not allow it)\n",
                         name);
         d->exit_status = EXIT_FAILURE;
         g_main_loop_quit(d->loop);
@@ -172,14 +187,13 @@ static bool export_object(GDBusConnection *bus, GDBusInterfaceSkeleton *object, 
 
 static void usage(FILE *out)
 {
-        fputs("usage: peerbookd [--bus-name NAME] [--data-dir DIR] [--system] [--key-bits N]\n"
+        fputs("usage: peerbookd [--bus-name NAME] [--data-dir DIR] [--key-bits N]\n"
               "\n"
               "Hosts peerbook accounts and serves cx.ring.Ring.ConfigurationManager and\n"
               "cx.ring.Ring.PresenceManager on D-Bus.\n"
               "\n"
               "  --bus-name NAME  the name to own (default " PB_DBUS_DEFAULT_BUS_NAME ")\n"
               "  --data-dir DIR   where accounts live (default $XDG_DATA_HOME/peerbook)\n"
-              "  --system         use the system bus (default: the session bus)\n"
               "  --key-bits N     RSA key size for new accounts and devices (default 4096)\n"
               "  --help           show this help\n"
               "  --version        show the version\n",
@@ -215,8 +229,11 @@ static int parse_options(int argc, char **argv, struct options *o)
                         o->data_dir = optarg;
                         break;
                 case 's':
-                        o->system_bus = true;
-                        break;
+                        /* No system-bus policy is shipped, and none that lets
+                         * other users near an account's keys would be safe. */
+                        fprintf(stderr, "peerbookd: --system is not supported: peerbookd serves "
+                                        "one user, on the session bus\n");
+                        return -1;
                 case 'k': {
                         errno = 0;
                         unsigned long bits = strtoul(optarg, &end, 10);
@@ -257,11 +274,9 @@ int main(int argc, char **argv)
         if (parse_options(argc, argv, &options) < 0)
                 return EXIT_FAILURE;
 
-        GBusType bus_type = options.system_bus ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION;
-        g_autoptr(GDBusConnection) bus = g_bus_get_sync(bus_type, NULL, &error);
+        g_autoptr(GDBusConnection) bus = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, &error);
         if (!bus) {
-                fprintf(stderr, "peerbookd: cannot reach the %s bus: %s\n",
-                        options.system_bus ? "system" : "session", error->message);
+                fprintf(stderr, "peerbookd: cannot reach the session bus: %s\n", error->message);
                 return EXIT_FAILURE;
         }
         /* Losing the bus means losing our clients: stop cleanly, not by SIGTERM

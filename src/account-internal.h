@@ -68,6 +68,10 @@ struct pb_account {
         char alias[PEERBOOK_ALIAS_MAX];
         char bootstrap[PEERBOOK_BOOTSTRAP_MAX];
         uint16_t port;        /* 0 until a port was chosen (then kept) */
+        int load_error;       /* 0, or why the keys or the database did not load */
+        int start_error;      /* 0, or a transient reason why the node did not start */
+        uint64_t next_retry;  /* pb_now_ms() of the next load or start attempt */
+        unsigned retry_backoff_ms;
         bool has_password;
 
         /* announce.c: our presence, the registration state */

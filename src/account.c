@@ -21,6 +21,23 @@
 #include "store.h"
 #include "trust.h"
 #include "util.h"
+#include "wire.h"
+
+#define RETRY_MIN_MS 1000  /* loading or starting again after a transient failure... */
+#define RETRY_MAX_MS 30000 /* ...doubling up to this */
+
+/* Failures that may pass (a full disk, an I/O error, a busy file): loading or
+ * starting is tried again, with a back-off, rather than leaving the account in
+ * error until a restart. A missing or corrupt file, a port in use, stay. */
+static bool transient(int r) {
+        return r == -ENOSPC || r == -EIO || r == -EBUSY || r == -ENOMEM;
+}
+
+static void retry_later(pb_account *a) {
+        a->next_retry = pb_now_ms() + a->retry_backoff_ms;
+        a->retry_backoff_ms = a->retry_backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS
+                                                                     : a->retry_backoff_ms * 2;
+}
 
 /* Port 0 asks for any free port, once: the first one bound becomes the
  * account's port, so that an address given to others for bootstrapping
@@ -40,18 +57,28 @@ static void start_node(pb_account *a) {
                 .port = a->port,
                 .bootstrap = a->bootstrap,
                 .cache_path = cache,
+                .capped_type = PB_TYPE_DEVICE_STATE,
+                .capped_size = PB_DEVICE_STATE_MAX,
         };
+        char detail[160];
         int r = cache ? pb_announce_prepare(a) : -ENOMEM;
         a->generation++; /* before the node exists: nothing it reports is older */
-        if (r == 0)
-                r = pb_node_start(&cfg, &a->node);
-        if (r < 0) {
-                char detail[160];
+        if (r < 0)
+                snprintf(detail, sizeof(detail), "cannot save the device state: %s",
+                         peerbook_strerror(r));
+        else if ((r = pb_node_start(&cfg, &a->node)) < 0)
                 snprintf(detail, sizeof(detail), "cannot start the DHT node on port %u: %s",
                          a->port, peerbook_strerror(r));
+        a->start_error = transient(r) ? r : 0;
+        if (a->start_error)
+                snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), " (retrying)");
+        if (r < 0) {
                 pb_announce_registration(a, PEERBOOK_REGISTRATION_ERROR, r, detail);
+                if (a->start_error)
+                        retry_later(a);
                 return;
         }
+        a->retry_backoff_ms = RETRY_MIN_MS;
         keep_port(a);
         pb_announce_start(a);
 }
@@ -89,6 +116,42 @@ static int track_contacts(pb_account *a) {
         return r;
 }
 
+/* Reads the keys and the database; on failure the account is left in ERROR,
+ * with a detail naming the file, and nothing of the database half-loaded. */
+static int load(pb_account *a) {
+        _cleanup_free_ char *db = pb_path_join(a->dir, "account.db");
+        const char *file = "its device keys";
+        int r = db ? pb_device_keys_load(a->dir, &a->keys) : -ENOMEM;
+        if (r == 0) {
+                file = "account.db";
+                r = pb_store_open(db, false, &a->store);
+        }
+        if (r == 0)
+                r = load_settings(a);
+        if (r == 0)
+                r = pb_buddies_load(a);
+        if (r == 0)
+                r = pb_contacts_load(a);
+        if (r == 0)
+                r = track_contacts(a);
+        a->load_error = r;
+        if (r == 0)
+                return 0;
+        pb_buddies_free(a);
+        pb_devices_free(a);
+        pb_contacts_free(a);
+        a->store = pb_store_close(a->store);
+        pb_device_keys_clear(&a->keys);
+        char detail[200];
+        snprintf(detail, sizeof(detail), "cannot load account '%s': %s: %s%s", a->id, file,
+                 r == -ENOENT ? "missing" : peerbook_strerror(r),
+                 transient(r) ? " (retrying)" : "");
+        pb_announce_registration(a, PEERBOOK_REGISTRATION_ERROR, r, detail);
+        if (transient(r))
+                retry_later(a);
+        return r;
+}
+
 int pb_account_open(const struct pb_account_env *env, const char *dir, uint64_t serial,
                     pb_account **ret) {
         pb_account *a = calloc(1, sizeof(*a));
@@ -100,33 +163,35 @@ int pb_account_open(const struct pb_account_env *env, const char *dir, uint64_t 
         a->n_ref = 1;
         a->serial = serial;
         a->reg = PEERBOOK_REGISTRATION_INITIALIZING;
+        a->retry_backoff_ms = RETRY_MIN_MS;
         pb_request_limits_default(&a->limits);
         const char *base = strrchr(dir, '/');
         snprintf(a->id, sizeof(a->id), "%s", base ? base + 1 : dir);
-        _cleanup_free_ char *db = pb_path_join(dir, "account.db");
-        int r = db ? pb_device_keys_load(dir, &a->keys) : -ENOMEM;
-        if (r == 0)
-                r = pb_store_open(db, &a->store);
-        if (r == 0)
-                r = load_settings(a);
-        if (r == 0)
-                r = pb_buddies_load(a);
-        if (r == 0)
-                r = pb_contacts_load(a);
-        if (r == 0)
-                r = track_contacts(a);
-        if (r < 0) {
-                char detail[160];
-                snprintf(detail, sizeof(detail), "cannot load account '%s': %s", a->id,
-                         peerbook_strerror(r));
-                pb_announce_registration(a, PEERBOOK_REGISTRATION_ERROR, r, detail);
-                *ret = a;
+        int r = load(a);
+        *ret = a; /* a broken account stays, in ERROR, so it can be seen and removed */
+        if (r < 0)
                 return r;
-        }
         pb_hash_to_hex(&a->keys.device_id, a->device);
         start_node(a);
-        *ret = a;
         return 0;
+}
+
+int pb_account_load_error(const pb_account *a) {
+        return a->load_error;
+}
+
+/* An account whose load or start failed for a reason that may pass tries
+ * again; returns the next deadline. */
+static uint64_t retry_tick(pb_account *a, uint64_t now) {
+        if (!transient(a->load_error ? a->load_error : a->start_error))
+                return UINT64_MAX;
+        if (now < a->next_retry)
+                return a->next_retry;
+        if (a->load_error && load(a) < 0)
+                return transient(a->load_error) ? a->next_retry : UINT64_MAX;
+        pb_hash_to_hex(&a->keys.device_id, a->device);
+        start_node(a);
+        return a->start_error ? a->next_retry : now;
 }
 
 void pb_account_begin_stop(pb_account *a) {
@@ -231,6 +296,10 @@ static uint64_t earliest(uint64_t x, uint64_t y) {
 }
 
 void pb_account_tick(pb_account *a, uint64_t now) {
+        if (a->load_error || a->start_error) {
+                a->deadline = retry_tick(a, now);
+                return;
+        }
         bool listen = false;
         uint64_t next = pb_announce_tick(a, now, &listen);
         if (listen)
@@ -291,7 +360,14 @@ int pb_account_update(pb_account *a, const char *alias, const char *bootstrap, i
 
 int pb_account_export(pb_account *a, const char *path, const char *password) {
         /* Without a password of its own, the account key is read as is and the
-         * archive is encrypted with `password`; with one, it must be given. */
+         * archive is encrypted with `password`; with one, it must be given. An
+         * account whose database did not load does not know which: exporting
+         * is how its owner saves it, so the password given is tried first. */
+        if (a->load_error && password) {
+                int r = pb_archive_export(a->dir, password, password, a->alias, path);
+                if (r != -EKEYREJECTED)
+                        return r;
+        }
         return pb_archive_export(a->dir, a->has_password ? password : NULL, password, a->alias,
                                  path);
 }

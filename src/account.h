@@ -31,6 +31,10 @@ uint64_t pb_account_serial(const pb_account *a);
 uint64_t pb_account_announced_at(const pb_account *a);
 const char *pb_account_id(const pb_account *a);
 const char *pb_account_dir(const pb_account *a);
+/* 0 once the keys and the database are loaded; otherwise why they are not
+ * (the registration detail says it in words). A failure that may pass (a
+ * full disk, an I/O error) is retried by pb_account_tick(), with a back-off. */
+int pb_account_load_error(const pb_account *a);
 
 void pb_account_handle(pb_account *a, const struct pb_item *item);
 /* Runs due timers and keeps the next deadline, which pb_account_deadline()

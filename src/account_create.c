@@ -68,7 +68,7 @@ static int write_settings(const char *dir, const struct pb_new_account *n, const
         pb_store *st = NULL;
         char port[8];
         snprintf(port, sizeof(port), "%u", n->port);
-        int r = db ? pb_store_open(db, &st) : -ENOMEM;
+        int r = db ? pb_store_open(db, true, &st) : -ENOMEM;
         if (r == 0)
                 r = pb_store_set(st, "alias", alias ? alias : "");
         if (r == 0)

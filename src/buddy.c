@@ -2,7 +2,7 @@
 /*
  * buddy.c — tracking the presence of other accounts, and the subscriptions.
  *
- * Each tracked buddy has one DHT listen on its account hash. The listen
+ * Each tracked buddy has two DHT listens on its account hash (see buddy_listen()). The listen
  * callback runs on an OpenDHT thread and only copies the value into the
  * queue; pb_buddy_handle_value() then checks and applies it on the owner's
  * thread. What a peer puts there is untrusted: unsigned values, values
@@ -39,16 +39,31 @@ static void on_listen_done(void *userdata) {
         free(userdata);
 }
 
-static int buddy_listen(pb_account *a, struct pb_buddy *b) {
-        if (!a->node || b->listen)
-                return 0;
+static int listen_for(pb_account *a, struct pb_buddy *b, const struct pb_listen_filter *f,
+                      pb_listen **ret) {
         struct listen_ctx *lc = malloc(sizeof(*lc));
         if (!lc)
                 return -ENOMEM;
         *lc = (struct listen_ctx){ .origin = pb_account_origin(a), .key = b->id };
-        int r = pb_node_listen(a->node, &b->id, on_value, on_listen_done, lc, &b->listen);
+        int r = pb_node_listen_filtered(a->node, &b->id, f, on_value, on_listen_done, lc, ret);
         if (r < 0)
                 free(lc); /* the done callback is not called for a failed listen */
+        return r;
+}
+
+/* Two listens, each asking storage nodes for one kind of value only: the
+ * announcements the buddy's account signed, and device states (small: our
+ * nodes store no large ones, see PB_DEVICE_STATE_MAX). A flood of anything
+ * else on the buddy's hash then costs a watcher nothing more than it costs
+ * every node that stores it. */
+static int buddy_listen(pb_account *a, struct pb_buddy *b) {
+        if (!a->node)
+                return 0;
+        struct pb_listen_filter announcements = { .type = PB_TYPE_USER_DATA, .owner = &b->id };
+        struct pb_listen_filter states = { .type = PB_TYPE_DEVICE_STATE };
+        int r = b->listen ? 0 : listen_for(a, b, &announcements, &b->listen);
+        if (r == 0 && !b->state_listen)
+                r = listen_for(a, b, &states, &b->state_listen);
         return r;
 }
 
@@ -84,6 +99,8 @@ static int buddy_add(pb_account *a, const pb_hash *id, struct pb_buddy **ret) {
 static void buddy_free(pb_account *a, struct pb_buddy *b) {
         if (b->listen && a->node)
                 pb_node_cancel_listen(a->node, b->listen);
+        if (b->state_listen && a->node)
+                pb_node_cancel_listen(a->node, b->state_listen);
         pb_devices_untrack(a, b->peer);
         pb_presence_clear(&b->presence);
         free(b);
@@ -111,9 +128,10 @@ void pb_buddies_listen(pb_account *a) {
                 buddy_listen(a, a->buddies[i]);
 }
 
+/* pb_node_free() ends every listen. */
 void pb_buddies_node_gone(pb_account *a) {
         for (size_t i = 0; i < a->n_buddies; i++)
-                a->buddies[i]->listen = NULL; /* pb_node_free() ends every listen */
+                a->buddies[i]->listen = a->buddies[i]->state_listen = NULL;
 }
 
 static enum peerbook_status buddy_status(const struct pb_buddy *b) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * buddy.h — tracking the presence of other accounts (buddy.c): one DHT
- * listen per buddy, tracked while it is subscribed or an active contact.
+ * listen per buddy and kind of value, tracked while it is subscribed or an
+ * active contact.
  */
 #pragma once
 
@@ -19,7 +20,8 @@ struct pb_buddy {
         char uri[PEERBOOK_ID_SIZE];
         struct pb_buddy_presence presence;
         enum peerbook_status reported;
-        pb_listen *listen;
+        pb_listen *listen;       /* announcements signed by the buddy */
+        pb_listen *state_listen; /* device states */
         char line_status[256];
 };
 

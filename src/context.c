@@ -106,6 +106,15 @@ static int read_sized(const void *in, size_t first, void *out, size_t out_size) 
 #define CTX_OPTIONS_FIRST offsetofend(struct peerbook_ctx_options, key_bits)
 #define ACCOUNT_PARAMS_FIRST offsetofend(struct peerbook_account_params, dht_port)
 
+/* lookup() for the calls that read or write an account's database: an account
+ * whose keys or database did not load refuses them (-EIO; its registration
+ * detail says why) rather than write into a database it could not read, or
+ * list what little of it was read. */
+static int lookup_ready(peerbook_ctx *ctx, const char *id, pb_account **ret) {
+        int r = lookup(ctx, id, ret);
+        return r < 0 ? r : pb_account_load_error(*ret) < 0 ? -EIO : 0;
+}
+
 static int open_account(peerbook_ctx *ctx, const char *id) {
         if (ctx->n_accounts == ctx->cap_accounts) {
                 size_t cap = ctx->cap_accounts ? ctx->cap_accounts * 2 : 4;
@@ -485,7 +494,7 @@ int peerbook_account_update(peerbook_ctx *ctx, const char *account_id,
                             const struct peerbook_account_params *params) {
         pb_account *a;
         struct peerbook_account_params p;
-        int r = lookup(ctx, account_id, &a);
+        int r = lookup_ready(ctx, account_id, &a);
         if (r < 0)
                 return r;
         if ((r = read_params(params, &p)) < 0 || (p.fields & ~PARAMS_KNOWN))
@@ -512,7 +521,7 @@ int peerbook_account_export(peerbook_ctx *ctx, const char *account_id, const cha
 
 int peerbook_buddy_subscribe(peerbook_ctx *ctx, const char *account_id, const char *uri) {
         pb_account *a;
-        int r = lookup(ctx, account_id, &a);
+        int r = lookup_ready(ctx, account_id, &a);
         if (r < 0)
                 return r;
         return uri ? pb_account_subscribe(a, uri, true) : -EINVAL;
@@ -520,7 +529,7 @@ int peerbook_buddy_subscribe(peerbook_ctx *ctx, const char *account_id, const ch
 
 int peerbook_buddy_unsubscribe(peerbook_ctx *ctx, const char *account_id, const char *uri) {
         pb_account *a;
-        int r = lookup(ctx, account_id, &a);
+        int r = lookup_ready(ctx, account_id, &a);
         if (r < 0)
                 return r;
         if (!uri)
@@ -546,7 +555,7 @@ static int collect(int r, struct pb_list *l, void *ret) {
 int peerbook_buddy_list(peerbook_ctx *ctx, const char *account_id,
                         struct peerbook_buddy ***ret_buddies) {
         pb_account *a;
-        int r = lookup(ctx, account_id, &a);
+        int r = lookup_ready(ctx, account_id, &a);
         if (r < 0)
                 return r;
         if (!ret_buddies)
@@ -560,14 +569,14 @@ int peerbook_buddy_list(peerbook_ctx *ctx, const char *account_id,
 int peerbook_trust_request_send(peerbook_ctx *ctx, const char *account_id, const char *to,
                                 const uint8_t *payload, size_t payload_len) {
         pb_account *a;
-        int r = lookup(ctx, account_id, &a);
+        int r = lookup_ready(ctx, account_id, &a);
         return r < 0 ? r : pb_account_request_send(a, to, payload, payload_len);
 }
 
 int peerbook_trust_request_list(peerbook_ctx *ctx, const char *account_id,
                                 struct peerbook_trust_request ***ret_requests) {
         pb_account *a;
-        int r = lookup(ctx, account_id, &a);
+        int r = lookup_ready(ctx, account_id, &a);
         if (r < 0)
                 return r;
         if (!ret_requests)
@@ -578,26 +587,26 @@ int peerbook_trust_request_list(peerbook_ctx *ctx, const char *account_id,
 
 int peerbook_trust_request_accept(peerbook_ctx *ctx, const char *account_id, const char *from) {
         pb_account *a;
-        int r = lookup(ctx, account_id, &a);
+        int r = lookup_ready(ctx, account_id, &a);
         return r < 0 ? r : pb_account_request_accept(a, from);
 }
 
 int peerbook_trust_request_discard(peerbook_ctx *ctx, const char *account_id, const char *from) {
         pb_account *a;
-        int r = lookup(ctx, account_id, &a);
+        int r = lookup_ready(ctx, account_id, &a);
         return r < 0 ? r : pb_account_request_discard(a, from);
 }
 
 int peerbook_contact_add(peerbook_ctx *ctx, const char *account_id, const char *uri) {
         pb_account *a;
-        int r = lookup(ctx, account_id, &a);
+        int r = lookup_ready(ctx, account_id, &a);
         return r < 0 ? r : pb_account_contact_add(a, uri);
 }
 
 int peerbook_contact_remove(peerbook_ctx *ctx, const char *account_id, const char *uri,
                             bool ban) {
         pb_account *a;
-        int r = lookup(ctx, account_id, &a);
+        int r = lookup_ready(ctx, account_id, &a);
         if (r < 0)
                 return r;
         r = pb_account_contact_remove(a, uri, ban);
@@ -608,7 +617,7 @@ int peerbook_contact_remove(peerbook_ctx *ctx, const char *account_id, const cha
 int peerbook_contact_list(peerbook_ctx *ctx, const char *account_id,
                           struct peerbook_contact ***ret_contacts) {
         pb_account *a;
-        int r = lookup(ctx, account_id, &a);
+        int r = lookup_ready(ctx, account_id, &a);
         if (r < 0)
                 return r;
         if (!ret_contacts)
@@ -621,7 +630,7 @@ int peerbook_contact_get(peerbook_ctx *ctx, const char *account_id, const char *
                          struct peerbook_contact **ret_contact) {
         pb_account *a;
         struct peerbook_contact view;
-        int r = lookup(ctx, account_id, &a);
+        int r = lookup_ready(ctx, account_id, &a);
         if (r < 0)
                 return r;
         if (!ret_contact)

@@ -22,11 +22,14 @@ const char *peerbook_strerror(int error) {
         case -EMSGSIZE: return "message too large";
         case -EADDRINUSE: return "address already in use";
         case -EBUSY: return "data directory in use by another process";
-        case -ENOSPC: return "limit reached";
+        case -ENOSPC: return "no space left on device";
         case -EFBIG: return "file too large";
         case -EACCES: return "permission denied";
         case -EIO: return "input/output error";
         case -ENOTSUP: return "not supported";
+        case -EBADFD: return "not a regular file";
+        case -EISDIR: return "is a directory";
+        case -EROFS: return "read-only file system";
         default: return error < 0 ? strerror(-error) : "unknown error";
         }
 }

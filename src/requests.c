@@ -204,7 +204,7 @@ int pb_account_contact_add(pb_account *a, const char *uri) {
 /* Removing drops the pending request with the contact, in one transaction. */
 int pb_account_contact_remove(pb_account *a, const char *uri, bool ban) {
         char id[PEERBOOK_ID_SIZE];
-        if (peerbook_uri_normalize(uri, id) < 0)
+        if (peerbook_uri_normalize(uri, id) < 0 || !strcmp(id, a->id)) /* never ban ourselves */
                 return -EINVAL;
         if (!a->store)
                 return -EIO;

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "util.h"
+
 struct pb_store {
         sqlite3 *db;
 };
@@ -89,20 +91,38 @@ static int migrate(pb_store *s) {
         return 0;
 }
 
-int pb_store_open(const char *path, pb_store **ret) {
+/* An open that failed: SQLite's own code says "cannot open", the system's
+ * says why (ENOENT, EACCES, EROFS...). */
+static int open_error(pb_store *s, int rc) {
+        int e = s->db ? sqlite3_system_errno(s->db) : 0;
+        return (rc & 0xff) == SQLITE_CANTOPEN && e > 0 ? -e : sql_error(rc);
+}
+
+int pb_store_open(const char *path, bool create, pb_store **ret) {
         pb_store *s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        int rc = sqlite3_open_v2(path, &s->db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 NULL);
-        int r = sql_error(rc);
-        if (r == 0)
+        /* Made here 0600 like the keys, before SQLite opens it: SQLite would create
+         * it 0644 (through the umask), and gives its -wal and -shm files the main
+         * file's mode. This also names the cause of a failure plainly (ENOENT,
+         * EROFS) and refuses what is not a regular file. */
+        int r = pb_file_private(path, create);
+        /* An existing account's database is never made anew: a missing one is
+         * an error, and so is an empty one (SQLite would take a 0-byte file for
+         * a new database), which is kept as it is. */
+        int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+        int rc = r < 0 ? SQLITE_OK : sqlite3_open_v2(path, &s->db, flags, NULL);
+        if (r == 0 && (r = rc == SQLITE_OK ? 0 : open_error(s, rc)) == 0)
                 sqlite3_busy_timeout(s->db, 2000);
+        int version = 0;
+        if (r == 0 && !create && (r = user_version(s, &version)) == 0 && version == 0)
+                r = -EBADMSG;
         if (r == 0)
                 r = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
         if (r == 0)
                 r = migrate(s);
+        if (r == -EIO && s->db && sqlite3_system_errno(s->db) > 0)
+                r = -sqlite3_system_errno(s->db); /* ENOSPC for a -shm file on a full disk */
         if (r < 0) {
                 pb_store_close(s);
                 return r;

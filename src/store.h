@@ -14,8 +14,11 @@
 
 typedef struct pb_store pb_store;
 
-/* Opens (creating and migrating as needed) the database at path. */
-int pb_store_open(const char *path, pb_store **ret);
+/* Opens and migrates the database at path (mode 0600). With create, a
+ * missing or empty file becomes a new database; without, it is an error that
+ * leaves the file as it is: -ENOENT missing, -EBADMSG empty or not a database.
+ * Other failures carry the system's errno (-EACCES, -EROFS, -ENOSPC). */
+int pb_store_open(const char *path, bool create, pb_store **ret);
 pb_store *pb_store_close(pb_store *s);
 
 /* A setting; -ENOENT when unset, -ENOBUFS when it does not fit in size. */

@@ -329,22 +329,23 @@ static void emit_request(pb_account *a, const char *from, const struct pb_trust_
         pb_account_emit(a, &ev);
 }
 
-/* A request from someone who is not an active contact: one pending per sender. */
-static void keep_pending(pb_account *a, const char *from, const struct pb_device_cert *dev,
-                         const struct pb_trust_request *req) {
+/* A request from someone who is not an active contact: one pending per sender.
+ * -EAGAIN when a limit refused it for now (see finish()). */
+static int keep_pending(pb_account *a, const char *from, const struct pb_device_cert *dev,
+                        const struct pb_trust_request *req) {
         char fp[41];
         fingerprint(req, fp);
         struct same_ctx same = { .fingerprint = fp };
         if (pb_store_requests(a->store, from, compare_pending, &same) < 0)
-                return;
+                return 0;
         if ((same.found && same.same) || pb_store_discarded_has(a->store, from, fp) != 0) {
                 drop(a); /* a re-send of a request pending or discarded */
-                return;
+                return 0;
         }
         if ((!same.found && pb_trust_pending(a) >= a->limits.pending_max) ||
             !rate_allows(a, from)) {
                 drop(a);
-                return;
+                return -EAGAIN;
         }
         struct pb_request_row row = {
                 .received = (int64_t)time(NULL),
@@ -358,21 +359,22 @@ static void keep_pending(pb_account *a, const char *from, const struct pb_device
         memcpy(row.fingerprint, fp, sizeof(fp));
         pb_hash_to_hex(&dev->device, row.device);
         if (pb_store_request_put(a->store, &row) < 0)
-                return;
+                return 0;
         emit_request(a, from, req, row.received);
+        return 0;
 }
 
-/* Jami's rules, once the signer's account is known. */
-static void apply_request(pb_account *a, const struct pb_device_cert *dev,
-                          const struct pb_trust_request *req) {
+/* Jami's rules, once the signer's account is known; -EAGAIN as keep_pending(). */
+static int apply_request(pb_account *a, const struct pb_device_cert *dev,
+                         const struct pb_trust_request *req) {
         char from[PEERBOOK_ID_SIZE];
         pb_hash_to_hex(&dev->account, from);
         if (!strcmp(from, a->id))
-                return; /* one of our own devices */
+                return 0; /* one of our own devices */
         struct pb_contact *c = pb_contact_find(a, from);
         if (strcmp(req->service, SERVICE) != 0 || (c && c->row.banned)) {
                 drop(a);
-                return;
+                return 0;
         }
         /* Whoever wrote to us from this device: remember it for the answer
          * (saved for an active contact, as its announcements would be). */
@@ -391,12 +393,10 @@ static void apply_request(pb_account *a, const struct pb_device_cert *dev,
                         if (pb_contact_save(a, &row, NULL, 0, NULL) == 0)
                                 pb_contact_queue_event(a, PEERBOOK_EVENT_CONTACT_ADDED, from, true);
                 }
-                return;
+                return 0;
         }
-        if (!active) {
-                keep_pending(a, from, dev, req);
-                return;
-        }
+        if (!active)
+                return keep_pending(a, from, dev, req);
         if (!c->row.confirmed) { /* both asked: that is agreement */
                 struct pb_contact_row row = c->row;
                 row.confirmed = true;
@@ -404,19 +404,22 @@ static void apply_request(pb_account *a, const struct pb_device_cert *dev,
                         snprintf(row.conversation_id, sizeof(row.conversation_id), "%s",
                                  req->conversation_id);
                 if (pb_contact_save(a, &row, NULL, 0, NULL) < 0)
-                        return;
+                        return 0;
                 pb_contact_queue_event(a, PEERBOOK_EVENT_CONTACT_ADDED, from, true);
         }
         /* Confirm (again): the first confirmation may have been lost. */
         pb_trust_send(a, from, true, known);
+        return 0;
 }
 
 /* A value id is recorded as handled once its outcome is decided, so that the
- * inbox's replays are ignored but a failed look-up can be tried again. */
+ * inbox's replays are ignored but a failed look-up can be tried again. A
+ * request refused by a limit (a flood, a full list) is not decided: the inbox
+ * offers it again at the next start, when there may be room. */
 static void finish(pb_account *a, uint64_t value_id, const struct pb_device_cert *dev,
                    const struct pb_trust_request *req) {
-        if (pb_store_handled_add(a->store, value_id, (int64_t)time(NULL)) == 1)
-                apply_request(a, dev, req);
+        if (pb_store_handled_has(a->store, value_id) == 0 && apply_request(a, dev, req) != -EAGAIN)
+                pb_store_handled_add(a->store, value_id, (int64_t)time(NULL));
 }
 
 struct cert_ctx {

@@ -44,13 +44,22 @@ char *pb_path_join(const char *dir, const char *name) {
         return p;
 }
 
+/* Refuses what is not a regular file: a FIFO would block the caller's thread
+ * until someone writes to it (so the open never blocks), a device or a
+ * directory is never what a caller meant. */
+static int regular_only(const struct stat *st) {
+        if (S_ISREG(st->st_mode))
+                return 0;
+        return S_ISDIR(st->st_mode) ? -EISDIR : -EBADFD;
+}
+
 int pb_file_read(const char *path, size_t max_len, uint8_t **ret, size_t *ret_len) {
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
         struct stat st;
-        if (fstat(fd, &st) < 0) {
-                int r = -errno;
+        int r = fstat(fd, &st) < 0 ? -errno : regular_only(&st);
+        if (r < 0) {
                 close(fd);
                 return r;
         }
@@ -70,7 +79,7 @@ int pb_file_read(const char *path, size_t max_len, uint8_t **ret, size_t *ret_le
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n <= 0) {
-                        int r = n < 0 ? -errno : -EIO;
+                        r = n < 0 ? -errno : -EIO;
                         free(buf);
                         close(fd);
                         return r;
@@ -106,15 +115,37 @@ int pb_dir_sync(const char *path) {
         return r;
 }
 
-int pb_file_write(const char *path, const void *data, size_t len) {
-        size_t n = strlen(path);
-        _cleanup_free_ char *tmp = malloc(n + 8);
+/* Creates a temporary beside path under a random name, exclusively and
+ * never through a link: a symlink planted at a predictable name cannot
+ * redirect the write to another file. */
+static int create_temp(const char *path, char **ret_tmp) {
+        size_t n = strlen(path) + 32;
+        _cleanup_free_ char *tmp = malloc(n);
         if (!tmp)
                 return -ENOMEM;
-        snprintf(tmp, n + 8, "%s.tmp", path);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        for (int tries = 0; tries < 16; tries++) {
+                snprintf(tmp, n, "%s.%016llx.tmp", path, (unsigned long long)pb_random_u64());
+                int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (fd >= 0) {
+                        *ret_tmp = TAKE_PTR(tmp);
+                        return fd;
+                }
+                if (errno != EEXIST)
+                        return -errno;
+        }
+        return -EEXIST;
+}
+
+int pb_file_write(const char *path, const void *data, size_t len) {
+        /* rename() replaces a symlink at path, never its target; anything else
+         * that is not a regular file (a device, /proc/self/mem) is refused. */
+        struct stat st;
+        if (lstat(path, &st) == 0 && !S_ISLNK(st.st_mode) && regular_only(&st) < 0)
+                return regular_only(&st);
+        _cleanup_free_ char *tmp = NULL;
+        int fd = create_temp(path, &tmp);
         if (fd < 0)
-                return -errno;
+                return fd;
         int r = write_all(fd, data, len);
         if (r == 0 && fsync(fd) < 0)
                 r = -errno;
@@ -134,6 +165,19 @@ int pb_file_write(const char *path, const void *data, size_t len) {
         if (slash)
                 *slash = 0;
         return pb_dir_sync(slash ? dir : ".");
+}
+
+int pb_file_private(const char *path, bool create) {
+        int fd = open(path, O_RDWR | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | (create ? O_CREAT : 0),
+                      0600);
+        if (fd < 0)
+                return -errno;
+        struct stat st;
+        int r = fstat(fd, &st) < 0 ? -errno : regular_only(&st);
+        if (r == 0 && (st.st_mode & 0077) && fchmod(fd, 0600) < 0)
+                r = -errno;
+        close(fd);
+        return r;
 }
 
 int pb_mkdir_p(const char *path) {

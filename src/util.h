@@ -30,10 +30,19 @@ uint64_t pb_now_ms(void);   /* CLOCK_MONOTONIC */
 uint64_t pb_wall_ms(void);  /* CLOCK_REALTIME, milliseconds since the epoch */
 uint64_t pb_random_u64(void);
 
-/* Reads a whole file of at most max_len bytes; -EFBIG when larger. */
+/* Reads a whole regular file of at most max_len bytes, without ever blocking
+ * on a FIFO: -EFBIG when larger, -EISDIR for a directory, -EBADFD for any
+ * other file that is not a regular one. */
 int pb_file_read(const char *path, size_t max_len, uint8_t **ret, size_t *ret_len);
-/* Replaces path atomically and durably with data (mode 0600). */
+/* Replaces path atomically and durably with data (mode 0600), through a
+ * temporary of a random name that is never a link; a symlink at path is
+ * replaced, its target left alone; -EISDIR/-EBADFD when path is there and is
+ * neither a regular file nor a link. */
 int pb_file_write(const char *path, const void *data, size_t len);
+/* Makes sure path is a regular file of mode 0600 (narrowing a wider one),
+ * creating it empty when missing if create is set, for files that another
+ * library then writes (SQLite, OpenDHT's node cache); never through a link. */
+int pb_file_private(const char *path, bool create);
 /* fsync()s a directory so that a rename inside it is durable. */
 int pb_dir_sync(const char *path);
 /* mkdir -p with mode 0700. */

@@ -24,6 +24,9 @@
  * typed listener filters it out before decoding; storage nodes that do not
  * know it keep it as user data (10 minutes). */
 #define PB_TYPE_DEVICE_STATE 0x7062
+/* The largest device state our nodes store (OpenDHT's Value::size(): data and
+ * signature): a state is ~60 bytes, an RSA-8192 signature 1,024. */
+#define PB_DEVICE_STATE_MAX 2048
 
 #define PB_VALUE_MAX 65536     /* OpenDHT's largest value */
 #define PB_PUBKEY_MAX 2048     /* DER of an RSA-8192 key fits */

@@ -224,7 +224,7 @@ static int store_create(void *arg) {
                 unlink(p);
         }
         pb_store *s = NULL;
-        int r = pb_store_open(db_path, &s);
+        int r = pb_store_open(db_path, true, &s);
         if (r == 0 && s == NULL)
                 return -EIO;
         pb_store_close(s);
@@ -251,7 +251,7 @@ static int count_device(const char *device, const uint8_t *pk, size_t pk_len, vo
 /* Every table, written then read; each write replaces, so a run may repeat. */
 static int store_tables(void *arg) {
         pb_store *s = NULL;
-        int r = pb_store_open(db_path, &s);
+        int r = pb_store_open(db_path, true, &s);
         if (r < 0)
                 return r;
         char buf[32];

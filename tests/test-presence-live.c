@@ -26,7 +26,10 @@ static bool dropped_at_least(void *arg) {
 }
 
 /* From a node of its own, puts on B's hash: an announcement of a device
- * signed by a key that is not B's, and bytes that are not a value we know. */
+ * signed by a key that is not B's, and bytes that are not a value we know;
+ * storage nodes never send those to A (its listen asks for announcements
+ * signed by B only). Then a device state that its device did not sign: that
+ * one reaches A, which drops and counts it. */
 static void put_forgeries(const char *bootstrap) {
         pb_identity *mallory = NULL, *dev = NULL;
         pb_node *node = NULL;
@@ -47,8 +50,21 @@ static void put_forgeries(const char *bootstrap) {
                                    NULL, NULL), 0);
         /* Unsigned but well-formed: anyone could have written it. */
         CHECK_EQ(pb_node_put_plain(node, &target, PB_TYPE_USER_DATA, data, data_len, NULL, NULL), 0);
-        uint64_t want = 3;
+        struct pb_device_state st = { .dev = dev_id, .seq = UINT64_MAX / 2, .online = true };
+        uint8_t *state, *signed_state;
+        size_t state_len, signed_state_len;
+        CHECK_EQ(pb_device_state_encode(&st, &state, &state_len), 0);
+        CHECK_EQ(pb_value_sign(mallory, PB_TYPE_DEVICE_STATE, 43, state, state_len,
+                               &signed_state, &signed_state_len), 0);
+        CHECK_EQ(pb_node_put_packed(node, &target, signed_state, signed_state_len, false, NULL,
+                                    NULL), 0);
+        uint64_t want = 1;
         CHECK(live_wait(all, ALL, dropped_at_least, &want, 10000));
+        live_run(all, ALL, 1000); /* the others were put first: they would be here */
+        _cleanup_record_ struct peerbook_account_info *info = live_info(&a);
+        CHECK(info && info->dropped_values == 1);
+        free(state);
+        free(signed_state);
         free(pk);
         free(data);
         free(signed_blob);

@@ -19,7 +19,7 @@ static char dir[] = "/tmp/peerbook-test-store-XXXXXX";
 static pb_store *open_fresh(const char *name, char **ret_path) {
         char *path = pb_path_join(dir, name);
         pb_store *s = NULL;
-        CHECK_EQ(pb_store_open(path, &s), 0);
+        CHECK_EQ(pb_store_open(path, true, &s), 0);
         *ret_path = path;
         return s;
 }
@@ -33,6 +33,7 @@ static void test_settings_subscriptions(void) {
         char *path;
         pb_store *s = open_fresh("settings.db", &path);
         char buf[64];
+        CHECK_EQ(pb_store_open(path, true, &s), 0);
         CHECK_EQ(pb_store_get(s, "alias", buf, sizeof(buf)), -ENOENT);
         CHECK_EQ(pb_store_set(s, "alias", "alice"), 0);
         CHECK_EQ(pb_store_set(s, "alias", "bob"), 0);
@@ -46,7 +47,7 @@ static void test_settings_subscriptions(void) {
         s = pb_store_close(s);
 
         /* Everything acknowledged is there after reopening. */
-        CHECK_EQ(pb_store_open(path, &s), 0);
+        CHECK_EQ(pb_store_open(path, false, &s), 0);
         CHECK_EQ(pb_store_get(s, "alias", buf, sizeof(buf)), 0);
         CHECK(!strcmp(buf, "bob"));
         int n = 0;
@@ -87,7 +88,7 @@ static void test_contacts(void) {
         CHECK_EQ(pb_store_contact_put(s, &b, NULL, 0), 0);
         CHECK_EQ(pb_store_contact_put(s, &a, (const uint8_t *)"vcard", 5), 0);
         s = pb_store_close(s);
-        CHECK_EQ(pb_store_open(path, &s), 0);
+        CHECK_EQ(pb_store_open(path, true, &s), 0);
 
         /* Every field comes back, in uri order, a 64-bit request id intact. */
         struct rows r = { 0 };
@@ -224,7 +225,7 @@ static void test_devices(void) {
         /* Learning a device again replaces its key, never duplicates it. */
         CHECK_EQ(pb_store_device_put(s, URI_A, URI_B, (const uint8_t *)"pk-b2", 5), 0);
         s = pb_store_close(s);
-        CHECK_EQ(pb_store_open(path, &s), 0);
+        CHECK_EQ(pb_store_open(path, true, &s), 0);
 
         struct seen_devices d = { 0 };
         CHECK_EQ(pb_store_devices(s, URI_A, device_cb, &d), 0);
@@ -250,7 +251,7 @@ static void test_handled(void) {
         CHECK_EQ(pb_store_handled_has(s, UINT64_MAX), 1);
         CHECK_EQ(pb_store_handled_has(s, UINT64_MAX - 1), 0);
         s = pb_store_close(s);
-        CHECK_EQ(pb_store_open(path, &s), 0);
+        CHECK_EQ(pb_store_open(path, true, &s), 0);
         CHECK_EQ(pb_store_handled_has(s, 1), 1);
 
         /* Pruning forgets the older ones only (the first add's time is kept). */
@@ -271,7 +272,7 @@ static void test_discarded(void) {
         CHECK_EQ(pb_store_discarded_add(s, URI_A, "f2", 300), 0);
         CHECK_EQ(pb_store_discarded_add(s, URI_B, "f1", 50), 0);
         s = pb_store_close(s);
-        CHECK_EQ(pb_store_open(path, &s), 0);
+        CHECK_EQ(pb_store_open(path, true, &s), 0);
 
         /* Keyed by both sender and fingerprint: a new request from them is not silenced. */
         CHECK_EQ(pb_store_discarded_has(s, URI_A, "f1"), 1);
@@ -299,7 +300,7 @@ static void test_transaction(void) {
         CHECK_EQ(pb_store_set(s, "k", "kept"), 0);
         CHECK_EQ(pb_store_commit(s), 0);
         s = pb_store_close(s);
-        CHECK_EQ(pb_store_open(path, &s), 0);
+        CHECK_EQ(pb_store_open(path, true, &s), 0);
         CHECK_EQ(pb_store_get(s, "k", buf, sizeof(buf)), 0);
         CHECK(!strcmp(buf, "kept"));
         pb_store_close(s);
@@ -311,7 +312,7 @@ static void test_corrupt(void) {
         char *bad = pb_path_join(dir, "bad.db");
         pb_store *s = NULL;
         CHECK_EQ(pb_file_write(bad, "definitely not sqlite, just some text here", 42), 0);
-        CHECK_EQ(pb_store_open(bad, &s), -EBADMSG);
+        CHECK_EQ(pb_store_open(bad, false, &s), -EBADMSG);
         CHECK(s == NULL);
         free(bad);
 }
@@ -329,7 +330,7 @@ static void test_future_schema(void) {
         CHECK_EQ(sqlite3_exec(db, "PRAGMA user_version=1000;", NULL, NULL, NULL), SQLITE_OK);
         sqlite3_close(db);
 
-        CHECK_EQ(pb_store_open(path, &s), -EPROTO);
+        CHECK_EQ(pb_store_open(path, true, &s), -EPROTO);
         CHECK(s == NULL);
         CHECK_EQ(sqlite3_open(path, &db), SQLITE_OK);
         sqlite3_stmt *st = NULL;

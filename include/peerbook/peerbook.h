@@ -24,9 +24,12 @@
  *   -EINVAL      a bad argument (NULL, malformed account ID or URI, bad port)
  *   -ESRCH       no such account in this context
  *   -EIO         the account failed to load (its registration is ERROR and
- *                registration_detail says why): its info, buddy and
- *                contact lists, export and removal work; the calls that
- *                read or change its database return -EIO
+ *                registration_detail says why): its info, export and
+ *                removal work; every call that reads or changes its
+ *                database (lists included) returns -EIO. A failure that may
+ *                pass (a full disk, an I/O error) is retried with a back-off,
+ *                and a registration event tells when the account is back
+ *   -ENOSPC      no space left on device (nothing was changed)
  *   -ENOMEM      out of memory
  * -ENOENT has one meaning per function, given with it (no such contact,
  * request, subscription or file); no function uses it for an account.
@@ -306,16 +309,19 @@ PEERBOOK_EXPORT int peerbook_account_update(peerbook_ctx *ctx, const char *accou
 /* Writes the account (its key and certificate, never a device key) into one
  * archive file at path (mode 0600). The account key is encrypted with
  * `password` in the archive; when the account has a password it must be
- * given. Blocks: reads and writes files. -EKEYREJECTED wrong password,
- * -ENOENT no such directory for `path`, -ESRCH no such account, or an errno
- * from writing. */
+ * given. The file is replaced atomically, never through a symbolic link.
+ * Blocks: reads and writes files. -EKEYREJECTED wrong password, -ENOENT no
+ * such directory for `path`, -ESRCH no such account, -ENOSPC no space left,
+ * or another errno from writing. An account that failed to load can still be
+ * exported with its password. */
 PEERBOOK_EXPORT int peerbook_account_export(peerbook_ctx *ctx, const char *account_id,
                                             const char *path, const char *password);
 
 /* Imports an archive made by peerbook_account_export(): the account gets a
  * new device here, issued by the account key. params->password must be the
  * archive's password; alias NULL keeps the archive's alias. Blocks for the
- * device's key generation. -ENOENT no such file, -EKEYREJECTED wrong
+ * device's key generation. -ENOENT no such file, -EBADFD not a regular file
+ * (a FIFO or a device: never opened for reading), -EKEYREJECTED wrong
  * password, -EBADMSG not an archive, -EEXIST the account is already here. */
 PEERBOOK_EXPORT int peerbook_account_import(peerbook_ctx *ctx, const char *path,
                                             const struct peerbook_account_params *params,

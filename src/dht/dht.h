@@ -92,6 +92,8 @@ struct pb_node_config {
         uint16_t port;               /* 0 = any free port */
         const char *bootstrap;       /* "host:port;host:port", NULL or "" = standalone */
         const char *cache_path;      /* node cache kept across restarts; NULL = none */
+        uint16_t capped_type;        /* values of this type (0: none) are stored by this */
+        size_t capped_size;          /* node only up to this size, packed */
 };
 
 /* Starts a node: binds, loads the node cache, bootstraps. Returns at once. */
@@ -136,6 +138,16 @@ typedef void (*pb_listen_done_cb)(void *userdata);
 
 int pb_node_listen(pb_node *node, const pb_hash *key, pb_listen_cb cb, pb_listen_done_cb done,
                    void *userdata, pb_listen **ret);
+/* What storage nodes may send a listen: a hostile flood on a watched key
+ * that does not match never reaches OpenDHT's listen caches (which keep up
+ * to 4,096 values per node answering, whatever their size). */
+struct pb_listen_filter {
+        int type;             /* only values of this type; -1 = any */
+        const pb_hash *owner; /* only values signed by this key id; NULL = any */
+};
+int pb_node_listen_filtered(pb_node *node, const pb_hash *key, const struct pb_listen_filter *f,
+                            pb_listen_cb cb, pb_listen_done_cb done, void *userdata,
+                            pb_listen **ret);
 void pb_node_cancel_listen(pb_node *node, pb_listen *listen);
 
 /* Called once on an OpenDHT thread with the put's outcome. May be NULL. */

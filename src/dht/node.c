@@ -20,6 +20,7 @@
 #include "bootstrap.h"
 #include "dht/opendht_ext.h"
 #include "dht/peers.h"
+#include "util.h"
 
 /* Longest wait for OpenDHT's shutdown callback (it saves the node cache). */
 #define SHUTDOWN_WAIT_MS 1500
@@ -125,6 +126,11 @@ int pb_node_start(const struct pb_node_config *config, pb_node **ret)
         cfg.dht_config.id.certificate = config->identity->cert;
         cfg.dht_config.node_config.persist_path =
                 config->cache_path && *config->cache_path ? config->cache_path : NULL;
+        /* OpenDHT writes the cache with an ofstream (0644 through the umask),
+         * which keeps the mode of a file that is there: make it 0600 first. A
+         * failure only costs the cache, which OpenDHT then does without. */
+        if (cfg.dht_config.node_config.persist_path)
+                (void)pb_file_private(cfg.dht_config.node_config.persist_path, true);
         cfg.peer_discovery = false;
         cfg.peer_publish = false;
         cfg.log = false;
@@ -136,6 +142,9 @@ int pb_node_start(const struct pb_node_config *config, pb_node **ret)
                 free(node);
                 return r;
         }
+        if (config->capped_type)
+                (void)pb_ext_runner_cap_type(node->runner, config->capped_type,
+                                             config->capped_size);
         /* Before the first ping, so that the answers find room. */
         (void)pb_udp_grow_buffers(dht_runner_get_bound_port(node->runner, AF_INET),
                                   dht_runner_get_bound_port(node->runner, AF_INET6),
@@ -299,6 +308,13 @@ static void on_listen_done(void *userdata)
 int pb_node_listen(pb_node *node, const pb_hash *key, pb_listen_cb cb, pb_listen_done_cb done,
                    void *userdata, pb_listen **ret)
 {
+        return pb_node_listen_filtered(node, key, NULL, cb, done, userdata, ret);
+}
+
+int pb_node_listen_filtered(pb_node *node, const pb_hash *key, const struct pb_listen_filter *f,
+                            pb_listen_cb cb, pb_listen_done_cb done, void *userdata,
+                            pb_listen **ret)
+{
         struct listen_ctx *ctx;
         struct pb_listen *l;
 
@@ -313,7 +329,9 @@ int pb_node_listen(pb_node *node, const pb_hash *key, pb_listen_cb cb, pb_listen
         }
         *ctx = (struct listen_ctx){cb, done, userdata};
         memcpy(l->key.d, key->d, PB_HASH_LEN);
-        l->token = dht_runner_listen(node->runner, &l->key, on_value, on_listen_done, ctx);
+        l->token = f ? pb_ext_runner_listen(node->runner, key, f->type, f->owner, on_value,
+                                            on_listen_done, ctx)
+                     : dht_runner_listen(node->runner, &l->key, on_value, on_listen_done, ctx);
         if (!l->token) {
                 /* Not reached in 2.4.12; the done callback already ran. */
                 free(l);

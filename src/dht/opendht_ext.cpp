@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <atomic>
+#include <future>
 #include <memory>
 #include <new>
 #include <string>
@@ -464,6 +465,64 @@ int pb_ext_runner_publish_cert(dht_runner *r, const pb_identity *id, pb_done_cb 
                 const CertSp &crt = cert_of(id);
                 auto v = std::make_shared<dht::Value>(dht::CERTIFICATE_TYPE, *crt);
                 runner_put(r, crt->getId(), v, false, done, userdata);
+                return 0;
+        });
+}
+
+dht_op_token *pb_ext_runner_listen(dht_runner *r, const pb_hash *key, int type,
+                                   const pb_hash *owner, dht_value_cb cb, dht_shutdown_cb done,
+                                   void *userdata)
+{
+        /* As dht_runner_listen() in c/opendht.cpp: the guard calls `done` once,
+         * when OpenDHT destroys the callback. */
+        struct Guard {
+                dht_shutdown_cb done;
+                void *userdata;
+                Guard(dht_shutdown_cb d, void *u) : done(d), userdata(u) {}
+                Guard(const Guard &) = delete;
+                ~Guard()
+                {
+                        if (done)
+                                done(userdata);
+                }
+        };
+        std::shared_ptr<Guard> guard;
+        try {
+                guard = std::make_shared<Guard>(done, userdata);
+                dht::Where where;
+                if (type >= 0)
+                        where.valueType(static_cast<dht::ValueType::Id>(type));
+                if (owner)
+                        where.owner(hash_of(owner));
+                auto token = new std::future<size_t>;
+                *token = reinterpret_cast<dht::DhtRunner *>(r)->listen(
+                        hash_of(key),
+                        [cb, userdata, guard](const std::vector<ValueSp> &values, bool expired) {
+                                for (const auto &v : values)
+                                        if (!cb(reinterpret_cast<const dht_value *>(&v), expired,
+                                                userdata))
+                                                return false;
+                                return true;
+                        },
+                        {}, std::move(where));
+                return reinterpret_cast<dht_op_token *>(token);
+        } catch (...) {
+                if (!guard && done)
+                        done(userdata);
+                return nullptr; /* else the guard, released on return, runs `done` */
+        }
+}
+
+int pb_ext_runner_cap_type(dht_runner *r, uint16_t type, size_t max_size)
+{
+        return guarded([&] {
+                auto store = [max_size](dht::InfoHash key, const ValueSp &v,
+                                        const dht::InfoHash &from, const dht::SockAddr &addr) {
+                        return v->size() <= max_size &&
+                               dht::ValueType::DEFAULT_STORE_POLICY(key, v, from, addr);
+                };
+                reinterpret_cast<dht::DhtRunner *>(r)->registerType(
+                        dht::ValueType(type, "peerbook capped", std::chrono::minutes(10), store));
                 return 0;
         });
 }

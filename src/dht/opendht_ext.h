@@ -58,6 +58,17 @@ int pb_ext_runner_put_encrypted_as(dht_runner *r, const pb_hash *key, const pb_i
 /* Puts id's certificate as a CERTIFICATE_TYPE value at its key id. */
 int pb_ext_runner_publish_cert(dht_runner *r, const pb_identity *id, pb_done_cb done,
                                void *userdata);
+/* dht_runner_listen() with a query that storage nodes apply before they
+ * send anything: only values of `type` (when >= 0) signed by `owner` (when
+ * not NULL). What they filter out never reaches OpenDHT's listen caches. The
+ * token is the binding's (dht_runner_cancel_listen(), dht_op_token_delete());
+ * NULL on failure, after `done` ran. */
+dht_op_token *pb_ext_runner_listen(dht_runner *r, const pb_hash *key, int type,
+                                   const pb_hash *owner, dht_value_cb cb, dht_shutdown_cb done,
+                                   void *userdata);
+/* Registers `type` with OpenDHT's default policies (10-minute expiry, no
+ * edits), except that this node stores values of it only up to max_size. */
+int pb_ext_runner_cap_type(dht_runner *r, uint16_t type, size_t max_size);
 /* Good nodes known (IPv4 + IPv6); 0 when the runner is not running. */
 unsigned pb_ext_runner_good_nodes(dht_runner *r);
 
