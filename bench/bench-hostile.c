@@ -117,8 +117,8 @@ static int attacker(uint16_t port) {
                                 r = pb_value_sign(id, (uint16_t)value_type, (uint64_t)sent + 1,
                                                   data, (size_t)value_size, &blob, &len);
                                 if (r == 0)
-                                        r = pb_node_put_packed(node, &key, blob, len, false,
-                                                               on_put, NULL);
+                                        r = pb_node_put_packed(node, &key, blob, len, false, on_put,
+                                                               NULL);
                                 free(blob);
                         } else
                                 r = pb_node_put_plain(node, &key, (uint16_t)value_type, data,

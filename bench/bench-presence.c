@@ -19,10 +19,10 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
-#include "testing.h"
 #include "dht/dht.h"
 #include "live.h"
 #include "stats.h"
+#include "testing.h"
 #include "util.h"
 
 #define MAX_NODES 64
@@ -50,8 +50,7 @@ static bool watches(int w, int d) {
 /* On a miss, who did not see it and what they saw last (to stderr). */
 static void report_miss(int d, int want, double t0) {
         for (int w = 0; w < n_nodes; w++) {
-                if (!watches(w, d) ||
-                    first_event(&nodes[w], nodes[d].account, want, t0) >= 0)
+                if (!watches(w, d) || first_event(&nodes[w], nodes[d].account, want, t0) >= 0)
                         continue;
                 fprintf(stderr, "# miss: watcher %d did not see %d go %d; last status %d\n", w, d,
                         want, live_last_status(&nodes[w], nodes[d].account));
@@ -211,8 +210,10 @@ static void parse(int argc, char **argv) {
                 case 't': n_trans = atoi(optarg); break;
                 case 'b': key_bits = atoi(optarg); break;
                 default:
-                        fprintf(stderr, "usage: %s [-n NODES] [-w WATCHED] [-t TRANSITIONS] "
-                                        "[-b KEY_BITS]\n", argv[0]);
+                        fprintf(stderr,
+                                "usage: %s [-n NODES] [-w WATCHED] [-t TRANSITIONS] "
+                                "[-b KEY_BITS]\n",
+                                argv[0]);
                         exit(2);
                 }
         }
@@ -228,7 +229,8 @@ int main(int argc, char **argv) {
         struct samples create = { 0 }, online = { 0 }, offline = { 0 }, floor_s = { 0 },
                        registered = { 0 }, floor_pre = { 0 }, fanout = { 0 };
         printf("# %d accounts on a loopback network, each watching %d, %d transitions each way, "
-               "RSA-%d\n", n_nodes, n_watch, n_trans, key_bits);
+               "RSA-%d\n",
+               n_nodes, n_watch, n_trans, key_bits);
         char bootstrap[64] = "";
         for (int i = 0; i < n_nodes; i++) {
                 double t0 = live_now_ms();
@@ -241,7 +243,8 @@ int main(int argc, char **argv) {
                 if (i == 0) {
                         struct live_node *first[] = { &nodes[0] };
                         live_wait(first, 1, live_registered, &nodes[0], 10000);
-                        snprintf(bootstrap, sizeof(bootstrap), "127.0.0.1:%u", live_port(&nodes[0]));
+                        snprintf(bootstrap, sizeof(bootstrap), "127.0.0.1:%u",
+                                 live_port(&nodes[0]));
                 }
         }
         int np = pump_set(-1);

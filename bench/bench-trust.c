@@ -28,8 +28,8 @@ static struct live_node nodes[MAX_NODES];
 static struct live_node *all[MAX_NODES];
 static int n_nodes = 20, n_pairs = 60, key_bits = 4096, n_contacts = 10000, n_pending = 1000;
 
-static double first_event(const struct live_node *n, enum peerbook_event_type type,
-                          const char *uri, int value, double t0) {
+static double first_event(const struct live_node *n, enum peerbook_event_type type, const char *uri,
+                          int value, double t0) {
         for (int i = 0; i < n->n_events; i++) {
                 const struct live_event *e = &n->events[i];
                 if (e->type == type && e->at_ms >= t0 && !strcmp(e->uri, uri) &&
@@ -126,9 +126,11 @@ static void measure_load(void) {
                 pb_store_contact_put(st, &c, NULL, 0);
         }
         for (int i = 0; i < n_pending; i++) {
-                struct pb_request_row q = { .received = 1700000000 + i, .payload = payload,
+                struct pb_request_row q = { .received = 1700000000 + i,
+                                            .payload = payload,
                                             .payload_len = sizeof(payload),
-                                            .device_pk = payload, .device_pk_len = 64 };
+                                            .device_pk = payload,
+                                            .device_pk_len = 64 };
                 snprintf(q.sender, sizeof(q.sender), "%08x%032x", i, 0x5e);
                 snprintf(q.device, sizeof(q.device), "%08x%032x", i, 0xde);
                 snprintf(q.fingerprint, sizeof(q.fingerprint), "id:%016x", i + 1);
@@ -179,8 +181,10 @@ static void parse(int argc, char **argv) {
                 case 'c': n_contacts = atoi(optarg); break;
                 case 'r': n_pending = atoi(optarg); break;
                 default:
-                        fprintf(stderr, "usage: %s [-n NODES] [-p PAIRS] [-b KEY_BITS] "
-                                        "[-c CONTACTS] [-r PENDING]\n", argv[0]);
+                        fprintf(stderr,
+                                "usage: %s [-n NODES] [-p PAIRS] [-b KEY_BITS] "
+                                "[-c CONTACTS] [-r PENDING]\n",
+                                argv[0]);
                         exit(2);
                 }
         }
@@ -202,7 +206,8 @@ int main(int argc, char **argv) {
                         return 1;
                 if (i == 0) {
                         live_wait(all, 1, live_registered, &nodes[0], 10000);
-                        snprintf(bootstrap, sizeof(bootstrap), "127.0.0.1:%u", live_port(&nodes[0]));
+                        snprintf(bootstrap, sizeof(bootstrap), "127.0.0.1:%u",
+                                 live_port(&nodes[0]));
                 }
         }
         for (int i = 0; i < n_nodes; i++)

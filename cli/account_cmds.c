@@ -27,8 +27,8 @@ static const char account_usage[] =
         "\n"
         "Run 'peerbook account COMMAND --help' for a command's options.\n";
 
-#define BOOTSTRAP_HELP                                                                 \
-        "  --bootstrap L    DHT nodes to join: entries 'host', 'host:port' or\n"          \
+#define BOOTSTRAP_HELP                                                           \
+        "  --bootstrap L    DHT nodes to join: entries 'host', 'host:port' or\n" \
         "                   '[IPv6]:port' (port 4222 when none), separated by ';'\n"
 
 /* The details of addAccount and setAccountDetails from the options. */
@@ -38,8 +38,7 @@ struct new_account {
 };
 
 static GVariant *new_account_details(const struct new_account *a, const char *password,
-                                     const char *archive_path)
-{
+                                     const char *archive_path) {
         GVariantBuilder b;
         g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
         g_variant_builder_add(&b, "{ss}", PB_DETAIL_TYPE, "RING");
@@ -57,8 +56,7 @@ static GVariant *new_account_details(const struct new_account *a, const char *pa
 }
 
 /* addAccount: creates an account, or imports archive_path. */
-static int add_account(struct cli *cli, const struct new_account *a, const char *archive_path)
-{
+static int add_account(struct cli *cli, const struct new_account *a, const char *archive_path) {
         g_autoptr(GError) error = NULL;
         g_autofree char *id = NULL;
         char *password = NULL;
@@ -84,8 +82,7 @@ static int add_account(struct cli *cli, const struct new_account *a, const char 
         return EXIT_SUCCESS;
 }
 
-static int account_create(struct cli *cli, int argc, char **argv)
-{
+static int account_create(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
                 "usage: peerbook account create [--alias A] [--password | --password-file F | --password-stdin] [--bootstrap HOST:PORT;...] [--port N]\n"
                 "\n"
@@ -97,17 +94,20 @@ static int account_create(struct cli *cli, int argc, char **argv)
                 "  --port N         the DHT port, 0..65535 (default 0: any free port)\n";
         struct new_account a = {};
         const struct cli_option options[] = {
-                CLI_VALUE("alias", &a.alias), CLI_VALUE("bootstrap", &a.bootstrap),
-                CLI_VALUE("port", &a.port), CLI_PASSWORD_OPTIONS(&a.password), {},
+                CLI_VALUE("alias", &a.alias),
+                CLI_VALUE("bootstrap", &a.bootstrap),
+                CLI_VALUE("port", &a.port),
+                CLI_PASSWORD_OPTIONS(&a.password),
+                {},
         };
-        const struct cli_spec spec = { .name = "account create", .usage = usage,
+        const struct cli_spec spec = { .name = "account create",
+                                       .usage = usage,
                                        .options = options };
         int status = cli_begin(cli, &spec, argc, argv, NULL);
         return status != CLI_GO_ON ? status : add_account(cli, &a, NULL);
 }
 
-static int account_import(struct cli *cli, int argc, char **argv)
-{
+static int account_import(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
                 "usage: peerbook account import FILE [--password | --password-file F | --password-stdin] [--alias A] [--bootstrap HOST:PORT;...] [--port N]\n"
                 "\n"
@@ -119,11 +119,18 @@ static int account_import(struct cli *cli, int argc, char **argv)
         struct new_account a = {};
         const char *file = NULL;
         const struct cli_option options[] = {
-                CLI_VALUE("alias", &a.alias), CLI_VALUE("bootstrap", &a.bootstrap),
-                CLI_VALUE("port", &a.port), CLI_PASSWORD_OPTIONS(&a.password), {},
+                CLI_VALUE("alias", &a.alias),
+                CLI_VALUE("bootstrap", &a.bootstrap),
+                CLI_VALUE("port", &a.port),
+                CLI_PASSWORD_OPTIONS(&a.password),
+                {},
         };
-        const struct cli_spec spec = { .name = "account import", .usage = usage, .options = options,
-                                       .positional = &file, .min_pos = 1, .max_pos = 1 };
+        const struct cli_spec spec = { .name = "account import",
+                                       .usage = usage,
+                                       .options = options,
+                                       .positional = &file,
+                                       .min_pos = 1,
+                                       .max_pos = 1 };
         int status = cli_begin(cli, &spec, argc, argv, NULL);
         if (status != CLI_GO_ON)
                 return status;
@@ -134,8 +141,7 @@ static int account_import(struct cli *cli, int argc, char **argv)
         return add_account(cli, &a, path);
 }
 
-static int account_list(struct cli *cli, int argc, char **argv)
-{
+static int account_list(struct cli *cli, int argc, char **argv) {
         static const char usage[] = "usage: peerbook account list\n"
                                     "\n"
                                     "Prints the IDs of the daemon's accounts, one per line\n"
@@ -147,15 +153,14 @@ static int account_list(struct cli *cli, int argc, char **argv)
 
         if (status != CLI_GO_ON)
                 return status;
-        if (!peerbook_dbus_configuration_manager_call_get_account_list_sync(cli->config, &ids,
-                                                                            NULL, &error))
+        if (!peerbook_dbus_configuration_manager_call_get_account_list_sync(cli->config, &ids, NULL,
+                                                                            &error))
                 return cli_fail(cli, error);
         output_strv(cli, "accountId", (const char *const *)ids);
         return EXIT_SUCCESS;
 }
 
-static int account_show(struct cli *cli, int argc, char **argv)
-{
+static int account_show(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
                 "usage: peerbook account show [ID]\n"
                 "\n"
@@ -165,8 +170,12 @@ static int account_show(struct cli *cli, int argc, char **argv)
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) details = NULL, state = NULL;
         const char *given = NULL;
-        const struct cli_spec spec = { .name = "account show", .usage = usage, .options = NULL,
-                                       .positional = &given, .min_pos = 0, .max_pos = 1 };
+        const struct cli_spec spec = { .name = "account show",
+                                       .usage = usage,
+                                       .options = NULL,
+                                       .positional = &given,
+                                       .min_pos = 0,
+                                       .max_pos = 1 };
         int status = cli_begin(cli, &spec, argc, argv, NULL);
 
         if (status != CLI_GO_ON)
@@ -184,8 +193,7 @@ static int account_show(struct cli *cli, int argc, char **argv)
         return EXIT_SUCCESS;
 }
 
-static int account_set(struct cli *cli, int argc, char **argv)
-{
+static int account_set(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
                 "usage: peerbook account set ID [--alias A] [--bootstrap HOST:PORT;...] [--port N]\n"
                 "\n"
@@ -199,11 +207,17 @@ static int account_set(struct cli *cli, int argc, char **argv)
         struct new_account a = {};
         const char *id = NULL;
         const struct cli_option options[] = {
-                CLI_VALUE("alias", &a.alias), CLI_VALUE("bootstrap", &a.bootstrap),
-                CLI_VALUE("port", &a.port), {},
+                CLI_VALUE("alias", &a.alias),
+                CLI_VALUE("bootstrap", &a.bootstrap),
+                CLI_VALUE("port", &a.port),
+                {},
         };
-        const struct cli_spec spec = { .name = "account set", .usage = usage, .options = options,
-                                       .positional = &id, .min_pos = 1, .max_pos = 1 };
+        const struct cli_spec spec = { .name = "account set",
+                                       .usage = usage,
+                                       .options = options,
+                                       .positional = &id,
+                                       .min_pos = 1,
+                                       .max_pos = 1 };
         int status = cli_begin(cli, &spec, argc, argv, NULL);
 
         if (status != CLI_GO_ON)
@@ -214,8 +228,7 @@ static int account_set(struct cli *cli, int argc, char **argv)
         return EXIT_SUCCESS;
 }
 
-static int account_remove(struct cli *cli, int argc, char **argv)
-{
+static int account_remove(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
                 "usage: peerbook account remove ID\n"
                 "\n"
@@ -223,8 +236,12 @@ static int account_remove(struct cli *cli, int argc, char **argv)
                 "this device. Export it first to keep it.\n";
         g_autoptr(GError) error = NULL;
         const char *id = NULL;
-        const struct cli_spec spec = { .name = "account remove", .usage = usage, .options = NULL,
-                                       .positional = &id, .min_pos = 1, .max_pos = 1 };
+        const struct cli_spec spec = { .name = "account remove",
+                                       .usage = usage,
+                                       .options = NULL,
+                                       .positional = &id,
+                                       .min_pos = 1,
+                                       .max_pos = 1 };
         int status = cli_begin(cli, &spec, argc, argv, NULL);
 
         if (status != CLI_GO_ON)
@@ -235,8 +252,7 @@ static int account_remove(struct cli *cli, int argc, char **argv)
         return EXIT_SUCCESS;
 }
 
-static int account_export(struct cli *cli, int argc, char **argv)
-{
+static int account_export(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
                 "usage: peerbook account export ID FILE [--password | --password-file F | --password-stdin]\n"
                 "\n"
@@ -249,8 +265,12 @@ static int account_export(struct cli *cli, int argc, char **argv)
         struct cli_password pw = {};
         const char *pos[2] = {};
         const struct cli_option options[] = { CLI_PASSWORD_OPTIONS(&pw), {} };
-        const struct cli_spec spec = { .name = "account export", .usage = usage, .options = options,
-                                       .positional = pos, .min_pos = 2, .max_pos = 2 };
+        const struct cli_spec spec = { .name = "account export",
+                                       .usage = usage,
+                                       .options = options,
+                                       .positional = pos,
+                                       .min_pos = 2,
+                                       .max_pos = 2 };
         char *password = NULL;
         gboolean ok = FALSE;
 
@@ -270,14 +290,13 @@ static int account_export(struct cli *cli, int argc, char **argv)
         return EXIT_SUCCESS;
 }
 
-int cmd_account(struct cli *cli, int argc, char **argv)
-{
+int cmd_account(struct cli *cli, int argc, char **argv) {
         static const struct cli_subcommand commands[] = {
                 { "create", account_create }, { "list", account_list },
                 { "show", account_show },     { "set", account_set },
                 { "remove", account_remove }, { "export", account_export },
                 { "import", account_import },
         };
-        return cli_dispatch(cli, "account", account_usage, commands, G_N_ELEMENTS(commands),
-                            argc, argv);
+        return cli_dispatch(cli, "account", account_usage, commands, G_N_ELEMENTS(commands), argc,
+                            argv);
 }

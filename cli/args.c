@@ -11,8 +11,7 @@
 
 #include "cli.h"
 
-long cli_parse_number(const char *s, long max)
-{
+long cli_parse_number(const char *s, long max) {
         size_t n = strlen(s);
         if (n == 0 || n > 9 || strspn(s, "0123456789") != n)
                 return -1;
@@ -20,26 +19,23 @@ long cli_parse_number(const char *s, long max)
         return v <= max ? v : -1;
 }
 
-static const struct cli_option *find_option(const struct cli_option *options,
-                                            const char *name, size_t len)
-{
+static const struct cli_option *find_option(const struct cli_option *options, const char *name,
+                                            size_t len) {
         for (const struct cli_option *o = options; o && o->name; o++)
                 if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
                         return o;
         return NULL;
 }
 
-static int usage_error(const char *command, const char *what, const char *arg)
-{
+static int usage_error(const char *command, const char *what, const char *arg) {
         fprintf(stderr, "peerbook: %s: %s '%s' (see 'peerbook %s --help')\n", command, what, arg,
                 command);
         return -1;
 }
 
-int cli_parse_args(struct cli *cli, const char *command, const char *usage, int argc,
-                   char **argv, const struct cli_option *options, const char **positional,
-                   int min_pos, int max_pos)
-{
+int cli_parse_args(struct cli *cli, const char *command, const char *usage, int argc, char **argv,
+                   const struct cli_option *options, const char **positional, int min_pos,
+                   int max_pos) {
         bool help = false;
         const struct cli_option common[] = {
                 CLI_FLAG("json", &cli->json),
@@ -102,8 +98,7 @@ int cli_parse_args(struct cli *cli, const char *command, const char *usage, int 
 }
 
 int cli_dispatch(struct cli *cli, const char *group, const char *usage,
-                 const struct cli_subcommand *cmds, size_t n, int argc, char **argv)
-{
+                 const struct cli_subcommand *cmds, size_t n, int argc, char **argv) {
         const char *sep = *group ? ": " : "", *space = *group ? " " : "";
 
         if (argc == 0)

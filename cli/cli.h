@@ -42,17 +42,19 @@ struct cli_option {
         const char **value;
         bool *flag;
 };
-#define CLI_VALUE(n, p) { .name = (n), .value = (p) }
-#define CLI_FLAG(n, p) { .name = (n), .flag = (p) }
+#define CLI_VALUE(n, p) \
+        { .name = (n), .value = (p) }
+#define CLI_FLAG(n, p) \
+        { .name = (n), .flag = (p) }
 
 /* A command's arguments: `usage` is printed for --help (the first line is the
  * synopsis); options[] ends with {0}. Parses argv (after the command words) into
  * the options and positional[] (at most max_pos, at least min_pos). --json,
  * --bus-name and --help are accepted everywhere. Returns -1 after
  * printing a one-line error, 1 after printing the help, 0 to go on. */
-int cli_parse_args(struct cli *cli, const char *command, const char *usage, int argc,
-                   char **argv, const struct cli_option *options, const char **positional,
-                   int min_pos, int max_pos);
+int cli_parse_args(struct cli *cli, const char *command, const char *usage, int argc, char **argv,
+                   const struct cli_option *options, const char **positional, int min_pos,
+                   int max_pos);
 
 /* Parses a non-negative decimal number of at most max; -1 if it is not one. */
 long cli_parse_number(const char *s, long max);
@@ -78,13 +80,13 @@ struct cli_password {
         const char *file;
         bool from_stdin;
 };
-#define CLI_PASSWORD_OPTIONS(p)                                                        \
-        CLI_FLAG("password", &(p)->prompt), CLI_VALUE("password-file", &(p)->file),    \
+#define CLI_PASSWORD_OPTIONS(p)                                                     \
+        CLI_FLAG("password", &(p)->prompt), CLI_VALUE("password-file", &(p)->file), \
                 CLI_FLAG("password-stdin", &(p)->from_stdin)
-#define CLI_PASSWORD_HELP                                                              \
-        "  --password       ask for the password on the terminal (no echo)\n"            \
-        "  --password-file F\n"                                                          \
-        "                   read it from the first line of file F\n"                     \
+#define CLI_PASSWORD_HELP                                                     \
+        "  --password       ask for the password on the terminal (no echo)\n" \
+        "  --password-file F\n"                                               \
+        "                   read it from the first line of file F\n"          \
         "  --password-stdin read it from the first line of standard input\n"
 
 /* The password the options ask for into *ret (NULL when none was asked;

@@ -11,15 +11,13 @@
 /* Creating an account or importing one generates RSA keys in the daemon. */
 #define CALL_TIMEOUT_MS (120 * 1000)
 
-static void report(const char *fmt, va_list ap)
-{
+static void report(const char *fmt, va_list ap) {
         fputs("peerbook: ", stderr);
         vfprintf(stderr, fmt, ap);
         fputc('\n', stderr);
 }
 
-int cli_error(const char *fmt, ...)
-{
+int cli_error(const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
         report(fmt, ap);
@@ -27,8 +25,7 @@ int cli_error(const char *fmt, ...)
         return EXIT_FAILURE;
 }
 
-int cli_usage_error(const char *fmt, ...)
-{
+int cli_usage_error(const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
         report(fmt, ap);
@@ -36,8 +33,7 @@ int cli_usage_error(const char *fmt, ...)
         return EXIT_USAGE;
 }
 
-static bool is_unreachable(const char *remote)
-{
+static bool is_unreachable(const char *remote) {
         static const char *const names[] = {
                 "org.freedesktop.DBus.Error.ServiceUnknown",
                 "org.freedesktop.DBus.Error.NameHasNoOwner",
@@ -52,15 +48,15 @@ static bool is_unreachable(const char *remote)
         return false;
 }
 
-int cli_fail(struct cli *cli, const GError *error)
-{
+int cli_fail(struct cli *cli, const GError *error) {
         g_autofree char *remote = g_dbus_error_get_remote_error(error);
         g_autoptr(GError) copy = g_error_copy(error);
         g_dbus_error_strip_remote_error(copy);
 
         if (is_unreachable(remote))
                 return cli_error("cannot reach the daemon on the session bus (%s): "
-                                 "is peerbookd running?", cli->bus_name);
+                                 "is peerbookd running?",
+                                 cli->bus_name);
         if (g_strcmp0(remote, "org.freedesktop.DBus.Error.NoReply") == 0 ||
             g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
                 return cli_error("no answer from the daemon on the session bus (%s): %s",
@@ -70,12 +66,11 @@ int cli_fail(struct cli *cli, const GError *error)
         if (remote)
                 return cli_error("the daemon (%s) refused the call: %s (%s)", cli->bus_name,
                                  copy->message, remote);
-        return cli_error("cannot talk to the daemon on the session bus (%s): %s",
-                         cli->bus_name, copy->message);
+        return cli_error("cannot talk to the daemon on the session bus (%s): %s", cli->bus_name,
+                         copy->message);
 }
 
-bool cli_connect(struct cli *cli, bool with_signals)
-{
+bool cli_connect(struct cli *cli, bool with_signals) {
         g_autoptr(GError) error = NULL;
         GDBusProxyFlags flags = G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES;
 
@@ -94,7 +89,8 @@ bool cli_connect(struct cli *cli, bool with_signals)
                 cli->bus, flags, cli->bus_name, PB_DBUS_CONFIGURATION_MANAGER_PATH, NULL, &error);
         if (cli->config)
                 cli->presence = peerbook_dbus_presence_manager_proxy_new_sync(
-                        cli->bus, flags, cli->bus_name, PB_DBUS_PRESENCE_MANAGER_PATH, NULL, &error);
+                        cli->bus, flags, cli->bus_name, PB_DBUS_PRESENCE_MANAGER_PATH, NULL,
+                        &error);
         if (!cli->config || !cli->presence) {
                 cli_fail(cli, error);
                 return false;
@@ -104,22 +100,20 @@ bool cli_connect(struct cli *cli, bool with_signals)
         return true;
 }
 
-void cli_disconnect(struct cli *cli)
-{
+void cli_disconnect(struct cli *cli) {
         g_clear_object(&cli->presence);
         g_clear_object(&cli->config);
         g_clear_object(&cli->bus);
 }
 
-char *cli_resolve_account(struct cli *cli, const char *given)
-{
+char *cli_resolve_account(struct cli *cli, const char *given) {
         g_autoptr(GError) error = NULL;
         g_auto(GStrv) ids = NULL;
 
         if (given)
                 return g_strdup(given);
-        if (!peerbook_dbus_configuration_manager_call_get_account_list_sync(cli->config, &ids,
-                                                                            NULL, &error)) {
+        if (!peerbook_dbus_configuration_manager_call_get_account_list_sync(cli->config, &ids, NULL,
+                                                                            &error)) {
                 cli_fail(cli, error);
                 return NULL;
         }
@@ -127,8 +121,9 @@ char *cli_resolve_account(struct cli *cli, const char *given)
         if (n == 1)
                 return g_strdup(ids[0]);
         if (n == 0)
-                cli_error("no account in the daemon (%s): create one with 'peerbook account create'",
-                          cli->bus_name);
+                cli_error(
+                        "no account in the daemon (%s): create one with 'peerbook account create'",
+                        cli->bus_name);
         else
                 cli_error("which account? the daemon (%s) has %u: choose one with --account ID",
                           cli->bus_name, n);
@@ -136,8 +131,7 @@ char *cli_resolve_account(struct cli *cli, const char *given)
 }
 
 void cli_subscription_fields(GVariant *sub, const char **ret_uri, int *ret_status,
-                             const char **ret_note)
-{
+                             const char **ret_note) {
         const char *status = "0";
 
         *ret_uri = "";
@@ -149,8 +143,7 @@ void cli_subscription_fields(GVariant *sub, const char **ret_uri, int *ret_statu
 }
 
 int cli_begin(struct cli *cli, const struct cli_spec *spec, int argc, char **argv,
-              char **ret_account)
-{
+              char **ret_account) {
         const char *given = NULL;
         struct cli_option options[12] = { CLI_VALUE("account", &given) };
         size_t n = spec->account ? 1 : 0;
@@ -160,8 +153,8 @@ int cli_begin(struct cli *cli, const struct cli_spec *spec, int argc, char **arg
                 options[n++] = spec->options[i];
         }
         options[n] = (struct cli_option){};
-        int r = cli_parse_args(cli, spec->name, spec->usage, argc, argv, options,
-                               spec->positional, spec->min_pos, spec->max_pos);
+        int r = cli_parse_args(cli, spec->name, spec->usage, argc, argv, options, spec->positional,
+                               spec->min_pos, spec->max_pos);
         if (r)
                 return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
         if (spec->check && (r = spec->check(spec->check_data)) != CLI_GO_ON)

@@ -10,22 +10,19 @@
 
 #include "cli.h"
 
-static const char *lookup(GVariant *map, const char *key)
-{
+static const char *lookup(GVariant *map, const char *key) {
         const char *value = "";
         g_variant_lookup(map, key, "&s", &value);
         return value;
 }
 
-static guint64 lookup_number(GVariant *map, const char *key)
-{
+static guint64 lookup_number(GVariant *map, const char *key) {
         return g_ascii_strtoull(lookup(map, key), NULL, 10);
 }
 
 /* ---- contact add | show | remove ----------------------------------------- */
 
-static int contact_add(struct cli *cli, int argc, char **argv)
-{
+static int contact_add(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
                 "usage: peerbook contact add [--account ID] URI [--message TEXT]\n"
                 "\n"
@@ -42,8 +39,12 @@ static int contact_add(struct cli *cli, int argc, char **argv)
         g_autofree char *account = NULL;
         const char *message = NULL, *uri = NULL;
         const struct cli_option options[] = { CLI_VALUE("message", &message), {} };
-        const struct cli_spec spec = { .name = "contact add", .usage = usage, .options = options,
-                                       .positional = &uri, .min_pos = 1, .max_pos = 1,
+        const struct cli_spec spec = { .name = "contact add",
+                                       .usage = usage,
+                                       .options = options,
+                                       .positional = &uri,
+                                       .min_pos = 1,
+                                       .max_pos = 1,
                                        .account = true };
         gboolean ok;
 
@@ -56,14 +57,13 @@ static int contact_add(struct cli *cli, int argc, char **argv)
                         g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, message, strlen(message), 1),
                         NULL, &error);
         else
-                ok = peerbook_dbus_configuration_manager_call_add_contact_sync(
-                        cli->config, account, uri, NULL, &error);
+                ok = peerbook_dbus_configuration_manager_call_add_contact_sync(cli->config, account,
+                                                                               uri, NULL, &error);
         return ok ? EXIT_SUCCESS : cli_fail(cli, error);
 }
 
 /* A contact record (getContactDetails' map) as one JSON object. */
-static void contact_json(GString *out, GVariant *c)
-{
+static void contact_json(GString *out, GVariant *c) {
         json_open(out);
         json_add_string(out, "uri", lookup(c, "id"));
         json_add_number(out, "added", (gint64)lookup_number(c, "added"));
@@ -75,8 +75,7 @@ static void contact_json(GString *out, GVariant *c)
 }
 
 /* getContactDetails; NULL after printing the error, or that uri is no contact. */
-static GVariant *get_contact(struct cli *cli, const char *account, const char *uri)
-{
+static GVariant *get_contact(struct cli *cli, const char *account, const char *uri) {
         g_autoptr(GError) error = NULL;
         GVariant *details = NULL;
 
@@ -93,8 +92,7 @@ static GVariant *get_contact(struct cli *cli, const char *account, const char *u
         return details;
 }
 
-static int contact_show(struct cli *cli, int argc, char **argv)
-{
+static int contact_show(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
                 "usage: peerbook contact show [--account ID] URI\n"
                 "\n"
@@ -106,8 +104,12 @@ static int contact_show(struct cli *cli, int argc, char **argv)
                 "  --account ID     the account (default: the daemon's only account)\n";
         g_autofree char *account = NULL;
         const char *uri = NULL;
-        const struct cli_spec spec = { .name = "contact show", .usage = usage, .options = NULL,
-                                       .positional = &uri, .min_pos = 1, .max_pos = 1,
+        const struct cli_spec spec = { .name = "contact show",
+                                       .usage = usage,
+                                       .options = NULL,
+                                       .positional = &uri,
+                                       .min_pos = 1,
+                                       .max_pos = 1,
                                        .account = true };
 
         int status = cli_begin(cli, &spec, argc, argv, &account);
@@ -128,15 +130,18 @@ static int contact_show(struct cli *cli, int argc, char **argv)
 
 /* removeContact; a stranger is no contact already, hence success (cli.h). */
 static int remove_contact(struct cli *cli, const char *name, const char *usage, int argc,
-                          char **argv, bool ban)
-{
+                          char **argv, bool ban) {
         g_autoptr(GError) error = NULL;
         g_autofree char *account = NULL;
         const char *uri = NULL;
         const struct cli_option options[] = { CLI_FLAG("ban", &ban), {} };
-        const struct cli_spec spec = { .name = name, .usage = usage,
-                                       .options = ban ? NULL : options, .positional = &uri,
-                                       .min_pos = 1, .max_pos = 1, .account = true };
+        const struct cli_spec spec = { .name = name,
+                                       .usage = usage,
+                                       .options = ban ? NULL : options,
+                                       .positional = &uri,
+                                       .min_pos = 1,
+                                       .max_pos = 1,
+                                       .account = true };
 
         int status = cli_begin(cli, &spec, argc, argv, &account);
         if (status != CLI_GO_ON)
@@ -147,8 +152,7 @@ static int remove_contact(struct cli *cli, const char *name, const char *usage, 
         return EXIT_SUCCESS;
 }
 
-static int contact_remove(struct cli *cli, int argc, char **argv)
-{
+static int contact_remove(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
                 "usage: peerbook contact remove [--account ID] URI [--ban]\n"
                 "\n"
@@ -172,22 +176,20 @@ static const char contact_usage[] =
         "'peerbook contacts', 'requests', 'accept', 'discard' and 'block'.\n"
         "Run 'peerbook contact COMMAND --help' for a command's options.\n";
 
-int cmd_contact(struct cli *cli, int argc, char **argv)
-{
+int cmd_contact(struct cli *cli, int argc, char **argv) {
         static const struct cli_subcommand commands[] = {
                 { "add", contact_add },
                 { "show", contact_show },
                 { "remove", contact_remove },
         };
-        return cli_dispatch(cli, "contact", contact_usage, commands, G_N_ELEMENTS(commands),
-                            argc, argv);
+        return cli_dispatch(cli, "contact", contact_usage, commands, G_N_ELEMENTS(commands), argc,
+                            argv);
 }
 
 /* ---- contacts, requests -------------------------------------------------- */
 
 /* One entry of getContacts: "URI STATE", or its JSON object. */
-static void format_contact(struct cli *cli, GString *out, GVariant *c)
-{
+static void format_contact(struct cli *cli, GString *out, GVariant *c) {
         if (cli->json) {
                 contact_json(out, c);
                 return;
@@ -199,8 +201,7 @@ static void format_contact(struct cli *cli, GString *out, GVariant *c)
 }
 
 /* One entry of getTrustRequests, as format_trust_request() writes it. */
-static void format_request(struct cli *cli, GString *out, GVariant *q)
-{
+static void format_request(struct cli *cli, GString *out, GVariant *q) {
         if (cli->json)
                 json_open(out);
         format_trust_request(cli, out, lookup(q, "from"), lookup(q, "conversationId"),
@@ -210,8 +211,7 @@ static void format_request(struct cli *cli, GString *out, GVariant *q)
                 json_close(out);
 }
 
-int cmd_contacts(struct cli *cli, int argc, char **argv)
-{
+int cmd_contacts(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
                 "usage: peerbook contacts [--account ID]\n"
                 "\n"
@@ -235,8 +235,7 @@ int cmd_contacts(struct cli *cli, int argc, char **argv)
         return EXIT_SUCCESS;
 }
 
-int cmd_requests(struct cli *cli, int argc, char **argv)
-{
+int cmd_requests(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
                 "usage: peerbook requests [--account ID]\n"
                 "\n"
@@ -265,13 +264,16 @@ int cmd_requests(struct cli *cli, int argc, char **argv)
 /* ---- accept, discard, block ---------------------------------------------- */
 
 static int answer(struct cli *cli, const char *command, const char *usage, int argc, char **argv,
-                  bool accept)
-{
+                  bool accept) {
         g_autoptr(GError) error = NULL;
         g_autofree char *account = NULL;
         const char *uri = NULL;
-        const struct cli_spec spec = { .name = command, .usage = usage, .options = NULL,
-                                       .positional = &uri, .min_pos = 1, .max_pos = 1,
+        const struct cli_spec spec = { .name = command,
+                                       .usage = usage,
+                                       .options = NULL,
+                                       .positional = &uri,
+                                       .min_pos = 1,
+                                       .max_pos = 1,
                                        .account = true };
         gboolean found = FALSE, ok;
 
@@ -291,8 +293,7 @@ static int answer(struct cli *cli, const char *command, const char *usage, int a
         return EXIT_SUCCESS;
 }
 
-int cmd_accept(struct cli *cli, int argc, char **argv)
-{
+int cmd_accept(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
                 "usage: peerbook accept [--account ID] URI\n"
                 "\n"
@@ -303,8 +304,7 @@ int cmd_accept(struct cli *cli, int argc, char **argv)
         return answer(cli, "accept", usage, argc, argv, true);
 }
 
-int cmd_discard(struct cli *cli, int argc, char **argv)
-{
+int cmd_discard(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
                 "usage: peerbook discard [--account ID] URI\n"
                 "\n"
@@ -316,8 +316,7 @@ int cmd_discard(struct cli *cli, int argc, char **argv)
         return answer(cli, "discard", usage, argc, argv, false);
 }
 
-int cmd_block(struct cli *cli, int argc, char **argv)
-{
+int cmd_block(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
                 "usage: peerbook block [--account ID] URI\n"
                 "\n"

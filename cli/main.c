@@ -37,16 +37,21 @@ static const char usage[] =
         "  --version        show the version\n";
 
 static const struct cli_subcommand commands[] = {
-        { "account", cmd_account },     { "subscribe", cmd_subscribe },
-        { "unsubscribe", cmd_unsubscribe }, { "presence", cmd_presence },
-        { "watch", cmd_watch },         { "wait-registered", cmd_wait_registered },
-        { "contact", cmd_contact },     { "contacts", cmd_contacts },
-        { "requests", cmd_requests },   { "accept", cmd_accept },
-        { "discard", cmd_discard },     { "block", cmd_block },
+        { "account", cmd_account },
+        { "subscribe", cmd_subscribe },
+        { "unsubscribe", cmd_unsubscribe },
+        { "presence", cmd_presence },
+        { "watch", cmd_watch },
+        { "wait-registered", cmd_wait_registered },
+        { "contact", cmd_contact },
+        { "contacts", cmd_contacts },
+        { "requests", cmd_requests },
+        { "accept", cmd_accept },
+        { "discard", cmd_discard },
+        { "block", cmd_block },
 };
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
         const char *env = g_getenv("PEERBOOK_BUS_NAME");
         struct cli cli = { .bus_name = env && *env ? env : PB_DBUS_DEFAULT_BUS_NAME };
         int i;
@@ -70,8 +75,8 @@ int main(int argc, char **argv)
                         return cli_usage_error("unknown option '%s' (see 'peerbook --help')", arg);
                 }
         }
-        int status = cli_dispatch(&cli, "", usage, commands, G_N_ELEMENTS(commands), argc - i,
-                                  argv + i);
+        int status =
+                cli_dispatch(&cli, "", usage, commands, G_N_ELEMENTS(commands), argc - i, argv + i);
         cli_disconnect(&cli);
         return status;
 }

@@ -12,25 +12,14 @@
 
 /* Escapes s onto one line: backslash escapes for \\, \n, \r, \t (and " in
  * JSON); other control bytes as \u00XX (JSON) or \xXX (text). */
-static void append_escaped(GString *out, const char *s, bool json)
-{
+static void append_escaped(GString *out, const char *s, bool json) {
         for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
                 switch (*p) {
-                case '"':
-                        g_string_append(out, json ? "\\\"" : "\"");
-                        break;
-                case '\\':
-                        g_string_append(out, "\\\\");
-                        break;
-                case '\n':
-                        g_string_append(out, "\\n");
-                        break;
-                case '\r':
-                        g_string_append(out, "\\r");
-                        break;
-                case '\t':
-                        g_string_append(out, "\\t");
-                        break;
+                case '"': g_string_append(out, json ? "\\\"" : "\""); break;
+                case '\\': g_string_append(out, "\\\\"); break;
+                case '\n': g_string_append(out, "\\n"); break;
+                case '\r': g_string_append(out, "\\r"); break;
+                case '\t': g_string_append(out, "\\t"); break;
                 default:
                         if (*p < 0x20 || *p == 0x7f)
                                 g_string_append_printf(out, json ? "\\u%04x" : "\\x%02x", *p);
@@ -40,60 +29,51 @@ static void append_escaped(GString *out, const char *s, bool json)
         }
 }
 
-static void json_append_string(GString *out, const char *s)
-{
+static void json_append_string(GString *out, const char *s) {
         g_string_append_c(out, '"');
         append_escaped(out, s, true);
         g_string_append_c(out, '"');
 }
 
-void json_open(GString *out)
-{
+void json_open(GString *out) {
         g_string_append_c(out, '{');
 }
 
-void json_close(GString *out)
-{
+void json_close(GString *out) {
         g_string_append_c(out, '}');
 }
 
 /* `"key":` after a comma unless it is the object's first member. */
-static void json_key(GString *out, const char *key)
-{
+static void json_key(GString *out, const char *key) {
         if (out->len && out->str[out->len - 1] != '{')
                 g_string_append_c(out, ',');
         json_append_string(out, key);
         g_string_append_c(out, ':');
 }
 
-void json_add_string(GString *out, const char *key, const char *value)
-{
+void json_add_string(GString *out, const char *key, const char *value) {
         json_key(out, key);
         json_append_string(out, value);
 }
 
-void json_add_number(GString *out, const char *key, gint64 value)
-{
+void json_add_number(GString *out, const char *key, gint64 value) {
         json_key(out, key);
         g_string_append_printf(out, "%" G_GINT64_FORMAT, value);
 }
 
-void json_add_bool(GString *out, const char *key, bool value)
-{
+void json_add_bool(GString *out, const char *key, bool value) {
         json_key(out, key);
         g_string_append(out, value ? "true" : "false");
 }
 
-void output_line(const char *line)
-{
+void output_line(const char *line) {
         fputs(line, stdout);
         fputc('\n', stdout);
         fflush(stdout);
 }
 
 void output_each(struct cli *cli, GVariant *list,
-                 void (*format)(struct cli *cli, GString *out, GVariant *item))
-{
+                 void (*format)(struct cli *cli, GString *out, GVariant *item)) {
         GVariantIter iter;
         GVariant *item;
 
@@ -106,13 +86,11 @@ void output_each(struct cli *cli, GVariant *list,
         }
 }
 
-static int compare_keys(gconstpointer a, gconstpointer b)
-{
+static int compare_keys(gconstpointer a, gconstpointer b) {
         return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-void output_string_maps(struct cli *cli, GVariant *const *maps, size_t n_maps)
-{
+void output_string_maps(struct cli *cli, GVariant *const *maps, size_t n_maps) {
         g_autoptr(GHashTable) merged = g_hash_table_new(g_str_hash, g_str_equal);
         g_autoptr(GString) out = g_string_new(NULL);
         GVariantIter iter;
@@ -124,8 +102,7 @@ void output_string_maps(struct cli *cli, GVariant *const *maps, size_t n_maps)
                         g_hash_table_insert(merged, (gpointer)key, (gpointer)value);
         }
         guint n = 0;
-        g_autofree const char **keys =
-                (const char **)g_hash_table_get_keys_as_array(merged, &n);
+        g_autofree const char **keys = (const char **)g_hash_table_get_keys_as_array(merged, &n);
         qsort(keys, n, sizeof(*keys), compare_keys);
 
         if (cli->json)
@@ -143,8 +120,7 @@ void output_string_maps(struct cli *cli, GVariant *const *maps, size_t n_maps)
                 output_line(out->str);
 }
 
-void output_strv(struct cli *cli, const char *key, const char *const *strv)
-{
+void output_strv(struct cli *cli, const char *key, const char *const *strv) {
         for (; *strv; strv++) {
                 if (!cli->json) {
                         output_line(*strv);
@@ -158,27 +134,20 @@ void output_strv(struct cli *cli, const char *key, const char *const *strv)
         }
 }
 
-const char *status_name(int status)
-{
+const char *status_name(int status) {
         switch (status) {
-        case 0:
-                return "offline";
-        case 1:
-                return "online";
-        case 2:
-                return "connected";
-        default:
-                return "unknown";
+        case 0: return "offline";
+        case 1: return "online";
+        case 2: return "connected";
+        default: return "unknown";
         }
 }
 
-void text_append_one_line(GString *out, const char *s)
-{
+void text_append_one_line(GString *out, const char *s) {
         append_escaped(out, s, false);
 }
 
-char *payload_to_string(const void *data, size_t len, bool *ret_base64)
-{
+char *payload_to_string(const void *data, size_t len, bool *ret_base64) {
         *ret_base64 = len && !g_utf8_validate_len(data, len, NULL);
         if (*ret_base64)
                 return g_base64_encode(data, len);
@@ -187,8 +156,7 @@ char *payload_to_string(const void *data, size_t len, bool *ret_base64)
 
 void format_trust_request(struct cli *cli, GString *out, const char *from,
                           const char *conversation_id, guint64 received, const char *payload,
-                          bool base64)
-{
+                          bool base64) {
         if (!cli->json) {
                 g_string_append_printf(out, "%s %" G_GUINT64_FORMAT "%s%s", from, received,
                                        *payload ? " " : "", base64 ? "base64:" : "");

@@ -18,8 +18,7 @@
 
 /* Reads one line (without its end) from fd, byte by byte so that nothing
  * after it is consumed; end of file ends it too. NULL when it is too long. */
-static char *read_line(int fd)
-{
+static char *read_line(int fd) {
         char buf[PASSWORD_MAX + 1];
         size_t n = 0;
 
@@ -44,8 +43,7 @@ static char *read_line(int fd)
 }
 
 /* Asks on the terminal with echo off. NULL when there is no terminal. */
-static char *ask(int tty, const char *prompt)
-{
+static char *ask(int tty, const char *prompt) {
         struct termios saved, quiet;
 
         if (tcgetattr(tty, &saved) < 0)
@@ -60,8 +58,7 @@ static char *ask(int tty, const char *prompt)
         return line;
 }
 
-static int from_terminal(bool confirm, char **ret)
-{
+static int from_terminal(bool confirm, char **ret) {
         int tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
         if (tty < 0)
                 return cli_usage_error("cannot ask for the password: no terminal "
@@ -84,8 +81,7 @@ static int from_terminal(bool confirm, char **ret)
         return CLI_GO_ON;
 }
 
-int cli_read_password(const struct cli_password *p, bool confirm, char **ret)
-{
+int cli_read_password(const struct cli_password *p, bool confirm, char **ret) {
         *ret = NULL;
         if ((p->prompt ? 1 : 0) + (p->file ? 1 : 0) + (p->from_stdin ? 1 : 0) > 1)
                 return cli_usage_error("give one of --password, --password-file and "
@@ -105,8 +101,7 @@ int cli_read_password(const struct cli_password *p, bool confirm, char **ret)
         return CLI_GO_ON;
 }
 
-void cli_password_free(char *password)
-{
+void cli_password_free(char *password) {
         if (password)
                 explicit_bzero(password, strlen(password));
         g_free(password);

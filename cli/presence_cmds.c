@@ -9,13 +9,16 @@
 #include "cli.h"
 
 static int set_subscription(struct cli *cli, const char *command, const char *usage, int argc,
-                            char **argv, bool flag)
-{
+                            char **argv, bool flag) {
         g_autoptr(GError) error = NULL;
         g_autofree char *account = NULL;
         const char *uri = NULL;
-        const struct cli_spec spec = { .name = command, .usage = usage, .options = NULL,
-                                       .positional = &uri, .min_pos = 1, .max_pos = 1,
+        const struct cli_spec spec = { .name = command,
+                                       .usage = usage,
+                                       .options = NULL,
+                                       .positional = &uri,
+                                       .min_pos = 1,
+                                       .max_pos = 1,
                                        .account = true };
 
         int status = cli_begin(cli, &spec, argc, argv, &account);
@@ -27,8 +30,7 @@ static int set_subscription(struct cli *cli, const char *command, const char *us
         return EXIT_SUCCESS;
 }
 
-int cmd_subscribe(struct cli *cli, int argc, char **argv)
-{
+int cmd_subscribe(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
                 "usage: peerbook subscribe [--account ID] URI\n"
                 "\n"
@@ -39,8 +41,7 @@ int cmd_subscribe(struct cli *cli, int argc, char **argv)
         return set_subscription(cli, "subscribe", usage, argc, argv, true);
 }
 
-int cmd_unsubscribe(struct cli *cli, int argc, char **argv)
-{
+int cmd_unsubscribe(struct cli *cli, int argc, char **argv) {
         static const char usage[] = "usage: peerbook unsubscribe [--account ID] URI\n"
                                     "\n"
                                     "Stops tracking the presence of URI; succeeds when it\n"
@@ -50,8 +51,7 @@ int cmd_unsubscribe(struct cli *cli, int argc, char **argv)
 }
 
 /* One entry of getSubscriptions: "URI STATUS [NOTE]", or its JSON object. */
-static void format_subscription(struct cli *cli, GString *out, GVariant *sub)
-{
+static void format_subscription(struct cli *cli, GString *out, GVariant *sub) {
         const char *uri, *note;
         int status;
 
@@ -67,8 +67,7 @@ static void format_subscription(struct cli *cli, GString *out, GVariant *sub)
         json_close(out);
 }
 
-int cmd_presence(struct cli *cli, int argc, char **argv)
-{
+int cmd_presence(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
                 "usage: peerbook presence [--account ID]\n"
                 "\n"

@@ -20,13 +20,13 @@ struct watch {
         struct cli *cli;
         const char *account;
         char buddy[PEERBOOK_ID_SIZE]; /* --buddy, normalised; "" = every buddy */
-        const char *event;      /* --event; NULL = every event */
-        long status;            /* --status; -1 = any */
-        long count;             /* --count; 0 = until interrupted */
+        const char *event;            /* --event; NULL = every event */
+        long status;                  /* --status; -1 = any */
+        long count;                   /* --count; 0 = until interrupted */
         long seen;
-        bool wait_registered;   /* wait-registered: stop at REGISTERED */
-        bool quiet;             /* reading the current state for --no-initial */
-        char *state, *detail;   /* the last registration state seen */
+        bool wait_registered; /* wait-registered: stop at REGISTERED */
+        bool quiet;           /* reading the current state for --no-initial */
+        char *state, *detail; /* the last registration state seen */
         GMainLoop *loop;
         int exit_status;
 };
@@ -36,28 +36,24 @@ static const char *const event_names[] = {
         "registration", "buddy", "trustRequest", "contactAdded", "contactRemoved",
 };
 
-static bool wanted(const struct watch *w, const char *event)
-{
+static bool wanted(const struct watch *w, const char *event) {
         return !w->event || strcmp(w->event, event) == 0;
 }
 
-static void counted(struct watch *w)
-{
+static void counted(struct watch *w) {
         if (w->count && ++w->seen >= w->count)
                 g_main_loop_quit(w->loop);
 }
 
 /* Opens an event's JSON object: {"event":..., "account":... */
-static void json_event(GString *out, const char *event, const char *account)
-{
+static void json_event(GString *out, const char *event, const char *account) {
         json_open(out);
         json_add_string(out, "event", event);
         json_add_string(out, "account", account);
 }
 
 static void on_buddy(struct watch *w, const char *account, const char *uri, int status,
-                     const char *note)
-{
+                     const char *note) {
         if (strcmp(account, w->account) != 0 || w->wait_registered || w->quiet ||
             !wanted(w, "buddy") || (*w->buddy && strcmp(uri, w->buddy) != 0) ||
             (w->status >= 0 && status != w->status))
@@ -78,8 +74,7 @@ static void on_buddy(struct watch *w, const char *account, const char *uri, int 
 }
 
 static void on_registration(struct watch *w, const char *account, const char *state, int code,
-                            const char *detail)
-{
+                            const char *detail) {
         if (strcmp(account, w->account) != 0)
                 return;
         if (w->wait_registered) {
@@ -111,16 +106,13 @@ static void on_registration(struct watch *w, const char *account, const char *st
 /* Trust requests and contact changes: --buddy selects the peer; --status is
  * about presence, so it hides them. */
 static bool peer_wanted(const struct watch *w, const char *account, const char *event,
-                        const char *peer)
-{
+                        const char *peer) {
         return strcmp(account, w->account) == 0 && !w->wait_registered && !w->quiet &&
                wanted(w, event) && (!*w->buddy || strcmp(peer, w->buddy) == 0) && w->status < 0;
 }
 
 static void on_trust_request(struct watch *w, const char *account, const char *conversation_id,
-                             const char *from, const char *payload, bool base64,
-                             guint64 received)
-{
+                             const char *from, const char *payload, bool base64, guint64 received) {
         if (!peer_wanted(w, account, "trustRequest", from))
                 return;
         g_autoptr(GString) out = g_string_new(NULL);
@@ -137,8 +129,7 @@ static void on_trust_request(struct watch *w, const char *account, const char *c
 
 /* contactAdded (flag: confirmed) and contactRemoved (flag: banned). */
 static void on_contact(struct watch *w, const char *event, const char *account, const char *uri,
-                       const char *flag_name, bool flag)
-{
+                       const char *flag_name, bool flag) {
         if (!peer_wanted(w, account, event, uri))
                 return;
         g_autoptr(GString) out = g_string_new(NULL);
@@ -154,11 +145,9 @@ static void on_contact(struct watch *w, const char *event, const char *account, 
         counted(w);
 }
 
-static void on_trust_request_signal(PeerbookDBusConfigurationManager *proxy,
-                                    const char *account, const char *conversation_id,
-                                    const char *from, GVariant *payload, guint64 received,
-                                    gpointer userdata)
-{
+static void on_trust_request_signal(PeerbookDBusConfigurationManager *proxy, const char *account,
+                                    const char *conversation_id, const char *from,
+                                    GVariant *payload, guint64 received, gpointer userdata) {
         gsize len = 0;
         const void *data = g_variant_get_fixed_array(payload, &len, 1);
         bool base64;
@@ -167,34 +156,28 @@ static void on_trust_request_signal(PeerbookDBusConfigurationManager *proxy,
 }
 
 static void on_contact_added_signal(PeerbookDBusConfigurationManager *proxy, const char *account,
-                                    const char *uri, gboolean confirmed, gpointer userdata)
-{
+                                    const char *uri, gboolean confirmed, gpointer userdata) {
         on_contact(userdata, "contactAdded", account, uri, "confirmed", confirmed);
 }
 
-static void on_contact_removed_signal(PeerbookDBusConfigurationManager *proxy,
-                                      const char *account, const char *uri, gboolean banned,
-                                      gpointer userdata)
-{
+static void on_contact_removed_signal(PeerbookDBusConfigurationManager *proxy, const char *account,
+                                      const char *uri, gboolean banned, gpointer userdata) {
         on_contact(userdata, "contactRemoved", account, uri, "banned", banned);
 }
 
 static void on_buddy_signal(PeerbookDBusPresenceManager *proxy, const char *account,
-                            const char *uri, int status, const char *note, gpointer userdata)
-{
+                            const char *uri, int status, const char *note, gpointer userdata) {
         on_buddy(userdata, account, uri, status, note);
 }
 
 static void on_registration_signal(PeerbookDBusConfigurationManager *proxy, const char *account,
                                    const char *state, int code, const char *detail,
-                                   gpointer userdata)
-{
+                                   gpointer userdata) {
         on_registration(userdata, account, state, code, detail);
 }
 
 /* Reports the pending trust requests as trustRequest events. */
-static bool report_requests(struct watch *w)
-{
+static bool report_requests(struct watch *w) {
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) requests = NULL;
         GVariantIter iter;
@@ -224,8 +207,7 @@ static bool report_requests(struct watch *w)
 
 /* Reports the current state as events: the registration state, then (for
  * watch) every subscription and every pending trust request. */
-static bool report_current(struct watch *w, bool buddies)
-{
+static bool report_current(struct watch *w, bool buddies) {
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) state = NULL, subs = NULL;
         const char *name = "INITIALIZING", *code = "0", *detail = "";
@@ -259,16 +241,14 @@ static bool report_current(struct watch *w, bool buddies)
         return report_requests(w);
 }
 
-static gboolean on_timeout(gpointer userdata)
-{
+static gboolean on_timeout(gpointer userdata) {
         struct watch *w = userdata;
         w->exit_status = EXIT_FAILURE;
         g_main_loop_quit(w->loop);
         return G_SOURCE_REMOVE;
 }
 
-static gboolean on_interrupt(gpointer userdata)
-{
+static gboolean on_interrupt(gpointer userdata) {
         struct watch *w = userdata;
         g_main_loop_quit(w->loop);
         return G_SOURCE_CONTINUE;
@@ -276,10 +256,10 @@ static gboolean on_interrupt(gpointer userdata)
 
 /* Reads the current state (printed unless !initial), then runs until the
  * condition is met, the time-out or an interrupt. */
-static void run(struct watch *w, long timeout_s, bool initial)
-{
+static void run(struct watch *w, long timeout_s, bool initial) {
         w->loop = g_main_loop_new(NULL, FALSE);
-        g_signal_connect(w->cli->presence, "new-buddy-notification", G_CALLBACK(on_buddy_signal), w);
+        g_signal_connect(w->cli->presence, "new-buddy-notification", G_CALLBACK(on_buddy_signal),
+                         w);
         g_signal_connect(w->cli->config, "registration-state-changed",
                          G_CALLBACK(on_registration_signal), w);
         g_signal_connect(w->cli->config, "incoming-trust-request",
@@ -309,8 +289,7 @@ struct watch_args {
         long timeout_s;
 };
 
-static int check_args(void *data)
-{
+static int check_args(void *data) {
         struct watch_args *a = data;
         struct watch *w = a->w;
 
@@ -326,20 +305,17 @@ static int check_args(void *data)
         if (a->status && (w->status = cli_parse_number(a->status, 2)) < 0)
                 return cli_usage_error("invalid status '%s' (expected 0, 1 or 2)", a->status);
         if (a->count && (w->count = cli_parse_number(a->count, 1000000000)) <= 0)
-                return cli_usage_error("invalid count '%s' (expected a positive number)",
-                                       a->count);
+                return cli_usage_error("invalid count '%s' (expected a positive number)", a->count);
         a->timeout_s = a->timeout ? cli_parse_number(a->timeout, 24L * 3600 * 365) : 0;
         if (a->timeout_s < 0)
-                return cli_usage_error("invalid timeout '%s' (expected whole seconds)",
-                                       a->timeout);
+                return cli_usage_error("invalid timeout '%s' (expected whole seconds)", a->timeout);
         if (a->buddy && peerbook_uri_normalize(a->buddy, w->buddy) < 0)
                 return cli_usage_error("invalid URI '%s' (expected an account ID: 40 hex digits)",
                                        a->buddy);
         return CLI_GO_ON;
 }
 
-int cmd_watch(struct cli *cli, int argc, char **argv)
-{
+int cmd_watch(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
                 "usage: peerbook watch [--account ID] [--event NAME] [--buddy URI] [--status N] [--count N] [--timeout SEC] [--no-initial]\n"
                 "\n"
@@ -373,13 +349,20 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
         g_autofree char *account = NULL;
         bool no_initial = false;
         const struct cli_option options[] = {
-                CLI_VALUE("event", &w.event),     CLI_VALUE("buddy", &a.buddy),
-                CLI_VALUE("status", &a.status),   CLI_VALUE("count", &a.count),
-                CLI_VALUE("timeout", &a.timeout), CLI_FLAG("no-initial", &no_initial),
+                CLI_VALUE("event", &w.event),
+                CLI_VALUE("buddy", &a.buddy),
+                CLI_VALUE("status", &a.status),
+                CLI_VALUE("count", &a.count),
+                CLI_VALUE("timeout", &a.timeout),
+                CLI_FLAG("no-initial", &no_initial),
                 {},
         };
-        const struct cli_spec spec = { .name = "watch", .usage = usage, .options = options,
-                                       .account = true, .signals = true, .check = check_args,
+        const struct cli_spec spec = { .name = "watch",
+                                       .usage = usage,
+                                       .options = options,
+                                       .account = true,
+                                       .signals = true,
+                                       .check = check_args,
                                        .check_data = &a };
 
         int status = cli_begin(cli, &spec, argc, argv, &account);
@@ -396,8 +379,7 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
         return w.exit_status;
 }
 
-int cmd_wait_registered(struct cli *cli, int argc, char **argv)
-{
+int cmd_wait_registered(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
                 "usage: peerbook wait-registered [--account ID] [--timeout SEC]\n"
                 "\n"
@@ -410,9 +392,13 @@ int cmd_wait_registered(struct cli *cli, int argc, char **argv)
         struct watch_args a = { .w = &w };
         g_autofree char *account = NULL;
         const struct cli_option options[] = { CLI_VALUE("timeout", &a.timeout), {} };
-        const struct cli_spec spec = { .name = "wait-registered", .usage = usage,
-                                       .options = options, .account = true, .signals = true,
-                                       .check = check_args, .check_data = &a };
+        const struct cli_spec spec = { .name = "wait-registered",
+                                       .usage = usage,
+                                       .options = options,
+                                       .account = true,
+                                       .signals = true,
+                                       .check = check_args,
+                                       .check_data = &a };
 
         int status = cli_begin(cli, &spec, argc, argv, &account);
         if (status != CLI_GO_ON)
@@ -426,8 +412,8 @@ int cmd_wait_registered(struct cli *cli, int argc, char **argv)
                         cli_error("account '%s' not registered after %ld s (%s%s%s)", account,
                                   timeout_s, w.state, *w.detail ? ": " : "", w.detail);
                 else
-                        w.exit_status = cli_error("interrupted while account '%s' is %s",
-                                                  account, w.state);
+                        w.exit_status =
+                                cli_error("interrupted while account '%s' is %s", account, w.state);
         }
         g_free(w.state);
         g_free(w.detail);

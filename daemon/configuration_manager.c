@@ -23,8 +23,7 @@ struct account_details {
 };
 
 /* A decimal port 0..65535, nothing else (no sign, no spaces, no hex). */
-static int parse_port(const char *s)
-{
+static int parse_port(const char *s) {
         size_t n = strlen(s);
         if (n == 0 || n > 5 || strspn(s, "0123456789") != n)
                 return -1;
@@ -36,8 +35,7 @@ static int parse_port(const char *s)
  * the call (-EINVAL) because of it, and returns true; the grammar and its
  * check are the library's (peerbook_bootstrap_check()). */
 static bool return_bad_hostname(GDBusMethodInvocation *invocation, int error,
-                                const char *hostname)
-{
+                                const char *hostname) {
         size_t off, len;
 
         if (error != -EINVAL || !hostname || peerbook_bootstrap_check(hostname, &off, &len) == 0)
@@ -55,8 +53,7 @@ static bool return_bad_hostname(GDBusMethodInvocation *invocation, int error,
 }
 
 static bool parse_details(GVariant *details, struct account_details *ret,
-                          GDBusMethodInvocation *invocation)
-{
+                          GDBusMethodInvocation *invocation) {
         const char *port = NULL;
 
         *ret = (struct account_details){ .dht_port = -1 };
@@ -98,8 +95,7 @@ struct add_call {
         char *archive_path; /* NULL: a new account */
 };
 
-static void reply_add_error(GDBusMethodInvocation *invocation, const char *archive_path, int r)
-{
+static void reply_add_error(GDBusMethodInvocation *invocation, const char *archive_path, int r) {
         if (archive_path)
                 daemon_return_errno_for(invocation, r, &DAEMON_NOENT_FILE,
                                         "cannot import archive '%s'", archive_path);
@@ -107,8 +103,7 @@ static void reply_add_error(GDBusMethodInvocation *invocation, const char *archi
                 daemon_return_errno(invocation, r, "cannot create account");
 }
 
-static void add_call_free(struct add_call *call)
-{
+static void add_call_free(struct add_call *call) {
         g_object_unref(call->object);
         g_free(call->archive_path);
         g_free(call);
@@ -116,8 +111,7 @@ static void add_call_free(struct add_call *call)
 
 /* From peerbook_ctx_process(), once the keys are made and the account loaded. */
 static void on_account_added(peerbook_ctx *ctx, int result, const char *account_id,
-                             void *userdata)
-{
+                             void *userdata) {
         struct add_call *call = userdata;
 
         if (result < 0) {
@@ -134,8 +128,7 @@ static void on_account_added(peerbook_ctx *ctx, int result, const char *account_
  * on serving other callers and events. */
 static gboolean on_add_account(PeerbookDBusConfigurationManager *object,
                                GDBusMethodInvocation *invocation, GVariant *details,
-                               gpointer userdata)
-{
+                               gpointer userdata) {
         struct daemon *d = userdata;
         struct account_details in;
         int r;
@@ -168,8 +161,7 @@ static gboolean on_add_account(PeerbookDBusConfigurationManager *object,
 
 static gboolean on_remove_account(PeerbookDBusConfigurationManager *object,
                                   GDBusMethodInvocation *invocation, const char *account_id,
-                                  gpointer userdata)
-{
+                                  gpointer userdata) {
         struct daemon *d = userdata;
 
         if (!daemon_check_account(d, invocation, account_id))
@@ -185,8 +177,7 @@ static gboolean on_remove_account(PeerbookDBusConfigurationManager *object,
 }
 
 static gboolean on_get_account_list(PeerbookDBusConfigurationManager *object,
-                                    GDBusMethodInvocation *invocation, gpointer userdata)
-{
+                                    GDBusMethodInvocation *invocation, gpointer userdata) {
         struct daemon *d = userdata;
         char **ids = NULL;
 
@@ -195,18 +186,16 @@ static gboolean on_get_account_list(PeerbookDBusConfigurationManager *object,
                 daemon_return_errno(invocation, r, "cannot list accounts");
                 return TRUE;
         }
-        peerbook_dbus_configuration_manager_complete_get_account_list(
-                object, invocation, (const char *const *)ids);
+        peerbook_dbus_configuration_manager_complete_get_account_list(object, invocation,
+                                                                      (const char *const *)ids);
         peerbook_list_free(ids);
         return TRUE;
 }
 
 /* The account's info record (free it with peerbook_free()), or NULL after
  * replying with the error. */
-static struct peerbook_account_info *get_info(struct daemon *d,
-                                              GDBusMethodInvocation *invocation,
-                                              const char *account_id)
-{
+static struct peerbook_account_info *get_info(struct daemon *d, GDBusMethodInvocation *invocation,
+                                              const char *account_id) {
         struct peerbook_account_info *info = NULL;
 
         if (!daemon_check_account(d, invocation, account_id))
@@ -221,8 +210,7 @@ static struct peerbook_account_info *get_info(struct daemon *d,
 
 static void add_detail(GVariantBuilder *b, const char *key, const char *fmt, ...)
         G_GNUC_PRINTF(3, 4);
-static void add_detail(GVariantBuilder *b, const char *key, const char *fmt, ...)
-{
+static void add_detail(GVariantBuilder *b, const char *key, const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
         g_autofree char *value = g_strdup_vprintf(fmt, ap);
@@ -231,9 +219,8 @@ static void add_detail(GVariantBuilder *b, const char *key, const char *fmt, ...
 }
 
 static gboolean on_get_account_details(PeerbookDBusConfigurationManager *object,
-                                       GDBusMethodInvocation *invocation,
-                                       const char *account_id, gpointer userdata)
-{
+                                       GDBusMethodInvocation *invocation, const char *account_id,
+                                       gpointer userdata) {
         struct daemon *d = userdata;
         GVariantBuilder b;
 
@@ -256,16 +243,14 @@ static gboolean on_get_account_details(PeerbookDBusConfigurationManager *object,
                    (guint64)info->dropped_requests);
         add_detail(&b, PB_DETAIL_PENDING_REQUESTS, "%" G_GUINT64_FORMAT,
                    (guint64)info->pending_requests);
-        peerbook_dbus_configuration_manager_complete_get_account_details(
-                object, invocation, g_variant_builder_end(&b));
+        peerbook_dbus_configuration_manager_complete_get_account_details(object, invocation,
+                                                                         g_variant_builder_end(&b));
         return TRUE;
 }
 
 static gboolean on_set_account_details(PeerbookDBusConfigurationManager *object,
-                                       GDBusMethodInvocation *invocation,
-                                       const char *account_id, GVariant *details,
-                                       gpointer userdata)
-{
+                                       GDBusMethodInvocation *invocation, const char *account_id,
+                                       GVariant *details, gpointer userdata) {
         struct daemon *d = userdata;
         struct account_details in;
 
@@ -295,8 +280,7 @@ static gboolean on_set_account_details(PeerbookDBusConfigurationManager *object,
 
 static gboolean on_get_volatile_account_details(PeerbookDBusConfigurationManager *object,
                                                 GDBusMethodInvocation *invocation,
-                                                const char *account_id, gpointer userdata)
-{
+                                                const char *account_id, gpointer userdata) {
         struct daemon *d = userdata;
         GVariantBuilder b;
 
@@ -316,8 +300,7 @@ static gboolean on_get_volatile_account_details(PeerbookDBusConfigurationManager
 
 static gboolean on_export_to_file(PeerbookDBusConfigurationManager *object,
                                   GDBusMethodInvocation *invocation, const char *account_id,
-                                  const char *path, const char *password, gpointer userdata)
-{
+                                  const char *path, const char *password, gpointer userdata) {
         struct daemon *d = userdata;
 
         if (!daemon_check_account(d, invocation, account_id))
@@ -347,27 +330,25 @@ static gboolean on_export_to_file(PeerbookDBusConfigurationManager *object,
         return TRUE;
 }
 
-void configuration_manager_on_registration(struct daemon *d, const struct peerbook_event *event)
-{
+void configuration_manager_on_registration(struct daemon *d, const struct peerbook_event *event) {
         const char *detail = event->registration.detail ? event->registration.detail : "";
 
         peerbook_dbus_configuration_manager_emit_registration_state_changed(
-                d->config, event->account_id,
-                peerbook_registration_name(event->registration.state),
+                d->config, event->account_id, peerbook_registration_name(event->registration.state),
                 event->registration.code, detail);
 }
 
-PeerbookDBusConfigurationManager *configuration_manager_new(struct daemon *d)
-{
-        PeerbookDBusConfigurationManager *object = peerbook_dbus_configuration_manager_skeleton_new();
+PeerbookDBusConfigurationManager *configuration_manager_new(struct daemon *d) {
+        PeerbookDBusConfigurationManager *object =
+                peerbook_dbus_configuration_manager_skeleton_new();
 
         g_signal_connect(object, "handle-add-account", G_CALLBACK(on_add_account), d);
         g_signal_connect(object, "handle-remove-account", G_CALLBACK(on_remove_account), d);
         g_signal_connect(object, "handle-get-account-list", G_CALLBACK(on_get_account_list), d);
-        g_signal_connect(object, "handle-get-account-details",
-                         G_CALLBACK(on_get_account_details), d);
-        g_signal_connect(object, "handle-set-account-details",
-                         G_CALLBACK(on_set_account_details), d);
+        g_signal_connect(object, "handle-get-account-details", G_CALLBACK(on_get_account_details),
+                         d);
+        g_signal_connect(object, "handle-set-account-details", G_CALLBACK(on_set_account_details),
+                         d);
         g_signal_connect(object, "handle-get-volatile-account-details",
                          G_CALLBACK(on_get_volatile_account_details), d);
         g_signal_connect(object, "handle-export-to-file", G_CALLBACK(on_export_to_file), d);

@@ -16,19 +16,16 @@
 
 #include "daemon.h"
 
-static GVariant *bytes_variant(const uint8_t *data, size_t len)
-{
-        return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, data ? (const void *)data : "",
-                                         len, 1);
+static GVariant *bytes_variant(const uint8_t *data, size_t len) {
+        return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, data ? (const void *)data : "", len,
+                                         1);
 }
 
-static const char *boolean(bool b)
-{
+static const char *boolean(bool b) {
         return b ? "true" : "false";
 }
 
-static void add_uint(GVariantBuilder *b, const char *key, uint64_t value)
-{
+static void add_uint(GVariantBuilder *b, const char *key, uint64_t value) {
         g_autofree char *s = g_strdup_printf("%" G_GUINT64_FORMAT, (guint64)value);
         g_variant_builder_add(b, "{ss}", key, s);
 }
@@ -37,8 +34,7 @@ static void add_uint(GVariantBuilder *b, const char *key, uint64_t value)
 
 static gboolean on_send_trust_request(PeerbookDBusConfigurationManager *object,
                                       GDBusMethodInvocation *invocation, const char *account_id,
-                                      const char *to, GVariant *payload, gpointer userdata)
-{
+                                      const char *to, GVariant *payload, gpointer userdata) {
         struct daemon *d = userdata;
         char uri[PEERBOOK_ID_SIZE];
         gsize len = 0;
@@ -55,9 +51,10 @@ static gboolean on_send_trust_request(PeerbookDBusConfigurationManager *object,
         }
         int r = peerbook_trust_request_send(d->ctx, account_id, uri, data, len);
         if (r == -EINVAL) { /* the URI is well-formed: -EINVAL says it is the account's own */
-                daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
-                                    "cannot send a trust request to '%s': it is account '%s' itself",
-                                    uri, account_id);
+                daemon_return_error(
+                        invocation, DAEMON_ERROR_INVALID_ARGUMENT,
+                        "cannot send a trust request to '%s': it is account '%s' itself", uri,
+                        account_id);
                 return TRUE;
         }
         if (r < 0) {
@@ -70,8 +67,7 @@ static gboolean on_send_trust_request(PeerbookDBusConfigurationManager *object,
 
 /* The payload as the a{ss} entry carries it: text, or base64 when it is not
  * valid UTF-8 (or holds a NUL, which a D-Bus string cannot). */
-static void add_payload(GVariantBuilder *b, const uint8_t *data, size_t len)
-{
+static void add_payload(GVariantBuilder *b, const uint8_t *data, size_t len) {
         if (len == 0 || g_utf8_validate_len((const char *)data, len, NULL)) {
                 g_autofree char *text = g_strndup(data ? (const char *)data : "", len);
                 g_variant_builder_add(b, "{ss}", "payload", text);
@@ -84,8 +80,7 @@ static void add_payload(GVariantBuilder *b, const uint8_t *data, size_t len)
 
 static gboolean on_get_trust_requests(PeerbookDBusConfigurationManager *object,
                                       GDBusMethodInvocation *invocation, const char *account_id,
-                                      gpointer userdata)
-{
+                                      gpointer userdata) {
         struct daemon *d = userdata;
         struct peerbook_trust_request **requests = NULL;
         GVariantBuilder b;
@@ -117,8 +112,7 @@ static gboolean on_get_trust_requests(PeerbookDBusConfigurationManager *object,
  * Jami's return value says; other errors are D-Bus errors. */
 static gboolean answer_trust_request(PeerbookDBusConfigurationManager *object,
                                      GDBusMethodInvocation *invocation, struct daemon *d,
-                                     const char *account_id, const char *from, bool accept)
-{
+                                     const char *account_id, const char *from, bool accept) {
         char uri[PEERBOOK_ID_SIZE];
 
         if (!daemon_check_account(d, invocation, account_id) ||
@@ -133,8 +127,8 @@ static gboolean answer_trust_request(PeerbookDBusConfigurationManager *object,
                 return TRUE;
         }
         if (accept)
-                peerbook_dbus_configuration_manager_complete_accept_trust_request(object,
-                                                                                  invocation, r == 0);
+                peerbook_dbus_configuration_manager_complete_accept_trust_request(
+                        object, invocation, r == 0);
         else
                 peerbook_dbus_configuration_manager_complete_discard_trust_request(
                         object, invocation, r == 0);
@@ -142,18 +136,14 @@ static gboolean answer_trust_request(PeerbookDBusConfigurationManager *object,
 }
 
 static gboolean on_accept_trust_request(PeerbookDBusConfigurationManager *object,
-                                        GDBusMethodInvocation *invocation,
-                                        const char *account_id, const char *from,
-                                        gpointer userdata)
-{
+                                        GDBusMethodInvocation *invocation, const char *account_id,
+                                        const char *from, gpointer userdata) {
         return answer_trust_request(object, invocation, userdata, account_id, from, true);
 }
 
 static gboolean on_discard_trust_request(PeerbookDBusConfigurationManager *object,
-                                         GDBusMethodInvocation *invocation,
-                                         const char *account_id, const char *from,
-                                         gpointer userdata)
-{
+                                         GDBusMethodInvocation *invocation, const char *account_id,
+                                         const char *from, gpointer userdata) {
         return answer_trust_request(object, invocation, userdata, account_id, from, false);
 }
 
@@ -161,8 +151,7 @@ static gboolean on_discard_trust_request(PeerbookDBusConfigurationManager *objec
 
 static gboolean on_add_contact(PeerbookDBusConfigurationManager *object,
                                GDBusMethodInvocation *invocation, const char *account_id,
-                               const char *uri_in, gpointer userdata)
-{
+                               const char *uri_in, gpointer userdata) {
         struct daemon *d = userdata;
         char uri[PEERBOOK_ID_SIZE];
 
@@ -186,8 +175,7 @@ static gboolean on_add_contact(PeerbookDBusConfigurationManager *object,
 
 static gboolean on_remove_contact(PeerbookDBusConfigurationManager *object,
                                   GDBusMethodInvocation *invocation, const char *account_id,
-                                  const char *uri_in, gboolean ban, gpointer userdata)
-{
+                                  const char *uri_in, gboolean ban, gpointer userdata) {
         struct daemon *d = userdata;
         char uri[PEERBOOK_ID_SIZE];
 
@@ -210,8 +198,7 @@ static gboolean on_remove_contact(PeerbookDBusConfigurationManager *object,
         return TRUE;
 }
 
-static GVariant *contact_details(const struct peerbook_contact *c)
-{
+static GVariant *contact_details(const struct peerbook_contact *c) {
         GVariantBuilder b;
 
         g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
@@ -226,8 +213,7 @@ static GVariant *contact_details(const struct peerbook_contact *c)
 
 static gboolean on_get_contacts(PeerbookDBusConfigurationManager *object,
                                 GDBusMethodInvocation *invocation, const char *account_id,
-                                gpointer userdata)
-{
+                                gpointer userdata) {
         struct daemon *d = userdata;
         struct peerbook_contact **contacts = NULL;
         GVariantBuilder b;
@@ -236,8 +222,7 @@ static gboolean on_get_contacts(PeerbookDBusConfigurationManager *object,
                 return TRUE;
         int r = peerbook_contact_list(d->ctx, account_id, &contacts);
         if (r < 0) {
-                daemon_return_errno(invocation, r, "cannot list the contacts of '%s'",
-                                    account_id);
+                daemon_return_errno(invocation, r, "cannot list the contacts of '%s'", account_id);
                 return TRUE;
         }
         g_variant_builder_init(&b, G_VARIANT_TYPE("aa{ss}"));
@@ -250,10 +235,8 @@ static gboolean on_get_contacts(PeerbookDBusConfigurationManager *object,
 }
 
 static gboolean on_get_contact_details(PeerbookDBusConfigurationManager *object,
-                                       GDBusMethodInvocation *invocation,
-                                       const char *account_id, const char *uri_in,
-                                       gpointer userdata)
-{
+                                       GDBusMethodInvocation *invocation, const char *account_id,
+                                       const char *uri_in, gpointer userdata) {
         struct daemon *d = userdata;
         char uri[PEERBOOK_ID_SIZE];
         g_autoptr(PeerbookContact) c = NULL;
@@ -279,8 +262,7 @@ static gboolean on_get_contact_details(PeerbookDBusConfigurationManager *object,
 
 /* ---- events → signals ---------------------------------------------------- */
 
-void contacts_on_event(struct daemon *d, const struct peerbook_event *event)
-{
+void contacts_on_event(struct daemon *d, const struct peerbook_event *event) {
         switch (event->type) {
         case PEERBOOK_EVENT_TRUST_REQUEST:
                 peerbook_dbus_configuration_manager_emit_incoming_trust_request(
@@ -292,31 +274,26 @@ void contacts_on_event(struct daemon *d, const struct peerbook_event *event)
                 break;
         case PEERBOOK_EVENT_CONTACT_ADDED:
                 peerbook_dbus_configuration_manager_emit_contact_added(
-                        d->config, event->account_id, event->contact.uri,
-                        event->contact.confirmed);
+                        d->config, event->account_id, event->contact.uri, event->contact.confirmed);
                 break;
         case PEERBOOK_EVENT_CONTACT_REMOVED:
                 peerbook_dbus_configuration_manager_emit_contact_removed(
                         d->config, event->account_id, event->contact.uri, event->contact.banned);
                 break;
-        default:
-                break;
+        default: break;
         }
 }
 
-void contacts_connect(PeerbookDBusConfigurationManager *object, struct daemon *d)
-{
-        g_signal_connect(object, "handle-send-trust-request", G_CALLBACK(on_send_trust_request),
+void contacts_connect(PeerbookDBusConfigurationManager *object, struct daemon *d) {
+        g_signal_connect(object, "handle-send-trust-request", G_CALLBACK(on_send_trust_request), d);
+        g_signal_connect(object, "handle-get-trust-requests", G_CALLBACK(on_get_trust_requests), d);
+        g_signal_connect(object, "handle-accept-trust-request", G_CALLBACK(on_accept_trust_request),
                          d);
-        g_signal_connect(object, "handle-get-trust-requests", G_CALLBACK(on_get_trust_requests),
-                         d);
-        g_signal_connect(object, "handle-accept-trust-request",
-                         G_CALLBACK(on_accept_trust_request), d);
         g_signal_connect(object, "handle-discard-trust-request",
                          G_CALLBACK(on_discard_trust_request), d);
         g_signal_connect(object, "handle-add-contact", G_CALLBACK(on_add_contact), d);
         g_signal_connect(object, "handle-remove-contact", G_CALLBACK(on_remove_contact), d);
         g_signal_connect(object, "handle-get-contacts", G_CALLBACK(on_get_contacts), d);
-        g_signal_connect(object, "handle-get-contact-details",
-                         G_CALLBACK(on_get_contact_details), d);
+        g_signal_connect(object, "handle-get-contact-details", G_CALLBACK(on_get_contact_details),
+                         d);
 }

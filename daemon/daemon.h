@@ -28,7 +28,6 @@ typedef struct peerbook_contact PeerbookContact;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PeerbookAccountInfo, peerbook_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PeerbookContact, peerbook_free)
 
-
 /* configuration_manager.c */
 PeerbookDBusConfigurationManager *configuration_manager_new(struct daemon *d);
 void configuration_manager_on_registration(struct daemon *d, const struct peerbook_event *event);
@@ -59,8 +58,8 @@ struct daemon_noent {
         const char *error; /* the D-Bus error name */
         const char *text;  /* the end of the message */
 };
-extern const struct daemon_noent DAEMON_NOENT_FILE, DAEMON_NOENT_DIRECTORY,
-        DAEMON_NOENT_CONTACT, DAEMON_NOENT_REQUEST, DAEMON_NOENT_SUBSCRIPTION;
+extern const struct daemon_noent DAEMON_NOENT_FILE, DAEMON_NOENT_DIRECTORY, DAEMON_NOENT_CONTACT,
+        DAEMON_NOENT_REQUEST, DAEMON_NOENT_SUBSCRIPTION;
 
 /* The D-Bus error name for a negative errno from libpeerbook; -ENOENT by
  * `noent` (NULL: Failed, for calls that do not return it). */
@@ -78,8 +77,8 @@ void daemon_return_errno(GDBusMethodInvocation *invocation, int error, const cha
         G_GNUC_PRINTF(3, 4);
 
 /* Replies with a named error and the formatted message as it is. */
-void daemon_return_error(GDBusMethodInvocation *invocation, const char *name, const char *fmt,
-                         ...) G_GNUC_PRINTF(3, 4);
+void daemon_return_error(GDBusMethodInvocation *invocation, const char *name, const char *fmt, ...)
+        G_GNUC_PRINTF(3, 4);
 
 /* Checks that account_id names an account hosted here; otherwise replies
  * with NoSuchAccount ("no such account '...'") or InvalidArgument and

@@ -14,14 +14,14 @@
 #define PB_DBUS_ERROR_PREFIX "net.peerbook.Error."
 
 /* Keys of addAccount, setAccountDetails and getAccountDetails (Jami's). */
-#define PB_DETAIL_TYPE "Account.type"           /* "RING": a Jami (DHT) account */
+#define PB_DETAIL_TYPE "Account.type" /* "RING": a Jami (DHT) account */
 #define PB_DETAIL_ALIAS "Account.alias"
-#define PB_DETAIL_HOSTNAME "Account.hostname"   /* the bootstrap list */
+#define PB_DETAIL_HOSTNAME "Account.hostname" /* the bootstrap list */
 #define PB_DETAIL_DHT_PORT "Account.dhtPort"
 #define PB_DETAIL_ARCHIVE_PATH "Account.archivePath"
 #define PB_DETAIL_ARCHIVE_PASSWORD "Account.archivePassword"
 #define PB_DETAIL_ARCHIVE_HAS_PASSWORD "Account.archiveHasPassword"
-#define PB_DETAIL_USERNAME "Account.username"   /* the account ID */
+#define PB_DETAIL_USERNAME "Account.username" /* the account ID */
 #define PB_DETAIL_DEVICE_ID "Account.deviceID"
 #define PB_DETAIL_ENABLE "Account.enable"
 #define PB_DETAIL_DROPPED_VALUES "Account.droppedValues"

@@ -20,29 +20,20 @@ const struct daemon_noent DAEMON_NOENT_REQUEST = { DAEMON_ERROR_NO_SUCH_REQUEST,
 const struct daemon_noent DAEMON_NOENT_SUBSCRIPTION = { DAEMON_ERROR_NO_SUCH_SUBSCRIPTION,
                                                         "no such subscription" };
 
-const char *daemon_error_name(int error, const struct daemon_noent *noent)
-{
+const char *daemon_error_name(int error, const struct daemon_noent *noent) {
         switch (error) {
-        case -ESRCH:
-                return DAEMON_ERROR_NO_SUCH_ACCOUNT;
-        case -ENOENT:
-                return noent ? noent->error : DAEMON_ERROR_FAILED;
-        case -EINVAL:
-                return DAEMON_ERROR_INVALID_ARGUMENT;
-        case -EKEYREJECTED:
-                return DAEMON_ERROR_WRONG_PASSWORD;
-        case -EEXIST:
-                return DAEMON_ERROR_ALREADY_EXISTS;
-        case -ENOTSUP:
-                return DAEMON_ERROR_NOT_SUPPORTED;
-        default:
-                return DAEMON_ERROR_FAILED;
+        case -ESRCH: return DAEMON_ERROR_NO_SUCH_ACCOUNT;
+        case -ENOENT: return noent ? noent->error : DAEMON_ERROR_FAILED;
+        case -EINVAL: return DAEMON_ERROR_INVALID_ARGUMENT;
+        case -EKEYREJECTED: return DAEMON_ERROR_WRONG_PASSWORD;
+        case -EEXIST: return DAEMON_ERROR_ALREADY_EXISTS;
+        case -ENOTSUP: return DAEMON_ERROR_NOT_SUPPORTED;
+        default: return DAEMON_ERROR_FAILED;
         }
 }
 
 static void return_errno(GDBusMethodInvocation *invocation, int error,
-                         const struct daemon_noent *noent, const char *fmt, va_list ap)
-{
+                         const struct daemon_noent *noent, const char *fmt, va_list ap) {
         g_autofree char *context = g_strdup_vprintf(fmt, ap);
         const char *text = error == -ENOENT && noent ? noent->text : peerbook_strerror(error);
         g_autofree char *message = g_strdup_printf("%s: %s", context, text);
@@ -51,16 +42,14 @@ static void return_errno(GDBusMethodInvocation *invocation, int error,
 }
 
 void daemon_return_errno_for(GDBusMethodInvocation *invocation, int error,
-                             const struct daemon_noent *noent, const char *fmt, ...)
-{
+                             const struct daemon_noent *noent, const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
         return_errno(invocation, error, noent, fmt, ap);
         va_end(ap);
 }
 
-void daemon_return_errno(GDBusMethodInvocation *invocation, int error, const char *fmt, ...)
-{
+void daemon_return_errno(GDBusMethodInvocation *invocation, int error, const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
         return_errno(invocation, error, NULL, fmt, ap);
@@ -68,8 +57,7 @@ void daemon_return_errno(GDBusMethodInvocation *invocation, int error, const cha
 }
 
 void daemon_return_error(GDBusMethodInvocation *invocation, const char *name, const char *fmt,
-                         ...)
-{
+                         ...) {
         va_list ap;
         va_start(ap, fmt);
         g_autofree char *message = g_strdup_vprintf(fmt, ap);
@@ -78,8 +66,7 @@ void daemon_return_error(GDBusMethodInvocation *invocation, const char *name, co
 }
 
 bool daemon_check_account(struct daemon *d, GDBusMethodInvocation *invocation,
-                          const char *account_id)
-{
+                          const char *account_id) {
         struct peerbook_account_info *info = NULL;
         int r = peerbook_account_get_info(d->ctx, account_id, &info);
         peerbook_free(info);
@@ -90,16 +77,14 @@ bool daemon_check_account(struct daemon *d, GDBusMethodInvocation *invocation,
                                     "no such account '%s'", account_id);
         else if (r == -EINVAL)
                 daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
-                                    "invalid account ID '%s' (expected 40 hex digits)",
-                                    account_id);
+                                    "invalid account ID '%s' (expected 40 hex digits)", account_id);
         else
                 daemon_return_errno(invocation, r, "cannot read account '%s'", account_id);
         return false;
 }
 
 bool daemon_normalize_uri(GDBusMethodInvocation *invocation, const char *uri,
-                          char out[PEERBOOK_ID_SIZE])
-{
+                          char out[PEERBOOK_ID_SIZE]) {
         if (peerbook_uri_normalize(uri, out) == 0)
                 return true;
         daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,

@@ -40,22 +40,19 @@ struct ctx_source {
         gpointer fd_tag;
 };
 
-static gboolean ctx_source_prepare(GSource *source, gint *timeout)
-{
+static gboolean ctx_source_prepare(GSource *source, gint *timeout) {
         struct ctx_source *s = (struct ctx_source *)source;
         *timeout = peerbook_ctx_get_timeout_ms(s->ctx);
         return *timeout == 0;
 }
 
-static gboolean ctx_source_check(GSource *source)
-{
+static gboolean ctx_source_check(GSource *source) {
         struct ctx_source *s = (struct ctx_source *)source;
         return (g_source_query_unix_fd(source, s->fd_tag) & G_IO_IN) ||
                peerbook_ctx_get_timeout_ms(s->ctx) == 0;
 }
 
-static gboolean ctx_source_dispatch(GSource *source, GSourceFunc callback, gpointer userdata)
-{
+static gboolean ctx_source_dispatch(GSource *source, GSourceFunc callback, gpointer userdata) {
         struct ctx_source *s = (struct ctx_source *)source;
         peerbook_ctx_process(s->ctx);
         return G_SOURCE_CONTINUE;
@@ -67,8 +64,7 @@ static GSourceFuncs ctx_source_funcs = {
         .dispatch = ctx_source_dispatch,
 };
 
-static GSource *ctx_source_new(peerbook_ctx *ctx)
-{
+static GSource *ctx_source_new(peerbook_ctx *ctx) {
         GSource *source = g_source_new(&ctx_source_funcs, sizeof(struct ctx_source));
         struct ctx_source *s = (struct ctx_source *)source;
         s->ctx = ctx;
@@ -79,27 +75,19 @@ static GSource *ctx_source_new(peerbook_ctx *ctx)
 
 /* ---- events, signals, the bus name --------------------------------------- */
 
-static void on_event(const struct peerbook_event *event, void *userdata)
-{
+static void on_event(const struct peerbook_event *event, void *userdata) {
         struct daemon *d = userdata;
 
         switch (event->type) {
-        case PEERBOOK_EVENT_REGISTRATION:
-                configuration_manager_on_registration(d, event);
-                break;
-        case PEERBOOK_EVENT_BUDDY:
-                presence_manager_on_buddy(d, event);
-                break;
+        case PEERBOOK_EVENT_REGISTRATION: configuration_manager_on_registration(d, event); break;
+        case PEERBOOK_EVENT_BUDDY: presence_manager_on_buddy(d, event); break;
         case PEERBOOK_EVENT_TRUST_REQUEST:
         case PEERBOOK_EVENT_CONTACT_ADDED:
-        case PEERBOOK_EVENT_CONTACT_REMOVED:
-                contacts_on_event(d, event);
-                break;
+        case PEERBOOK_EVENT_CONTACT_REMOVED: contacts_on_event(d, event); break;
         }
 }
 
-static gboolean on_quit_signal(gpointer userdata)
-{
+static gboolean on_quit_signal(gpointer userdata) {
         struct daemon *d = userdata;
         g_main_loop_quit(d->loop);
         return G_SOURCE_CONTINUE;
@@ -110,8 +98,7 @@ struct startup {
         const struct options *options;
 };
 
-static void on_name_acquired(GDBusConnection *connection, const char *name, gpointer userdata)
-{
+static void on_name_acquired(GDBusConnection *connection, const char *name, gpointer userdata) {
         struct startup *st = userdata;
         struct daemon *d = st->daemon;
         struct peerbook_ctx_options opts = {
@@ -141,20 +128,18 @@ static void on_name_acquired(GDBusConnection *connection, const char *name, gpoi
 }
 
 /* Whether the name is owned: told apart from a bus that refuses it to us. */
-static bool name_has_owner(GDBusConnection *connection, const char *name)
-{
+static bool name_has_owner(GDBusConnection *connection, const char *name) {
         g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
-                connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                "org.freedesktop.DBus", "NameHasOwner", g_variant_new("(s)", name),
-                G_VARIANT_TYPE("(b)"), G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL);
+                connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                "NameHasOwner", g_variant_new("(s)", name), G_VARIANT_TYPE("(b)"),
+                G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL);
         gboolean owned = FALSE;
         if (reply)
                 g_variant_get(reply, "(b)", &owned);
         return owned;
 }
 
-static void on_name_lost(GDBusConnection *connection, const char *name, gpointer userdata)
-{
+static void on_name_lost(GDBusConnection *connection, const char *name, gpointer userdata) {
         struct startup *st = userdata;
         struct daemon *d = st->daemon;
 
@@ -163,19 +148,20 @@ static void on_name_lost(GDBusConnection *connection, const char *name, gpointer
         else if (!connection)
                 fprintf(stderr, "peerbookd: cannot reach the session bus\n");
         else if (name_has_owner(connection, name))
-                fprintf(stderr, "peerbookd: cannot own the name %s: another process owns it "
-                                "(another peerbookd?)\n",
+                fprintf(stderr,
+                        "peerbookd: cannot own the name %s: another process owns it "
+                        "(another peerbookd?)\n",
                         name);
         else
-                fprintf(stderr, "peerbookd: cannot own the name %s: the bus refused it "
-                                "(its policy does not allow it)\n",
+                fprintf(stderr,
+                        "peerbookd: cannot own the name %s: the bus refused it "
+                        "(its policy does not allow it)\n",
                         name);
         d->exit_status = EXIT_FAILURE;
         g_main_loop_quit(d->loop);
 }
 
-static bool export_object(GDBusConnection *bus, GDBusInterfaceSkeleton *object, const char *path)
-{
+static bool export_object(GDBusConnection *bus, GDBusInterfaceSkeleton *object, const char *path) {
         g_autoptr(GError) error = NULL;
         if (g_dbus_interface_skeleton_export(object, bus, path, &error))
                 return true;
@@ -185,8 +171,7 @@ static bool export_object(GDBusConnection *bus, GDBusInterfaceSkeleton *object, 
 
 /* ---- options ------------------------------------------------------------- */
 
-static void usage(FILE *out)
-{
+static void usage(FILE *out) {
         fputs("usage: peerbookd [--bus-name NAME] [--data-dir DIR] [--key-bits N]\n"
               "\n"
               "Hosts peerbook accounts and serves cx.ring.Ring.ConfigurationManager and\n"
@@ -200,8 +185,7 @@ static void usage(FILE *out)
               out);
 }
 
-static int parse_options(int argc, char **argv, struct options *o)
-{
+static int parse_options(int argc, char **argv, struct options *o) {
         static const struct option longopts[] = {
                 { "bus-name", required_argument, NULL, 'b' },
                 { "data-dir", required_argument, NULL, 'd' },
@@ -225,9 +209,7 @@ static int parse_options(int argc, char **argv, struct options *o)
                         }
                         o->bus_name = optarg;
                         break;
-                case 'd':
-                        o->data_dir = optarg;
-                        break;
+                case 'd': o->data_dir = optarg; break;
                 case 's':
                         /* No system-bus policy is shipped, and none that lets
                          * other users near an account's keys would be safe. */
@@ -239,19 +221,16 @@ static int parse_options(int argc, char **argv, struct options *o)
                         unsigned long bits = strtoul(optarg, &end, 10);
                         if (errno || *end || end == optarg || bits < PEERBOOK_KEY_BITS_MIN ||
                             bits > PEERBOOK_KEY_BITS_MAX) {
-                                fprintf(stderr, "peerbookd: invalid key size '%s' (expected %d..%d)\n",
+                                fprintf(stderr,
+                                        "peerbookd: invalid key size '%s' (expected %d..%d)\n",
                                         optarg, PEERBOOK_KEY_BITS_MIN, PEERBOOK_KEY_BITS_MAX);
                                 return -1;
                         }
                         o->key_bits = (unsigned)bits;
                         break;
                 }
-                case 'h':
-                        usage(stdout);
-                        exit(EXIT_SUCCESS);
-                case 'V':
-                        printf("peerbookd %s\n", PEERBOOK_VERSION);
-                        exit(EXIT_SUCCESS);
+                case 'h': usage(stdout); exit(EXIT_SUCCESS);
+                case 'V': printf("peerbookd %s\n", PEERBOOK_VERSION); exit(EXIT_SUCCESS);
                 default:
                         fprintf(stderr, "peerbookd: unknown option '%s' (see --help)\n",
                                 argv[optind - 1]);
@@ -265,8 +244,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         return 0;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
         struct options options;
         struct daemon d = { .exit_status = EXIT_SUCCESS };
         g_autoptr(GError) error = NULL;
@@ -288,7 +266,8 @@ int main(int argc, char **argv)
         d.presence = presence_manager_new(&d);
         if (!export_object(bus, G_DBUS_INTERFACE_SKELETON(d.config),
                            PB_DBUS_CONFIGURATION_MANAGER_PATH) ||
-            !export_object(bus, G_DBUS_INTERFACE_SKELETON(d.presence), PB_DBUS_PRESENCE_MANAGER_PATH))
+            !export_object(bus, G_DBUS_INTERFACE_SKELETON(d.presence),
+                           PB_DBUS_PRESENCE_MANAGER_PATH))
                 return EXIT_FAILURE;
 
         g_unix_signal_add(SIGTERM, on_quit_signal, &d);

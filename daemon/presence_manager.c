@@ -8,10 +8,9 @@
 
 #include "daemon.h"
 
-static gboolean on_publish(PeerbookDBusPresenceManager *object,
-                           GDBusMethodInvocation *invocation, const char *account_id,
-                           gboolean status, const char *note, gpointer userdata)
-{
+static gboolean on_publish(PeerbookDBusPresenceManager *object, GDBusMethodInvocation *invocation,
+                           const char *account_id, gboolean status, const char *note,
+                           gpointer userdata) {
         struct daemon *d = userdata;
 
         if (!daemon_check_account(d, invocation, account_id))
@@ -23,8 +22,7 @@ static gboolean on_publish(PeerbookDBusPresenceManager *object,
 
 static gboolean on_subscribe_buddy(PeerbookDBusPresenceManager *object,
                                    GDBusMethodInvocation *invocation, const char *account_id,
-                                   const char *uri, gboolean flag, gpointer userdata)
-{
+                                   const char *uri, gboolean flag, gpointer userdata) {
         struct daemon *d = userdata;
         char buddy[PEERBOOK_ID_SIZE];
 
@@ -34,10 +32,9 @@ static gboolean on_subscribe_buddy(PeerbookDBusPresenceManager *object,
         int r = flag ? peerbook_buddy_subscribe(d->ctx, account_id, buddy)
                      : peerbook_buddy_unsubscribe(d->ctx, account_id, buddy);
         if (r < 0) {
-                daemon_return_errno_for(invocation, r, &DAEMON_NOENT_SUBSCRIPTION,
-                                        "cannot %s '%s' in account '%s'",
-                                        flag ? "subscribe to" : "unsubscribe from", buddy,
-                                        account_id);
+                daemon_return_errno_for(
+                        invocation, r, &DAEMON_NOENT_SUBSCRIPTION, "cannot %s '%s' in account '%s'",
+                        flag ? "subscribe to" : "unsubscribe from", buddy, account_id);
                 return TRUE;
         }
         peerbook_dbus_presence_manager_complete_subscribe_buddy(object, invocation);
@@ -47,8 +44,7 @@ static gboolean on_subscribe_buddy(PeerbookDBusPresenceManager *object,
 /* The account's subscriptions (free with peerbook_list_free()), or NULL after
  * replying with the error. */
 static struct peerbook_buddy **list_buddies(struct daemon *d, GDBusMethodInvocation *invocation,
-                                            const char *account_id)
-{
+                                            const char *account_id) {
         struct peerbook_buddy **buddies = NULL;
 
         int r = peerbook_buddy_list(d->ctx, account_id, &buddies);
@@ -62,8 +58,7 @@ static struct peerbook_buddy **list_buddies(struct daemon *d, GDBusMethodInvocat
 
 static gboolean on_get_subscriptions(PeerbookDBusPresenceManager *object,
                                      GDBusMethodInvocation *invocation, const char *account_id,
-                                     gpointer userdata)
-{
+                                     gpointer userdata) {
         struct daemon *d = userdata;
         GVariantBuilder b;
 
@@ -89,8 +84,7 @@ static gboolean on_get_subscriptions(PeerbookDBusPresenceManager *object,
 
 static gboolean on_set_subscriptions(PeerbookDBusPresenceManager *object,
                                      GDBusMethodInvocation *invocation, const char *account_id,
-                                     const char *const *uris, gpointer userdata)
-{
+                                     const char *const *uris, gpointer userdata) {
         struct daemon *d = userdata;
         size_t n_uris = g_strv_length((char **)uris);
         int r;
@@ -131,15 +125,13 @@ static gboolean on_set_subscriptions(PeerbookDBusPresenceManager *object,
         return TRUE;
 }
 
-void presence_manager_on_buddy(struct daemon *d, const struct peerbook_event *event)
-{
+void presence_manager_on_buddy(struct daemon *d, const struct peerbook_event *event) {
         peerbook_dbus_presence_manager_emit_new_buddy_notification(
                 d->presence, event->account_id, event->buddy.uri, (gint)event->buddy.status,
                 event->buddy.line_status ? event->buddy.line_status : "");
 }
 
-PeerbookDBusPresenceManager *presence_manager_new(struct daemon *d)
-{
+PeerbookDBusPresenceManager *presence_manager_new(struct daemon *d) {
         PeerbookDBusPresenceManager *object = peerbook_dbus_presence_manager_skeleton_new();
 
         g_signal_connect(object, "handle-publish", G_CALLBACK(on_publish), d);

@@ -62,16 +62,27 @@ static void mp_be(struct mp *m, uint64_t v, int bytes) {
         for (int i = bytes - 1; i >= 0; i--)
                 mp_byte(m, (uint8_t)(v >> (8 * i)));
 }
-static void mp_map(struct mp *m, unsigned n) { mp_byte(m, (uint8_t)(0x80 | n)); } /* n < 16 */
-static void mp_array(struct mp *m, unsigned n) { mp_byte(m, (uint8_t)(0x90 | n)); }
-static void mp_uint(struct mp *m, uint64_t v) { mp_byte(m, 0xcf); mp_be(m, v, 8); }
-static void mp_bool(struct mp *m, bool v) { mp_byte(m, v ? 0xc3 : 0xc2); }
+static void mp_map(struct mp *m, unsigned n) {
+        mp_byte(m, (uint8_t)(0x80 | n));
+} /* n < 16 */
+static void mp_array(struct mp *m, unsigned n) {
+        mp_byte(m, (uint8_t)(0x90 | n));
+}
+static void mp_uint(struct mp *m, uint64_t v) {
+        mp_byte(m, 0xcf);
+        mp_be(m, v, 8);
+}
+static void mp_bool(struct mp *m, bool v) {
+        mp_byte(m, v ? 0xc3 : 0xc2);
+}
 static void mp_strn(struct mp *m, const char *s, size_t len) {
         mp_byte(m, 0xda);
         mp_be(m, len, 2);
         mp_raw(m, s, len);
 }
-static void mp_str(struct mp *m, const char *s) { mp_strn(m, s, strlen(s)); }
+static void mp_str(struct mp *m, const char *s) {
+        mp_strn(m, s, strlen(s));
+}
 static void mp_bin(struct mp *m, const void *p, size_t len) {
         mp_byte(m, 0xc6);
         mp_be(m, len, 4);
@@ -226,9 +237,11 @@ static void seeds_device_state(void) {
 static void seeds_trust_request(void) {
         const char *t = "trust-request";
         static const uint8_t payload[] = "{\"vCard\":\"BEGIN:VCARD\"}";
-        struct pb_trust_request r = { .service = "jami", .conversation_id = "a1b2c3",
+        struct pb_trust_request r = { .service = "jami",
+                                      .conversation_id = "a1b2c3",
                                       .payload = (uint8_t *)payload,
-                                      .payload_len = sizeof(payload) - 1, .confirm = false };
+                                      .payload_len = sizeof(payload) - 1,
+                                      .confirm = false };
         char long_str[PB_CONVERSATION_MAX + 1];
         uint8_t *buf;
         size_t len;
@@ -268,7 +281,8 @@ static void seeds_trust_request(void) {
         mp_str(&m, "payload"), mp_bin(&m, payload, 8);
         mp_put(t, "payload-twice", &m);
         m.n = 0;
-        mp_map(&m, 2), mp_str(&m, "payload"), mp_bin(&m, payload, 8), mp_uint(&m, 1), mp_uint(&m, 2);
+        mp_map(&m, 2), mp_str(&m, "payload"), mp_bin(&m, payload, 8), mp_uint(&m, 1),
+                mp_uint(&m, 2);
         mp_put(t, "payload-then-int-key", &m);
         m.n = 0;
         mp_map(&m, 2), mp_str(&m, "payload"), mp_bin(&m, payload, 8);

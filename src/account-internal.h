@@ -54,45 +54,45 @@ struct pb_signed {
 struct pb_account {
         /* account.c: its life */
         struct pb_account_env env;
-        unsigned n_ref;       /* the context's, and process()'s while it handles an item */
-        uint64_t serial;      /* names the account in queue items; never reused */
-        uint64_t generation;  /* bumped at each start of the node (stale items are dropped) */
-        uint64_t deadline;    /* of the next timer, set by pb_account_tick(); 0 = now */
+        unsigned n_ref;      /* the context's, and process()'s while it handles an item */
+        uint64_t serial;     /* names the account in queue items; never reused */
+        uint64_t generation; /* bumped at each start of the node (stale items are dropped) */
+        uint64_t deadline;   /* of the next timer, set by pb_account_tick(); 0 = now */
         char *dir;
         char id[PEERBOOK_ID_SIZE];
         char device[PEERBOOK_ID_SIZE];
         struct pb_device_keys keys;
         pb_store *store;
         pb_node *node;
-        bool stopping;        /* removed or closing: emits nothing more */
+        bool stopping; /* removed or closing: emits nothing more */
         char alias[PEERBOOK_ALIAS_MAX];
         char bootstrap[PEERBOOK_BOOTSTRAP_MAX];
-        uint16_t port;        /* 0 until a port was chosen (then kept) */
-        int load_error;       /* 0, or why the keys or the database did not load */
-        int start_error;      /* 0, or a transient reason why the node did not start */
-        uint64_t next_retry;  /* pb_now_ms() of the next load or start attempt */
+        uint16_t port;       /* 0 until a port was chosen (then kept) */
+        int load_error;      /* 0, or why the keys or the database did not load */
+        int start_error;     /* 0, or a transient reason why the node did not start */
+        uint64_t next_retry; /* pb_now_ms() of the next load or start attempt */
         unsigned retry_backoff_ms;
         bool has_password;
 
         /* announce.c: our presence, the registration state */
         enum peerbook_registration reg;
-        int reg_code;         /* of the last registration event, for the info */
+        int reg_code; /* of the last registration event, for the info */
         char reg_detail[160];
-        bool puts_sent;       /* announcement and online state handed to the node */
-        bool announce_ok;     /* the announcement's put was acknowledged */
+        bool puts_sent;   /* announcement and online state handed to the node */
+        bool announce_ok; /* the announcement's put was acknowledged */
         bool bye_pending;
-        struct pb_signed online;  /* our device state "online", put permanently */
-        struct pb_signed bye;     /* our goodbye, signed in advance */
-        uint64_t next_try;        /* pb_now_ms() of the next connect check / retry */
-        uint64_t announced_at;    /* pb_now_ms() when the presence puts were started */
-        uint64_t listen_at;       /* when to listen at the latest: UINT64_MAX until
+        struct pb_signed online; /* our device state "online", put permanently */
+        struct pb_signed bye;    /* our goodbye, signed in advance */
+        uint64_t next_try;       /* pb_now_ms() of the next connect check / retry */
+        uint64_t announced_at;   /* pb_now_ms() when the presence puts were started */
+        uint64_t listen_at;      /* when to listen at the latest: UINT64_MAX until
                                      announced, 0 once listening */
         unsigned backoff_ms;
 
         /* buddy.c: other accounts' presence */
         struct pb_buddy **buddies;
         size_t n_buddies, cap_buddies;
-        uint64_t dropped;         /* values dropped from buddies' hashes */
+        uint64_t dropped; /* values dropped from buddies' hashes */
 
         /* devices.c: other accounts' known devices, one peer per tracked buddy */
         struct pb_peer **peers;
@@ -104,11 +104,11 @@ struct pb_account {
 
         /* trust.c: the request protocol (pending requests are counted in the store) */
         pb_listen *inbox;
-        struct pb_lookup *lookups;   /* requests waiting for their signer's certificate */
+        struct pb_lookup *lookups; /* requests waiting for their signer's certificate */
         unsigned n_lookups;
         uint64_t dropped_requests;
         struct pb_request_limits limits;
-        struct pb_bucket bucket;     /* signalled requests, all senders */
+        struct pb_bucket bucket; /* signalled requests, all senders */
         struct pb_sender_rate *senders;
         unsigned n_senders;
         uint64_t next_resend_scan;

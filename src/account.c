@@ -35,8 +35,8 @@ static bool transient(int r) {
 
 static void retry_later(pb_account *a) {
         a->next_retry = pb_now_ms() + a->retry_backoff_ms;
-        a->retry_backoff_ms = a->retry_backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS
-                                                                     : a->retry_backoff_ms * 2;
+        a->retry_backoff_ms =
+                a->retry_backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : a->retry_backoff_ms * 2;
 }
 
 /* Port 0 asks for any free port, once: the first one bound becomes the
@@ -102,8 +102,8 @@ static int load_settings(pb_account *a) {
         if (pb_store_get(a->store, "bootstrap", a->bootstrap, sizeof(a->bootstrap)) < 0)
                 a->bootstrap[0] = 0;
         a->port = pb_store_get(a->store, "dht_port", buf, sizeof(buf)) == 0 ? atoi(buf) : 0;
-        a->has_password = pb_store_get(a->store, "has_password", buf, sizeof(buf)) == 0 &&
-                          !strcmp(buf, "1");
+        a->has_password =
+                pb_store_get(a->store, "has_password", buf, sizeof(buf)) == 0 && !strcmp(buf, "1");
         return 0;
 }
 

@@ -55,8 +55,8 @@ static int put_packed(pb_account *a, const uint8_t *blob, size_t len, bool perma
         if (!pc)
                 return -ENOMEM;
         *pc = (struct put_ctx){ .origin = pb_account_origin(a), .tag = tag };
-        int r = pb_node_put_packed(a->node, &a->keys.account_id, blob, len, permanent,
-                                   on_put_done, pc);
+        int r = pb_node_put_packed(a->node, &a->keys.account_id, blob, len, permanent, on_put_done,
+                                   pc);
         if (r < 0)
                 free(pc);
         return r;
@@ -84,7 +84,8 @@ void pb_announce_emit_registration(pb_account *a, const struct pb_item *it) {
         struct peerbook_event ev = {
                 .type = PEERBOOK_EVENT_REGISTRATION,
                 .account_id = a->id,
-                .registration = { .state = it->tag, .code = it->code,
+                .registration = { .state = it->tag,
+                                  .code = it->code,
                                   .detail = (const char *)it->data },
         };
         pb_account_emit(a, &ev);

@@ -21,16 +21,14 @@
 /* An IPv6 address, with an IPv4 tail or a zone ("fe80::1%eth0") */
 #define ADDR6_CHARS NAME_CHARS ":%"
 
-static bool all_of(const char *s, size_t len, const char *set)
-{
+static bool all_of(const char *s, size_t len, const char *set) {
         for (size_t i = 0; i < len; i++)
                 if (!s[i] || !strchr(set, s[i]))
                         return false;
         return true;
 }
 
-static int copy_host(const char *s, size_t len, const char *set, struct pb_bootstrap_entry *ret)
-{
+static int copy_host(const char *s, size_t len, const char *set, struct pb_bootstrap_entry *ret) {
         if (len == 0 || len > PB_BOOTSTRAP_HOST_MAX || !all_of(s, len, set))
                 return -EINVAL;
         memcpy(ret->host, s, len);
@@ -39,8 +37,7 @@ static int copy_host(const char *s, size_t len, const char *set, struct pb_boots
 }
 
 /* NULL or "" (no port) is the default; otherwise 1..65535 in decimal. */
-static int copy_port(const char *s, size_t len, struct pb_bootstrap_entry *ret)
-{
+static int copy_port(const char *s, size_t len, struct pb_bootstrap_entry *ret) {
         if (!s) {
                 snprintf(ret->port, sizeof(ret->port), "%u", (unsigned)PEERBOOK_BOOTSTRAP_PORT);
                 return 0;
@@ -54,8 +51,7 @@ static int copy_port(const char *s, size_t len, struct pb_bootstrap_entry *ret)
 }
 
 /* "host", "host:port", "[v6]", "[v6]:port" or a bare "v6" (two colons or more). */
-static int parse_entry(const char *s, size_t len, struct pb_bootstrap_entry *ret)
-{
+static int parse_entry(const char *s, size_t len, struct pb_bootstrap_entry *ret) {
         const char *end = s + len;
 
         if (s[0] == '[') {
@@ -74,11 +70,11 @@ static int parse_entry(const char *s, size_t len, struct pb_bootstrap_entry *ret
                 return copy_host(s, len, ADDR6_CHARS, ret) < 0 ? -EINVAL : copy_port(NULL, 0, ret);
         if (copy_host(s, colon ? (size_t)(colon - s) : len, NAME_CHARS, ret) < 0)
                 return -EINVAL;
-        return colon ? copy_port(colon + 1, (size_t)(end - colon - 1), ret) : copy_port(NULL, 0, ret);
+        return colon ? copy_port(colon + 1, (size_t)(end - colon - 1), ret)
+                     : copy_port(NULL, 0, ret);
 }
 
-int pb_bootstrap_next(const char *list, const char **cursor, struct pb_bootstrap_entry *ret)
-{
+int pb_bootstrap_next(const char *list, const char **cursor, struct pb_bootstrap_entry *ret) {
         const char *p = *cursor;
 
         for (;;) {
@@ -102,8 +98,7 @@ int pb_bootstrap_next(const char *list, const char **cursor, struct pb_bootstrap
         return parse_entry(p, len, ret) < 0 ? -EINVAL : 1;
 }
 
-int peerbook_bootstrap_check(const char *list, size_t *ret_bad_offset, size_t *ret_bad_len)
-{
+int peerbook_bootstrap_check(const char *list, size_t *ret_bad_offset, size_t *ret_bad_len) {
         struct pb_bootstrap_entry e;
         const char *cursor = list;
         int r;

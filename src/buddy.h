@@ -14,8 +14,8 @@
 
 struct pb_buddy {
         pb_hash id;
-        bool subscribed; /* asked for with subscribeBuddy (saved) */
-        bool contact;    /* tracked because it is an active contact */
+        bool subscribed;      /* asked for with subscribeBuddy (saved) */
+        bool contact;         /* tracked because it is an active contact */
         struct pb_peer *peer; /* its known devices (devices.c) */
         char uri[PEERBOOK_ID_SIZE];
         struct pb_buddy_presence presence;

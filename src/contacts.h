@@ -12,9 +12,9 @@
 #include "store.h"
 
 struct pb_contact {
-        struct pb_contact_row row;  /* contacts.c */
-        uint64_t next_resend;       /* trust.c: pb_now_ms() when a re-send is allowed */
-        unsigned backoff_s;         /* trust.c */
+        struct pb_contact_row row; /* contacts.c */
+        uint64_t next_resend;      /* trust.c: pb_now_ms() when a re-send is allowed */
+        unsigned backoff_s;        /* trust.c */
 };
 
 int pb_contacts_load(pb_account *a);

@@ -241,7 +241,8 @@ static void wait_goodbyes(peerbook_ctx *ctx, pb_account **list, size_t n) {
                 for (struct pb_item *it = pb_queue_take_all(ctx->queue), *next; it; it = next) {
                         next = it->next;
                         pb_account *a = it->kind == PB_ITEM_PUT_DONE
-                                                ? in_list(list, n, it->account_serial) : NULL;
+                                                ? in_list(list, n, it->account_serial)
+                                                : NULL;
                         if (a) {
                                 pb_account_handle(a, it);
                                 free(it);
@@ -395,8 +396,8 @@ int peerbook_account_import(peerbook_ctx *ctx, const char *path,
 }
 
 static int create_later(peerbook_ctx *ctx, const char *archive_path,
-                        const struct peerbook_account_params *params,
-                        peerbook_account_done_cb done, void *userdata) {
+                        const struct peerbook_account_params *params, peerbook_account_done_cb done,
+                        void *userdata) {
         struct peerbook_account_params p;
         struct pb_new_account n;
         if (!ctx || read_params(params, &p) < 0 || !done)
@@ -603,8 +604,7 @@ int peerbook_contact_add(peerbook_ctx *ctx, const char *account_id, const char *
         return r < 0 ? r : pb_account_contact_add(a, uri);
 }
 
-int peerbook_contact_remove(peerbook_ctx *ctx, const char *account_id, const char *uri,
-                            bool ban) {
+int peerbook_contact_remove(peerbook_ctx *ctx, const char *account_id, const char *uri, bool ban) {
         pb_account *a;
         int r = lookup_ready(ctx, account_id, &a);
         if (r < 0)

@@ -33,8 +33,9 @@ int pb_create_job_start(struct pb_create_jobs *jobs, pb_queue *queue,
                 return -ENOMEM;
         }
         memcpy(done->data, &job, sizeof(job));
-        *job = (struct pb_create_job){ .account = *account, .cb = cb, .userdata = userdata,
-                                       .queue = queue, .done = done };
+        *job = (struct pb_create_job){
+                .account = *account, .cb = cb, .userdata = userdata, .queue = queue, .done = done
+        };
         int r = -pthread_create(&job->thread, NULL, run, job);
         if (r < 0) {
                 free(done);

@@ -126,15 +126,13 @@ struct pb_peer *pb_devices_get(pb_account *a, const pb_hash *account) {
         return p;
 }
 
-const struct pb_known_device *pb_devices_learn(pb_account *a, struct pb_peer *p,
-                                               const pb_hash *dev, const uint8_t *pk,
-                                               size_t pk_len, bool keep) {
+const struct pb_known_device *pb_devices_learn(pb_account *a, struct pb_peer *p, const pb_hash *dev,
+                                               const uint8_t *pk, size_t pk_len, bool keep) {
         load(a, p); /* first, so that the cap forgets the oldest */
         return add(a, p, dev, pk, pk_len, keep);
 }
 
-bool pb_devices_find_signer(const pb_account *a, const pb_hash *dev,
-                            struct pb_device_cert *ret) {
+bool pb_devices_find_signer(const pb_account *a, const pb_hash *dev, struct pb_device_cert *ret) {
         for (size_t i = 0; i < a->n_peers; i++) {
                 const struct pb_known_device *k = pb_devices_find(a->peers[i], dev);
                 if (!k || k->pk_len > sizeof(ret->pk))

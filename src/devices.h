@@ -49,13 +49,11 @@ const struct pb_known_device *pb_devices_find(const struct pb_peer *p, const pb_
 
 /* Learns a device and its key (the oldest is forgotten past the cap), saving
  * it when `keep`. Pointers into p->known stay valid until the next learn. */
-const struct pb_known_device *pb_devices_learn(pb_account *a, struct pb_peer *p,
-                                               const pb_hash *dev, const uint8_t *pk,
-                                               size_t pk_len, bool keep);
+const struct pb_known_device *pb_devices_learn(pb_account *a, struct pb_peer *p, const pb_hash *dev,
+                                               const uint8_t *pk, size_t pk_len, bool keep);
 
 /* The account of a device known from a tracked peer (loaded devices only). */
-bool pb_devices_find_signer(const pb_account *a, const pb_hash *dev,
-                            struct pb_device_cert *ret);
+bool pb_devices_find_signer(const pb_account *a, const pb_hash *dev, struct pb_device_cert *ret);
 
 /* Marks p's devices present or not from the buddy's presence; returns how
  * many appeared since the last call and their ids in `appeared`. */

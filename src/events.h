@@ -17,25 +17,25 @@
 #include "dht/dht.h"
 
 enum pb_item_kind {
-        PB_ITEM_VALUE,    /* a value (or its expiry) seen by a listen */
-        PB_ITEM_PUT_DONE, /* a put finished */
-        PB_ITEM_NOTIFY,   /* report a buddy's current status (subscribe) */
+        PB_ITEM_VALUE,        /* a value (or its expiry) seen by a listen */
+        PB_ITEM_PUT_DONE,     /* a put finished */
+        PB_ITEM_NOTIFY,       /* report a buddy's current status (subscribe) */
         PB_ITEM_REGISTRATION, /* report a registration change; data = detail */
-        PB_ITEM_CONTACT,  /* report a contact change: tag = event type, key = uri */
-        PB_ITEM_CERT,     /* a device certificate look-up ended; data = pb_device_cert */
-        PB_ITEM_JOB_DONE, /* an account creation ended; data = its pb_create_job pointer */
+        PB_ITEM_CONTACT,      /* report a contact change: tag = event type, key = uri */
+        PB_ITEM_CERT,         /* a device certificate look-up ended; data = pb_device_cert */
+        PB_ITEM_JOB_DONE,     /* an account creation ended; data = its pb_create_job pointer */
 };
 
 struct pb_item {
         struct pb_item *next;
         enum pb_item_kind kind;
-        uint64_t account_serial; /* which account (serials are never reused) */
-        uint64_t generation;     /* which start of its node, for what a node reports */
-        uint32_t tag;            /* listen or put purpose, set by the account */
-        pb_hash key;             /* the hash listened on / the buddy */
-        bool flag;               /* expired (VALUE) or ok (PUT_DONE) */
-        int code;                /* REGISTRATION: 0 or a negative errno */
-        struct pb_value_view value;   /* VALUE only; value.data points into data[] */
+        uint64_t account_serial;    /* which account (serials are never reused) */
+        uint64_t generation;        /* which start of its node, for what a node reports */
+        uint32_t tag;               /* listen or put purpose, set by the account */
+        pb_hash key;                /* the hash listened on / the buddy */
+        bool flag;                  /* expired (VALUE) or ok (PUT_DONE) */
+        int code;                   /* REGISTRATION: 0 or a negative errno */
+        struct pb_value_view value; /* VALUE only; value.data points into data[] */
         uint8_t data[];
 };
 

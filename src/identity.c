@@ -65,8 +65,8 @@ static int load_identity(const char *dir, const char *prefix, const char *passwo
 }
 
 /* The announcement {dev, pk}, signed by the account key. */
-static int sign_announcement(const pb_identity *account, const pb_identity *device,
-                             uint8_t **ret, size_t *ret_len) {
+static int sign_announcement(const pb_identity *account, const pb_identity *device, uint8_t **ret,
+                             size_t *ret_len) {
         _cleanup_free_ uint8_t *pk = NULL, *data = NULL;
         size_t pk_len, data_len;
         pb_hash dev = pb_identity_id(device);
@@ -75,8 +75,8 @@ static int sign_announcement(const pb_identity *account, const pb_identity *devi
                 r = pb_announcement_encode(&dev, pk, pk_len, &data, &data_len);
         if (r < 0)
                 return r;
-        return pb_value_sign(account, PB_TYPE_USER_DATA, pb_announce_value_id(&dev), data,
-                             data_len, ret, ret_len);
+        return pb_value_sign(account, PB_TYPE_USER_DATA, pb_announce_value_id(&dev), data, data_len,
+                             ret, ret_len);
 }
 
 int pb_device_keys_create(const char *dir, const pb_identity *account, const char *password,
@@ -119,8 +119,8 @@ int pb_device_keys_load(const char *account_dir, struct pb_device_keys *ret) {
         return 0;
 }
 
-int pb_archive_export(const char *account_dir, const char *current_password,
-                      const char *password, const char *alias, const char *path) {
+int pb_archive_export(const char *account_dir, const char *current_password, const char *password,
+                      const char *alias, const char *path) {
         pb_identity *account = NULL;
         int r = load_identity(account_dir, "account", current_password, &account);
         if (r < 0)

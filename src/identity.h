@@ -42,8 +42,8 @@ void pb_device_keys_clear(struct pb_device_keys *k);
 
 /* Writes an archive of the account (key re-encrypted with `password`).
  * -EKEYREJECTED when the account key is encrypted and password is wrong. */
-int pb_archive_export(const char *account_dir, const char *current_password,
-                      const char *password, const char *alias, const char *path);
+int pb_archive_export(const char *account_dir, const char *current_password, const char *password,
+                      const char *alias, const char *path);
 
 /* Reads an archive: returns the account identity and the alias it carried. */
 int pb_archive_import(const char *path, const char *password, pb_identity **ret_account,

@@ -51,8 +51,7 @@ static struct pb_device *evictable(struct pb_buddy_presence *p) {
 static struct pb_device *get_device(struct pb_buddy_presence *p, const pb_hash *dev) {
         struct pb_device *d = find_device(p, dev);
         if (!d) {
-                if (p->n_devices < PB_DEVICES_MAX &&
-                    (p->n_devices < p->cap_devices || grow(p)))
+                if (p->n_devices < PB_DEVICES_MAX && (p->n_devices < p->cap_devices || grow(p)))
                         d = &p->devices[p->n_devices++];
                 else if (p->n_devices < PB_DEVICES_MAX)
                         return NULL; /* out of memory */

@@ -24,17 +24,17 @@
 
 #include "dht/dht.h"
 
-#define PB_DEVICES_MAX 32        /* devices tracked per buddy */
-#define PB_DEVICE_VALUES_MAX 8   /* live announcement values per device */
+#define PB_DEVICES_MAX 32      /* devices tracked per buddy */
+#define PB_DEVICE_VALUES_MAX 8 /* live announcement values per device */
 
 struct pb_device {
         pb_hash id;
         unsigned n_values;
         uint64_t values[PB_DEVICE_VALUES_MAX]; /* live announcement value ids */
-        bool verified;    /* an announcement signed by the account named it */
+        bool verified;                         /* an announcement signed by the account named it */
         bool has_state;
         bool state_online;
-        bool state_live;  /* the value carrying the latest state has not expired */
+        bool state_live; /* the value carrying the latest state has not expired */
         uint64_t state_seq;
         uint64_t state_value_id;
         uint64_t touched; /* a logical clock, to evict the stalest record */

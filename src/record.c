@@ -8,9 +8,8 @@
 #include "peerbook/peerbook.h"
 #include "record.h"
 
-#define STRINGS(type, ...)                                                                        \
-        .size = sizeof(struct type),                                                              \
-        .strings = (const size_t[]){ __VA_ARGS__ },                                               \
+#define STRINGS(type, ...)                                                       \
+        .size = sizeof(struct type), .strings = (const size_t[]){ __VA_ARGS__ }, \
         .n_strings = sizeof((const size_t[]){ __VA_ARGS__ }) / sizeof(size_t)
 
 const struct pb_record_shape pb_shape_account_info = {

@@ -18,7 +18,7 @@ struct pb_record_shape {
         size_t size;
         const size_t *strings; /* offsets of `const char *` members (NULL: "") */
         size_t n_strings;
-        bool has_bytes;        /* a `const uint8_t *` at bytes, its length at bytes_len */
+        bool has_bytes; /* a `const uint8_t *` at bytes, its length at bytes_len */
         size_t bytes, bytes_len;
 };
 

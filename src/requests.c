@@ -156,8 +156,8 @@ int pb_account_request_accept(pb_account *a, const char *from) {
         }
         pb_contact_queue_event(a, PEERBOOK_EVENT_CONTACT_ADDED, id, true);
         pb_hash hid;
-        struct pb_peer *peer = pb_hash_from_hex(id, &hid) == 0 ? pb_devices_find_peer(a, &hid)
-                                                               : NULL;
+        struct pb_peer *peer =
+                pb_hash_from_hex(id, &hid) == 0 ? pb_devices_find_peer(a, &hid) : NULL;
         if (peer && p.device.pk_len)
                 pb_devices_learn(a, peer, &p.device.id, p.device.pk, p.device.pk_len, true);
         if (peer)

@@ -140,7 +140,8 @@ pb_store *pb_store_close(pb_store *s) {
 }
 
 /* Prepares sql and binds each of the n text arguments. */
-static int prepare(pb_store *s, const char *sql, sqlite3_stmt **st, int n, const char *const *args) {
+static int prepare(pb_store *s, const char *sql, sqlite3_stmt **st, int n,
+                   const char *const *args) {
         int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
         if (rc != SQLITE_OK)
                 return sql_error(rc);
@@ -187,8 +188,9 @@ int pb_store_get(pb_store *s, const char *key, char *buf, size_t size) {
 
 int pb_store_set(pb_store *s, const char *key, const char *value) {
         const char *args[] = { key, value };
-        return run(s, "INSERT INTO meta(key, value) VALUES(?, ?) "
-                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        return run(s,
+                   "INSERT INTO meta(key, value) VALUES(?, ?) "
+                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                    2, args);
 }
 
@@ -257,8 +259,9 @@ int pb_store_contact_put(pb_store *s, const struct pb_contact_row *c, const uint
                          size_t payload_len) {
         sqlite3_stmt *st;
         const char *args[] = { c->uri };
-        int r = prepare(s, "INSERT OR REPLACE INTO contacts(uri, added, removed, confirmed, banned,"
-                           " conversation_id, payload, request_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+        int r = prepare(s,
+                        "INSERT OR REPLACE INTO contacts(uri, added, removed, confirmed, banned,"
+                        " conversation_id, payload, request_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
                         &st, 1, args);
         if (r < 0)
                 return r;
@@ -301,8 +304,10 @@ int pb_store_contact_payload(pb_store *s, const char *uri, uint8_t **ret, size_t
 int pb_store_contacts(pb_store *s, int (*cb)(const struct pb_contact_row *c, void *userdata),
                       void *userdata) {
         sqlite3_stmt *st;
-        int r = prepare(s, "SELECT uri, added, removed, confirmed, banned, conversation_id,"
-                           " request_id FROM contacts ORDER BY uri", &st, 0, NULL);
+        int r = prepare(s,
+                        "SELECT uri, added, removed, confirmed, banned, conversation_id,"
+                        " request_id FROM contacts ORDER BY uri",
+                        &st, 0, NULL);
         if (r < 0)
                 return r;
         int rc;
@@ -327,8 +332,9 @@ int pb_store_contacts(pb_store *s, int (*cb)(const struct pb_contact_row *c, voi
 int pb_store_request_put(pb_store *s, const struct pb_request_row *q) {
         sqlite3_stmt *st;
         const char *args[] = { q->sender };
-        int r = prepare(s, "INSERT OR REPLACE INTO requests(sender, received, conversation_id,"
-                           " payload, device, device_pk, fingerprint) VALUES(?, ?, ?, ?, ?, ?, ?)",
+        int r = prepare(s,
+                        "INSERT OR REPLACE INTO requests(sender, received, conversation_id,"
+                        " payload, device, device_pk, fingerprint) VALUES(?, ?, ?, ?, ?, ?, ?)",
                         &st, 1, args);
         if (r < 0)
                 return r;
@@ -363,12 +369,15 @@ int pb_store_request_delete(pb_store *s, const char *sender) {
 int pb_store_requests(pb_store *s, const char *sender,
                       int (*cb)(const struct pb_request_row *r, void *userdata), void *userdata) {
         sqlite3_stmt *st;
-        int r = sender ? prepare(s, "SELECT sender, received, conversation_id, payload, device,"
-                                    " device_pk, fingerprint FROM requests WHERE sender = ?",
+        int r = sender ? prepare(s,
+                                 "SELECT sender, received, conversation_id, payload, device,"
+                                 " device_pk, fingerprint FROM requests WHERE sender = ?",
                                  &st, 1, &sender)
-                       : prepare(s, "SELECT sender, received, conversation_id, payload, device,"
-                                    " device_pk, fingerprint FROM requests"
-                                    " ORDER BY received, sender", &st, 0, NULL);
+                       : prepare(s,
+                                 "SELECT sender, received, conversation_id, payload, device,"
+                                 " device_pk, fingerprint FROM requests"
+                                 " ORDER BY received, sender",
+                                 &st, 0, NULL);
         if (r < 0)
                 return r;
         int rc;
@@ -392,12 +401,14 @@ int pb_store_requests(pb_store *s, const char *sender,
 
 /* ---- devices seen ---------------------------------------------------------------- */
 
-int pb_store_device_put(pb_store *s, const char *account, const char *device,
-                        const uint8_t *pk, size_t pk_len) {
+int pb_store_device_put(pb_store *s, const char *account, const char *device, const uint8_t *pk,
+                        size_t pk_len) {
         sqlite3_stmt *st;
         const char *args[] = { account, device };
-        int r = prepare(s, "INSERT OR REPLACE INTO devices(account, device, pk, seen)"
-                           " VALUES(?, ?, ?, ?)", &st, 2, args);
+        int r = prepare(s,
+                        "INSERT OR REPLACE INTO devices(account, device, pk, seen)"
+                        " VALUES(?, ?, ?, ?)",
+                        &st, 2, args);
         if (r < 0)
                 return r;
         bind_blob(st, 3, pk, pk_len);
@@ -452,12 +463,13 @@ int pb_store_handled_prune(pb_store *s, int64_t before) {
 
 /* ---- discarded requests ------------------------------------------------------------ */
 
-int pb_store_discarded_add(pb_store *s, const char *sender, const char *fingerprint,
-                           int64_t now) {
+int pb_store_discarded_add(pb_store *s, const char *sender, const char *fingerprint, int64_t now) {
         sqlite3_stmt *st;
         const char *args[] = { sender, fingerprint };
-        int r = prepare(s, "INSERT OR REPLACE INTO discarded(sender, fingerprint, at)"
-                           " VALUES(?, ?, ?)", &st, 2, args);
+        int r = prepare(s,
+                        "INSERT OR REPLACE INTO discarded(sender, fingerprint, at)"
+                        " VALUES(?, ?, ?)",
+                        &st, 2, args);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 3, now);

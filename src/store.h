@@ -28,8 +28,7 @@ int pb_store_set(pb_store *s, const char *key, const char *value);
 /* Adds (on = true) or removes a subscription; idempotent. */
 int pb_store_subscription_set(pb_store *s, const char *uri, bool on);
 /* Calls cb for each subscription, oldest first; a negative return stops. */
-int pb_store_subscriptions(pb_store *s, int (*cb)(const char *uri, void *userdata),
-                           void *userdata);
+int pb_store_subscriptions(pb_store *s, int (*cb)(const char *uri, void *userdata), void *userdata);
 
 /* ---- transactions: several changes that must land together ------------- */
 int pb_store_begin(pb_store *s);
@@ -78,8 +77,8 @@ int pb_store_requests(pb_store *s, const char *sender,
 
 /* ---- devices seen of other accounts ------------------------------------------ */
 
-int pb_store_device_put(pb_store *s, const char *account, const char *device,
-                        const uint8_t *pk, size_t pk_len);
+int pb_store_device_put(pb_store *s, const char *account, const char *device, const uint8_t *pk,
+                        size_t pk_len);
 int pb_store_devices(pb_store *s, const char *account,
                      int (*cb)(const char *device, const uint8_t *pk, size_t pk_len,
                                void *userdata),
@@ -89,8 +88,7 @@ int pb_store_devices(pb_store *s, const char *account,
 
 /* ---- requests the user discarded (so that their re-sends stay silent) ---- */
 
-int pb_store_discarded_add(pb_store *s, const char *sender, const char *fingerprint,
-                           int64_t now);
+int pb_store_discarded_add(pb_store *s, const char *sender, const char *fingerprint, int64_t now);
 /* 1 when (sender, fingerprint) was discarded, 0 when not. */
 int pb_store_discarded_has(pb_store *s, const char *sender, const char *fingerprint);
 int pb_store_discarded_prune(pb_store *s, int64_t before);

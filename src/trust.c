@@ -36,13 +36,13 @@
 
 #define SERVICE "cx.ring"
 /* Limits (see pb_request_limits): a flood neither fills the disk nor the screen. */
-#define PENDING_MAX 2000        /* pending requests per account */
-#define BUCKET_BURST 50.0       /* signalled requests at once, all senders... */
-#define BUCKET_RATE 1.0         /* ...then this many per second */
-#define SENDER_BURST 3.0        /* signalled requests at once from one sender... */
-#define SENDER_RATE (1.0 / 60)  /* ...then one a minute */
-#define SENDERS_TRACKED 256     /* senders whose rate is remembered (least recent goes) */
-#define LOOKUPS_MAX 64          /* requests waiting for a certificate */
+#define PENDING_MAX 2000       /* pending requests per account */
+#define BUCKET_BURST 50.0      /* signalled requests at once, all senders... */
+#define BUCKET_RATE 1.0        /* ...then this many per second */
+#define SENDER_BURST 3.0       /* signalled requests at once from one sender... */
+#define SENDER_RATE (1.0 / 60) /* ...then one a minute */
+#define SENDERS_TRACKED 256    /* senders whose rate is remembered (least recent goes) */
+#define LOOKUPS_MAX 64         /* requests waiting for a certificate */
 #define RESEND_FIRST_S 5
 #define RESEND_MAX_S 3600
 #define HANDLED_KEEP_S (8 * 24 * 3600) /* a little longer than the DHT keeps requests */
@@ -98,8 +98,7 @@ static void put_request(pb_account *a, const struct pb_known_device *d,
                               NULL, NULL);
 }
 
-static int build_request(pb_account *a, const char *to, bool confirm,
-                         struct pb_trust_request *tr) {
+static int build_request(pb_account *a, const char *to, bool confirm, struct pb_trust_request *tr) {
         struct pb_contact *c = pb_contact_find(a, to);
         memset(tr, 0, sizeof(*tr));
         snprintf(tr->service, sizeof(tr->service), "%s", SERVICE);
@@ -188,7 +187,8 @@ uint64_t pb_trust_tick(pb_account *a, uint64_t now) {
                 owed = true;
                 pb_hash id;
                 const struct pb_peer *p = pb_hash_from_hex(c->row.uri, &id) == 0
-                                                  ? pb_devices_find_peer(a, &id) : NULL;
+                                                  ? pb_devices_find_peer(a, &id)
+                                                  : NULL;
                 if (!p || now < c->next_resend)
                         continue;
                 for (unsigned k = 0; k < p->n_known; k++)
@@ -322,8 +322,10 @@ static void emit_request(pb_account *a, const char *from, const struct pb_trust_
         struct peerbook_event ev = {
                 .type = PEERBOOK_EVENT_TRUST_REQUEST,
                 .account_id = a->id,
-                .trust_request = { .from = from, .conversation_id = req->conversation_id,
-                                   .payload = req->payload, .payload_len = req->payload_len,
+                .trust_request = { .from = from,
+                                   .conversation_id = req->conversation_id,
+                                   .payload = req->payload,
+                                   .payload_len = req->payload_len,
                                    .received = (uint64_t)received },
         };
         pb_account_emit(a, &ev);
@@ -382,7 +384,8 @@ static int apply_request(pb_account *a, const struct pb_device_cert *dev,
         struct pb_peer *p = pb_devices_find_peer(a, &dev->account);
         const struct pb_known_device *known =
                 p ? pb_devices_learn(a, p, &dev->device, dev->pk, dev->pk_len, active) : NULL;
-        struct pb_known_device tmp = { .id = dev->device, .pk = (uint8_t *)dev->pk,
+        struct pb_known_device tmp = { .id = dev->device,
+                                       .pk = (uint8_t *)dev->pk,
                                        .pk_len = dev->pk_len };
         if (!known)
                 known = &tmp;

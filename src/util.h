@@ -19,15 +19,15 @@ static inline void freep(void *p) {
 }
 
 /* Moves a pointer out of a cleanup variable: the variable becomes NULL. */
-#define TAKE_PTR(p)                                                                    \
-        ({                                                                             \
-                __typeof__(p) _tmp_ = (p);                                             \
-                (p) = NULL;                                                            \
-                _tmp_;                                                                 \
+#define TAKE_PTR(p)                        \
+        ({                                 \
+                __typeof__(p) _tmp_ = (p); \
+                (p) = NULL;                \
+                _tmp_;                     \
         })
 
-uint64_t pb_now_ms(void);   /* CLOCK_MONOTONIC */
-uint64_t pb_wall_ms(void);  /* CLOCK_REALTIME, milliseconds since the epoch */
+uint64_t pb_now_ms(void);  /* CLOCK_MONOTONIC */
+uint64_t pb_wall_ms(void); /* CLOCK_REALTIME, milliseconds since the epoch */
 uint64_t pb_random_u64(void);
 
 /* Reads a whole regular file of at most max_len bytes, without ever blocking

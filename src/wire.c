@@ -76,7 +76,7 @@ static bool counts_fit(const uint8_t *p, size_t len) {
                 if (i >= len)
                         return false;
                 uint8_t c = p[i++];
-                unsigned w = 0;         /* width of the length field */
+                unsigned w = 0;                       /* width of the length field */
                 uint64_t skip = 0, objs = 0, per = 0; /* per: objects per counted item */
                 pending--;
                 if (c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3)

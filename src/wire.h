@@ -28,8 +28,8 @@
  * signature): a state is ~60 bytes, an RSA-8192 signature 1,024. */
 #define PB_DEVICE_STATE_MAX 2048
 
-#define PB_VALUE_MAX 65536     /* OpenDHT's largest value */
-#define PB_PUBKEY_MAX 2048     /* DER of an RSA-8192 key fits */
+#define PB_VALUE_MAX 65536                  /* OpenDHT's largest value */
+#define PB_PUBKEY_MAX 2048                  /* DER of an RSA-8192 key fits */
 #define PB_PAYLOAD_MAX PEERBOOK_PAYLOAD_MAX /* the public limit, defined once */
 #define PB_CONVERSATION_MAX 128
 #define PB_SERVICE_MAX 64

@@ -182,7 +182,8 @@ static inline int live_new_account(struct live_node *n, const char *bootstrap) {
         int r = live_open(n);
         if (r < 0)
                 return r;
-        struct peerbook_account_params p = { .size = sizeof(p), .alias = "test",
+        struct peerbook_account_params p = { .size = sizeof(p),
+                                             .alias = "test",
                                              .bootstrap = bootstrap };
         return peerbook_account_create(n->ctx, &p, n->account);
 }
@@ -269,8 +270,8 @@ static inline pb_hash live_inbox_of(const char *device_id) {
 /* Raw OpenDHT nodes (no account) on the test network, for floors and for
  * playing other parties: each gets a new identity of `bits`; returns once all
  * are connected (bounded) and have settled. 0 or a negative errno. */
-static inline int live_raw_nodes(const char *bootstrap, int count, unsigned bits,
-                                 pb_identity **ids, pb_node **nodes) {
+static inline int live_raw_nodes(const char *bootstrap, int count, unsigned bits, pb_identity **ids,
+                                 pb_node **nodes) {
         for (int i = 0; i < count; i++) {
                 int r = pb_identity_generate("raw", NULL, bits, &ids[i]);
                 struct pb_node_config c = { .identity = ids[i], .bootstrap = bootstrap };

@@ -107,8 +107,8 @@ static void test_account(peerbook_ctx *ctx) {
 
 int main(void) {
         long page = sysconf(_SC_PAGESIZE);
-        uint8_t *map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                            -1, 0);
+        uint8_t *map =
+                mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (map == MAP_FAILED || mprotect(map + page, page, PROT_NONE) < 0)
                 return EXIT_FAILURE;
         page_end = map + page;

@@ -42,8 +42,8 @@ int main(void) {
 #else
 /* ---- the failing allocator ------------------------------------------------- */
 
-static long fail_at;   /* the allocation (counted from arming) that fails; 0: none */
-static long allocs;    /* allocations since arming */
+static long fail_at;    /* the allocation (counted from arming) that fails; 0: none */
+static long allocs;     /* allocations since arming */
 static bool has_failed; /* the armed allocation was reached */
 
 /* The sanitizers' allocators when linked in (weak: absent in a plain build). */
@@ -180,9 +180,12 @@ static int trust_request_encode(void *arg) {
         struct blob *b = arg;
         static uint8_t payload[3000];
         memset(payload, 'p', sizeof(payload));
-        struct pb_trust_request t = { .service = "jami", .conversation_id = "c0ffee",
-                                      .payload = payload, .payload_len = sizeof(payload),
-                                      .confirm = true, .request_id = 7 };
+        struct pb_trust_request t = { .service = "jami",
+                                      .conversation_id = "c0ffee",
+                                      .payload = payload,
+                                      .payload_len = sizeof(payload),
+                                      .confirm = true,
+                                      .request_id = 7 };
         free(b->data);
         b->data = NULL;
         return pb_trust_request_encode(&t, &b->data, &b->len);
@@ -256,8 +259,11 @@ static int store_tables(void *arg) {
                 return r;
         char buf[32];
         struct pb_contact_row c = { .uri = URI_A, .added = 1, .conversation_id = "c" };
-        struct pb_request_row q = { .sender = URI_A, .received = 1, .device = URI_A,
-                                    .payload = (const uint8_t *)"hi", .payload_len = 2,
+        struct pb_request_row q = { .sender = URI_A,
+                                    .received = 1,
+                                    .device = URI_A,
+                                    .payload = (const uint8_t *)"hi",
+                                    .payload_len = 2,
                                     .fingerprint = "f" };
         uint8_t *payload = NULL;
         size_t len, count;
@@ -268,8 +274,7 @@ static int store_tables(void *arg) {
             (r = pb_store_contact_put(s, &c, (const uint8_t *)"card", 4)) < 0 ||
             (r = pb_store_contact_payload(s, URI_A, &payload, &len)) < 0 ||
             (r = pb_store_contacts(s, count_contact, &n_contacts)) < 0 ||
-            (r = pb_store_request_put(s, &q)) < 0 ||
-            (r = pb_store_request_count(s, &count)) < 0 ||
+            (r = pb_store_request_put(s, &q)) < 0 || (r = pb_store_request_count(s, &count)) < 0 ||
             (r = pb_store_requests(s, NULL, count_request, &n_requests)) < 0 ||
             (r = pb_store_device_put(s, URI_A, URI_A, (const uint8_t *)"pk", 2)) < 0 ||
             (r = pb_store_devices(s, URI_A, count_device, &n_devices)) < 0 ||
@@ -279,8 +284,8 @@ static int store_tables(void *arg) {
             (r = pb_store_discarded_has(s, URI_A, "f")) < 0 ||
             (r = pb_store_discarded_prune(s, 0)) < 0)
                 goto out;
-        r = !strcmp(buf, "alice") && len == 4 && count == 1 && n_contacts == 1 &&
-                            n_requests == 1 && n_devices == 1
+        r = !strcmp(buf, "alice") && len == 4 && count == 1 && n_contacts == 1 && n_requests == 1 &&
+                            n_devices == 1
                     ? 0
                     : -EIO;
 out:

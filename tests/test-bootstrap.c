@@ -8,8 +8,7 @@
 #include "check.h"
 
 /* Reads every entry of a well-formed list into "host port|host port|...". */
-static void entries(const char *list, char *out, size_t size)
-{
+static void entries(const char *list, char *out, size_t size) {
         struct pb_bootstrap_entry e;
         const char *cursor = list;
         size_t n = 0;
@@ -22,8 +21,7 @@ static void entries(const char *list, char *out, size_t size)
         }
 }
 
-static void check_entries(const char *list, const char *expected)
-{
+static void check_entries(const char *list, const char *expected) {
         char got[1024];
 
         CHECK_EQ(peerbook_bootstrap_check(list, NULL, NULL), 0);
@@ -34,8 +32,7 @@ static void check_entries(const char *list, const char *expected)
 }
 
 /* The first bad entry is named by its offset and length. */
-static void check_bad(const char *list, const char *bad)
-{
+static void check_bad(const char *list, const char *bad) {
         size_t off = 99, len = 99;
 
         CHECK_EQ(peerbook_bootstrap_check(list, &off, &len), -EINVAL);
@@ -46,8 +43,7 @@ static void check_bad(const char *list, const char *bad)
         CHECK(off <= strlen(list) && len == strlen(bad) && strncmp(list + off, bad, len) == 0);
 }
 
-int main(void)
-{
+int main(void) {
         /* empty lists: a standalone node */
         CHECK_EQ(peerbook_bootstrap_check(NULL, NULL, NULL), 0);
         check_entries("", "");

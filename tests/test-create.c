@@ -96,7 +96,9 @@ static void test_async_create(const char *dir) {
 /* Import: wrong password, an account already here, then another data dir. */
 static void test_async_import(const char *dir, const char *other) {
         peerbook_ctx *ctx = new_ctx(dir);
-        struct peerbook_account_params p = { .size = sizeof(p), .alias = "exported", .password = "pw" };
+        struct peerbook_account_params p = { .size = sizeof(p),
+                                             .alias = "exported",
+                                             .password = "pw" };
         char id[PEERBOOK_ID_SIZE];
         CHECK_EQ(peerbook_account_create(ctx, &p, id), 0);
         char *archive = pb_path_join(dir, "archive.pbk");

@@ -12,8 +12,7 @@
 #include "peerbook/peerbook.h"
 
 /* peerbook_ctx_new() on dir in a child process: its return value. */
-static int new_in_child(const char *dir)
-{
+static int new_in_child(const char *dir) {
         pid_t pid = fork();
         if (pid == 0) {
                 struct peerbook_ctx_options opts = { .size = sizeof(opts), .data_dir = dir };
@@ -24,12 +23,13 @@ static int new_in_child(const char *dir)
         }
         int status = 0;
         waitpid(pid, &status, 0);
-        return WIFEXITED(status) ? (WEXITSTATUS(status) == 1 ? -EBUSY : WEXITSTATUS(status) ? -EIO : 0)
+        return WIFEXITED(status) ? (WEXITSTATUS(status) == 1 ? -EBUSY
+                                    : WEXITSTATUS(status)    ? -EIO
+                                                             : 0)
                                  : -EIO;
 }
 
-int main(void)
-{
+int main(void) {
         char dir[] = "/tmp/peerbook-lock.XXXXXX";
         CHECK(mkdtemp(dir) != NULL);
         struct peerbook_ctx_options opts = { .size = sizeof(opts), .data_dir = dir };

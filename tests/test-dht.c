@@ -5,13 +5,13 @@
  */
 #define _GNU_SOURCE /* memmem */
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -22,36 +22,32 @@
 
 static int passed, failed;
 
-#define CHECK(cond)                                                                   \
-        do {                                                                          \
-                if (cond) {                                                           \
-                        passed++;                                                     \
-                } else {                                                              \
-                        failed++;                                                     \
-                        fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__,        \
-                                __LINE__, #cond);                                     \
-                }                                                                     \
+#define CHECK(cond)                                                                              \
+        do {                                                                                     \
+                if (cond) {                                                                      \
+                        passed++;                                                                \
+                } else {                                                                         \
+                        failed++;                                                                \
+                        fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+                }                                                                                \
         } while (0)
 
-static double now_s(void)
-{
+static double now_s(void) {
         struct timespec ts;
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void sleep_ms(long ms)
-{
-        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+static void sleep_ms(long ms) {
+        struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
         nanosleep(&ts, NULL);
 }
 
 /* ---- hashes ------------------------------------------------------------ */
 
-static void test_hash(void)
-{
+static void test_hash(void) {
         pb_hash h = pb_hash_of("hello", 5), back;
         char hex[PB_HEX_LEN + 1];
 
@@ -71,8 +67,7 @@ static void test_hash(void)
 
 static pb_identity *account, *device, *device2, *other;
 
-static void test_identity(void)
-{
+static void test_identity(void) {
         uint8_t *key = NULL, *ekey = NULL, *cert = NULL, *pk = NULL;
         size_t key_len = 0, ekey_len = 0, cert_len = 0, pk_len = 0;
         pb_identity *id = NULL;
@@ -92,7 +87,7 @@ static void test_identity(void)
         CHECK(pb_identity_export_cert(device, &cert, &cert_len) == 0);
         CHECK(key_len > 0 && memmem(key, key_len, "BEGIN PRIVATE KEY", 17));
         CHECK(pb_identity_load(key, key_len, NULL, cert, cert_len, &id) == 0);
-        h = id ? pb_identity_id(id) : (pb_hash){{0}};
+        h = id ? pb_identity_id(id) : (pb_hash){ { 0 } };
         CHECK(pb_hash_equal(&h, &dev_id));
         CHECK(id && pb_identity_check_issued_by(id, account) == 0); /* chain kept */
         id = pb_identity_free(id);
@@ -101,7 +96,7 @@ static void test_identity(void)
         CHECK(pb_identity_export_key(device, "s3cret", &ekey, &ekey_len) == 0);
         CHECK(ekey_len > 0 && memmem(ekey, ekey_len, "ENCRYPTED PRIVATE KEY", 21));
         CHECK(pb_identity_load(ekey, ekey_len, "s3cret", cert, cert_len, &id) == 0);
-        h = id ? pb_identity_id(id) : (pb_hash){{0}};
+        h = id ? pb_identity_id(id) : (pb_hash){ { 0 } };
         CHECK(pb_hash_equal(&h, &dev_id));
         id = pb_identity_free(id);
         CHECK(pb_identity_load(ekey, ekey_len, "wrong", cert, cert_len, &id) == -EKEYREJECTED);
@@ -138,8 +133,7 @@ static void test_identity(void)
                       (r == 0 && bad && pb_hash_equal(&bad_id, &dev_id)));
                 pb_identity_free(bad);
         }
-        CHECK(pb_identity_load(key, key_len, NULL, (const uint8_t *)"nope", 4, &id) ==
-              -EBADMSG);
+        CHECK(pb_identity_load(key, key_len, NULL, (const uint8_t *)"nope", 4, &id) == -EBADMSG);
         CHECK(pb_identity_load(key, key_len, NULL, cert, 0, &id) == -EBADMSG);
         free(cert);
         CHECK(pb_identity_export_cert(account, &cert, &cert_len) == 0);
@@ -184,15 +178,13 @@ struct watcher {
         int done;
 };
 
-static void watcher_init(struct watcher *w)
-{
+static void watcher_init(struct watcher *w) {
         memset(w, 0, sizeof(*w));
         pthread_mutex_init(&w->lock, NULL);
 }
 
 /* Runs on OpenDHT's thread: copy and return, as dht.h asks. */
-static void on_value(const struct pb_value_view *v, bool expired, void *userdata)
-{
+static void on_value(const struct pb_value_view *v, bool expired, void *userdata) {
         struct watcher *w = userdata;
 
         pthread_mutex_lock(&w->lock);
@@ -208,8 +200,7 @@ static void on_value(const struct pb_value_view *v, bool expired, void *userdata
         pthread_mutex_unlock(&w->lock);
 }
 
-static void on_done(void *userdata)
-{
+static void on_done(void *userdata) {
         struct watcher *w = userdata;
 
         pthread_mutex_lock(&w->lock);
@@ -218,8 +209,7 @@ static void on_done(void *userdata)
 }
 
 /* Copies the first non-expired value with the given data, if any. */
-static bool watcher_find(struct watcher *w, const char *data, struct pb_value_view *out)
-{
+static bool watcher_find(struct watcher *w, const char *data, struct pb_value_view *out) {
         bool found = false;
 
         pthread_mutex_lock(&w->lock);
@@ -236,8 +226,7 @@ static bool watcher_find(struct watcher *w, const char *data, struct pb_value_vi
         return found;
 }
 
-static int watcher_done(struct watcher *w)
-{
+static int watcher_done(struct watcher *w) {
         int d;
 
         pthread_mutex_lock(&w->lock);
@@ -251,10 +240,9 @@ struct put_result {
         int calls, oks;
 };
 
-static struct put_result put_results = {PTHREAD_MUTEX_INITIALIZER, 0, 0};
+static struct put_result put_results = { PTHREAD_MUTEX_INITIALIZER, 0, 0 };
 
-static void on_put(bool ok, void *userdata)
-{
+static void on_put(bool ok, void *userdata) {
         struct put_result *p = userdata;
 
         pthread_mutex_lock(&p->lock);
@@ -265,8 +253,7 @@ static void on_put(bool ok, void *userdata)
 
 /* ---- nodes ------------------------------------------------------------- */
 
-static bool wait_connected(pb_node *n, double timeout)
-{
+static bool wait_connected(pb_node *n, double timeout) {
         double end = now_s() + timeout;
 
         while (now_s() < end) {
@@ -281,8 +268,7 @@ static bool wait_connected(pb_node *n, double timeout)
 typedef int (*put_fn)(void *ctx);
 
 static bool put_until_seen(put_fn put, void *ctx, struct watcher *w, const char *data,
-                           struct pb_value_view *out, int *put_calls)
-{
+                           struct pb_value_view *out, int *put_calls) {
         double end = now_s() + 20, next = 0;
 
         while (now_s() < end) {
@@ -311,40 +297,36 @@ struct put_ctx {
         size_t to_len;
 };
 
-static int do_put_packed(void *c)
-{
+static int do_put_packed(void *c) {
         struct put_ctx *p = c;
 
         return pb_node_put_packed(p->node, &p->key, p->blob, p->len, p->permanent, on_put,
                                   &put_results);
 }
 
-static int do_put_plain(void *c)
-{
+static int do_put_plain(void *c) {
         struct put_ctx *p = c;
 
         return pb_node_put_plain(p->node, &p->key, p->type, (const uint8_t *)p->data,
                                  strlen(p->data), on_put, &put_results);
 }
 
-static int do_put_encrypted(void *c)
-{
+static int do_put_encrypted(void *c) {
         struct put_ctx *p = c;
 
         return pb_node_put_encrypted(p->node, &p->key, p->to, p->to_len, p->type,
-                                     (const uint8_t *)p->data, strlen(p->data), on_put, &put_results);
+                                     (const uint8_t *)p->data, strlen(p->data), on_put,
+                                     &put_results);
 }
 
-static bool file_nonempty(const char *path)
-{
+static bool file_nonempty(const char *path) {
         struct stat st;
 
         return stat(path, &st) == 0 && st.st_size > 0;
 }
 
 /* Does the text file at path hold this line? */
-static bool file_has_line(const char *path, const char *want)
-{
+static bool file_has_line(const char *path, const char *want) {
         char line[256];
         bool found = false;
         FILE *f = fopen(path, "r");
@@ -356,12 +338,11 @@ static bool file_has_line(const char *path, const char *want)
         return found;
 }
 
-static void test_nodes(void)
-{
-        char dir[] = "/tmp/pb-test-dht-XXXXXX", cache[256], portfile[300], boot[64],
-             peersfile[300], peer_a[64];
-        struct pb_node_config ca = {.identity = other}, cb = {.identity = device},
-                              cc = {.identity = device2};
+static void test_nodes(void) {
+        char dir[] = "/tmp/pb-test-dht-XXXXXX", cache[256], portfile[300], boot[64], peersfile[300],
+             peer_a[64];
+        struct pb_node_config ca = { .identity = other }, cb = { .identity = device },
+                              cc = { .identity = device2 };
         pb_node *a = NULL, *b = NULL, *c = NULL;
         struct watcher w_signed, w_plain, w_enc, w_enc_a, w_perm;
         pb_listen *l_signed, *l_plain, *l_enc, *l_enc_a, *l_perm;
@@ -381,11 +362,11 @@ static void test_nodes(void)
         if (!a)
                 return;
         CHECK(pb_node_port(a) != 0);
-        CHECK(pb_node_is_connected(a)); /* standalone */
+        CHECK(pb_node_is_connected(a));                               /* standalone */
         CHECK(pb_udp_grow_buffers(pb_node_port(a), 0, 1 << 20) >= 1); /* OpenDHT's socket, found */
         snprintf(boot, sizeof(boot), "127.0.0.1:%u", pb_node_port(a));
         /* A taken port is an error, not a crash. */
-        struct pb_node_config taken = {.identity = device, .port = pb_node_port(a)};
+        struct pb_node_config taken = { .identity = device, .port = pb_node_port(a) };
         pb_node *dup = NULL;
         CHECK(pb_node_start(&taken, &dup) == -EADDRINUSE && dup == NULL);
         cb.bootstrap = boot;
@@ -405,8 +386,8 @@ static void test_nodes(void)
                                  NULL) == -EBADMSG);
         CHECK(pb_node_put_packed(b, &junk, (const uint8_t *)"zz", 2, false, NULL, NULL) ==
               -EBADMSG);
-        CHECK(pb_value_sign(account, 0, 0x1234, (const uint8_t *)"signed-by-account", 17,
-                            &packed, &packed_len) == 0);
+        CHECK(pb_value_sign(account, 0, 0x1234, (const uint8_t *)"signed-by-account", 17, &packed,
+                            &packed_len) == 0);
         if (packed) {
                 /* A flipped data byte must fail the signature check. */
                 uint8_t *bad = malloc(packed_len);
@@ -416,23 +397,23 @@ static void test_nodes(void)
                 hit = memmem(bad, packed_len, "signed-by-account", 17);
                 if (hit)
                         hit[0] ^= 1;
-                CHECK(hit && pb_node_put_packed(b, &junk, bad, packed_len, false, NULL,
-                                                NULL) == -EBADMSG);
+                CHECK(hit &&
+                      pb_node_put_packed(b, &junk, bad, packed_len, false, NULL, NULL) == -EBADMSG);
                 free(bad);
         }
 
         /* 1. A value signed by the account key, put by node B, seen on C. */
-        struct put_ctx p1 = {.node = b, .key = pb_hash_of("test:signed", 11), .blob = packed,
-                             .len = packed_len};
+        struct put_ctx p1 = {
+                .node = b, .key = pb_hash_of("test:signed", 11), .blob = packed, .len = packed_len
+        };
         watcher_init(&w_signed);
         CHECK(pb_node_listen(c, &p1.key, on_value, on_done, &w_signed, &l_signed) == 0);
-        CHECK(put_until_seen(do_put_packed, &p1, &w_signed, "signed-by-account", &v,
-                             &put_calls));
+        CHECK(put_until_seen(do_put_packed, &p1, &w_signed, "signed-by-account", &v, &put_calls));
         CHECK(v.is_signed && pb_hash_equal(&v.owner, &acct_id));
         CHECK(v.type == 0 && v.id == 0x1234 && !v.is_encrypted);
 
         /* 2. A plain value: unsigned, its type kept. */
-        struct put_ctx p2 = {.node = b, .key = pb_hash_of("test:plain", 10)};
+        struct put_ctx p2 = { .node = b, .key = pb_hash_of("test:plain", 10) };
         p2.type = 3;
         p2.data = "plain-value";
         watcher_init(&w_plain);
@@ -441,7 +422,7 @@ static void test_nodes(void)
         CHECK(!v.is_signed && !v.is_encrypted && v.type == 3 && v.id != 0);
 
         /* 3. Encrypted to C's device key: C reads it, A sees nothing. */
-        struct put_ctx p3 = {.node = b, .key = pb_hash_of("inbox:test", 10)};
+        struct put_ctx p3 = { .node = b, .key = pb_hash_of("inbox:test", 10) };
         p3.type = 4;
         p3.data = "for-c-only";
         CHECK(pb_identity_export_pubkey(device2, &pk2, &pk2_len) == 0);
@@ -451,8 +432,8 @@ static void test_nodes(void)
         watcher_init(&w_enc_a);
         CHECK(pb_node_listen(c, &p3.key, on_value, on_done, &w_enc, &l_enc) == 0);
         CHECK(pb_node_listen(a, &p3.key, on_value, on_done, &w_enc_a, &l_enc_a) == 0);
-        CHECK(pb_node_put_encrypted(b, &p3.key, (const uint8_t *)"bad", 3, 4,
-                                    (const uint8_t *)"x", 1, NULL, NULL) == -EBADMSG);
+        CHECK(pb_node_put_encrypted(b, &p3.key, (const uint8_t *)"bad", 3, 4, (const uint8_t *)"x",
+                                    1, NULL, NULL) == -EBADMSG);
         CHECK(put_until_seen(do_put_encrypted, &p3, &w_enc, "for-c-only", &v, &put_calls));
         CHECK(v.is_encrypted && v.is_signed && pb_hash_equal(&v.owner, &dev_id));
         CHECK(v.type == 4);
@@ -473,8 +454,11 @@ static void test_nodes(void)
         packed = NULL;
         CHECK(pb_value_sign(account, 0, 77, (const uint8_t *)"permanent", 9, &packed,
                             &packed_len) == 0);
-        struct put_ctx p4 = {.node = b, .key = pb_hash_of("test:perm", 9), .blob = packed,
-                             .len = packed_len, .permanent = true};
+        struct put_ctx p4 = { .node = b,
+                              .key = pb_hash_of("test:perm", 9),
+                              .blob = packed,
+                              .len = packed_len,
+                              .permanent = true };
         watcher_init(&w_perm);
         CHECK(pb_node_listen(a, &p4.key, on_value, on_done, &w_perm, &l_perm) == 0);
         CHECK(put_until_seen(do_put_packed, &p4, &w_perm, "permanent", &v, &put_calls));
@@ -533,8 +517,7 @@ static void test_nodes(void)
         free(pk2);
 }
 
-static int rcvbuf(int fd)
-{
+static int rcvbuf(int fd) {
         int v = 0;
         socklen_t len = sizeof(v);
 
@@ -542,9 +525,9 @@ static int rcvbuf(int fd)
 }
 
 /* The socket-buffer helper finds a UDP socket by its port and grows it. */
-static void test_udp_buffers(void)
-{
-        struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+static void test_udp_buffers(void) {
+        struct sockaddr_in sin = { .sin_family = AF_INET,
+                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         socklen_t len = sizeof(sin);
         int fd = socket(AF_INET, SOCK_DGRAM, 0), before;
         uint16_t port;
@@ -560,8 +543,7 @@ static void test_udp_buffers(void)
         CHECK(pb_udp_grow_buffers(port, 0, 1 << 20) == 0); /* nothing bound there now */
 }
 
-int main(void)
-{
+int main(void) {
         test_hash();
         test_identity();
         test_nodes();

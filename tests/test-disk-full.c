@@ -42,8 +42,8 @@ static char *fill(const char *name) {
 
 static void on_event(const struct peerbook_event *ev, void *userdata) {
         if (ev->type == PEERBOOK_EVENT_REGISTRATION)
-                printf("# registration %s: %s\n", peerbook_registration_name(ev->registration.state),
-                       ev->registration.detail);
+                printf("# registration %s: %s\n",
+                       peerbook_registration_name(ev->registration.state), ev->registration.detail);
 }
 
 static enum peerbook_registration state(peerbook_ctx *ctx, const char *id) {
@@ -125,7 +125,8 @@ int main(void) {
         CHECK_EQ(unlink(filler2), 0);
         CHECK(recovers(ctx, id, 10000));
         struct peerbook_contact **list = NULL;
-        CHECK_EQ(peerbook_contact_list(ctx, id, &list), 1); /* the ban written before the disk filled */
+        CHECK_EQ(peerbook_contact_list(ctx, id, &list),
+                 1); /* the ban written before the disk filled */
         peerbook_list_free(list);
         peerbook_ctx_free(ctx);
 

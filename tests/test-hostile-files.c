@@ -144,7 +144,8 @@ static void test_account_db(void) {
         peerbook_ctx *ctx = NULL;
         struct peerbook_ctx_options o = { .size = sizeof(o), .data_dir = data, .key_bits = 2048 };
         CHECK_EQ(peerbook_ctx_new(&o, &ctx), 0);
-        struct peerbook_account_params p = { .size = sizeof(p), .alias = "alice",
+        struct peerbook_account_params p = { .size = sizeof(p),
+                                             .alias = "alice",
                                              .password = "pw" };
         char id[PEERBOOK_ID_SIZE];
         CHECK_EQ(peerbook_account_create(ctx, &p, id), 0);

@@ -60,7 +60,8 @@ static void test_remove_keeps_others(void) {
 
         CHECK_EQ(live_new_account(&x, bootstrap), 0);
         char second[PEERBOOK_ID_SIZE];
-        struct peerbook_account_params p = { .size = sizeof(p), .alias = "second",
+        struct peerbook_account_params p = { .size = sizeof(p),
+                                             .alias = "second",
                                              .bootstrap = bootstrap };
         CHECK_EQ(peerbook_account_create(x.ctx, &p, second), 0);
         struct account_ref first_ref = { x.ctx, x.account }, second_ref = { x.ctx, second };
@@ -113,8 +114,8 @@ static void test_remove_from_callback(void) {
         CHECK(live_wait(all, 3, live_registered, &y, 15000));
         struct remover r = { .node = &x };
         peerbook_ctx_set_event_cb(x.ctx, remove_on_request, &r);
-        CHECK_EQ(peerbook_trust_request_send(y.ctx, y.account, x.account, (const uint8_t *)"hi",
-                                             2), 0);
+        CHECK_EQ(peerbook_trust_request_send(y.ctx, y.account, x.account, (const uint8_t *)"hi", 2),
+                 0);
         CHECK(live_wait(all, 3, removed, &r, 15000));
         CHECK_EQ(r.result, 0);
         live_run(all, 3, 500);
@@ -148,7 +149,8 @@ static int last_registration(const struct live_node *n, int from) {
 }
 
 static int set_port(struct live_node *n, uint16_t port) {
-        struct peerbook_account_params p = { .size = sizeof(p), .fields = PEERBOOK_PARAM_DHT_PORT,
+        struct peerbook_account_params p = { .size = sizeof(p),
+                                             .fields = PEERBOOK_PARAM_DHT_PORT,
                                              .dht_port = port };
         return peerbook_account_update(n->ctx, n->account, &p);
 }

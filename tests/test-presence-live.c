@@ -43,21 +43,26 @@ static void put_forgeries(const char *bootstrap) {
         CHECK_EQ(pb_identity_export_pubkey(dev, &pk, &pk_len), 0);
         CHECK_EQ(pb_announcement_encode(&dev_id, pk, pk_len, &data, &data_len), 0);
         CHECK_EQ(pb_value_sign(mallory, PB_TYPE_USER_DATA, 42, data, data_len, &signed_blob,
-                               &signed_len), 0);
+                               &signed_len),
+                 0);
         CHECK_EQ(pb_node_put_packed(node, &target, signed_blob, signed_len, false, NULL, NULL), 0);
         static const uint8_t garbage[] = { 0xde, 0xad, 0xbe, 0xef, 0x00, 0xc1 };
-        CHECK_EQ(pb_node_put_plain(node, &target, PB_TYPE_USER_DATA, garbage, sizeof(garbage),
-                                   NULL, NULL), 0);
+        CHECK_EQ(pb_node_put_plain(node, &target, PB_TYPE_USER_DATA, garbage, sizeof(garbage), NULL,
+                                   NULL),
+                 0);
         /* Unsigned but well-formed: anyone could have written it. */
-        CHECK_EQ(pb_node_put_plain(node, &target, PB_TYPE_USER_DATA, data, data_len, NULL, NULL), 0);
+        CHECK_EQ(pb_node_put_plain(node, &target, PB_TYPE_USER_DATA, data, data_len, NULL, NULL),
+                 0);
         struct pb_device_state st = { .dev = dev_id, .seq = UINT64_MAX / 2, .online = true };
         uint8_t *state, *signed_state;
         size_t state_len, signed_state_len;
         CHECK_EQ(pb_device_state_encode(&st, &state, &state_len), 0);
-        CHECK_EQ(pb_value_sign(mallory, PB_TYPE_DEVICE_STATE, 43, state, state_len,
-                               &signed_state, &signed_state_len), 0);
+        CHECK_EQ(pb_value_sign(mallory, PB_TYPE_DEVICE_STATE, 43, state, state_len, &signed_state,
+                               &signed_state_len),
+                 0);
         CHECK_EQ(pb_node_put_packed(node, &target, signed_state, signed_state_len, false, NULL,
-                                    NULL), 0);
+                                    NULL),
+                 0);
         uint64_t want = 1;
         CHECK(live_wait(all, ALL, dropped_at_least, &want, 10000));
         live_run(all, ALL, 1000); /* the others were put first: they would be here */

@@ -82,8 +82,12 @@ static int stop_cb(const struct pb_contact_row *c, void *userdata) {
 static void test_contacts(void) {
         char *path;
         pb_store *s = open_fresh("contacts.db", &path);
-        struct pb_contact_row a = { .uri = URI_A, .added = 10, .removed = 0, .confirmed = true,
-                                    .conversation_id = "conv-a", .request_id = UINT64_MAX };
+        struct pb_contact_row a = { .uri = URI_A,
+                                    .added = 10,
+                                    .removed = 0,
+                                    .confirmed = true,
+                                    .conversation_id = "conv-a",
+                                    .request_id = UINT64_MAX };
         struct pb_contact_row b = { .uri = URI_B, .added = 5, .removed = 7, .banned = true };
         CHECK_EQ(pb_store_contact_put(s, &b, NULL, 0), 0);
         CHECK_EQ(pb_store_contact_put(s, &a, (const uint8_t *)"vcard", 5), 0);
@@ -158,10 +162,15 @@ static int request_cb(const struct pb_request_row *q, void *userdata) {
 static void test_requests(void) {
         char *path;
         pb_store *s = open_fresh("requests.db", &path);
-        struct pb_request_row q = { .sender = URI_B, .received = 20, .conversation_id = "c",
-                                    .device = URI_C, .payload = (const uint8_t *)"hello",
-                                    .payload_len = 5, .device_pk = (const uint8_t *)"pk",
-                                    .device_pk_len = 2, .fingerprint = "f1" };
+        struct pb_request_row q = { .sender = URI_B,
+                                    .received = 20,
+                                    .conversation_id = "c",
+                                    .device = URI_C,
+                                    .payload = (const uint8_t *)"hello",
+                                    .payload_len = 5,
+                                    .device_pk = (const uint8_t *)"pk",
+                                    .device_pk_len = 2,
+                                    .fingerprint = "f1" };
         CHECK_EQ(pb_store_request_put(s, &q), 0);
         q = (struct pb_request_row){ .sender = URI_A, .received = 30, .fingerprint = "f2" };
         CHECK_EQ(pb_store_request_put(s, &q), 0);

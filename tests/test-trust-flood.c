@@ -10,14 +10,14 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "testing.h"
-#include "trust.h"
 #include "dht/dht.h"
 #include "live.h"
+#include "testing.h"
+#include "trust.h"
 #include "wire.h"
 
 #define SENDERS 500
-#define CAP_PHASE 100  /* senders used to fill the pending cap */
+#define CAP_PHASE 100 /* senders used to fill the pending cap */
 #define CAP 20
 
 static struct live_node boot, bob;
@@ -49,17 +49,19 @@ struct settled {
 static bool all_accounted(void *arg) {
         struct settled *s = arg;
         return (uint64_t)(signalled() - s->base_signalled) +
-                       (live_dropped_requests(&bob) - s->base_dropped) >= s->want;
+                       (live_dropped_requests(&bob) - s->base_dropped) >=
+               s->want;
 }
 
 /* Puts one request from each sender in [from, to) into bob's inbox. */
-static void flood(pb_node *crowd, const pb_hash *inbox, const uint8_t *pk, size_t pk_len,
-                  int from, int to) {
+static void flood(pb_node *crowd, const pb_hash *inbox, const uint8_t *pk, size_t pk_len, int from,
+                  int to) {
         for (int i = from; i < to; i++) {
                 pb_node_publish_cert(crowd, devices[i], NULL, NULL);
                 char text[32];
                 snprintf(text, sizeof(text), "hello from %d", i);
-                struct pb_trust_request tr = { .service = "cx.ring", .conversation_id = "c",
+                struct pb_trust_request tr = { .service = "cx.ring",
+                                               .conversation_id = "c",
                                                .payload = (uint8_t *)text,
                                                .payload_len = strlen(text) };
                 uint8_t *data;
@@ -67,7 +69,8 @@ static void flood(pb_node *crowd, const pb_hash *inbox, const uint8_t *pk, size_
                 if (pb_trust_request_encode(&tr, &data, &len) == 0) {
                         CHECK_EQ(pb_node_put_encrypted_as(crowd, inbox, devices[i], pk, pk_len,
                                                           PB_TYPE_TRUST_REQUEST, data, len, NULL,
-                                                          NULL), 0);
+                                                          NULL),
+                                 0);
                         free(data);
                 }
         }
@@ -106,8 +109,11 @@ int main(void) {
         CHECK_EQ(live_raw_nodes(bootstrap, 1, 2048, &crowd_id, &crowd), 0);
 
         /* Phase 1, the cap: generous rates, 20 pending at most. */
-        struct pb_request_limits lim = { .pending_max = CAP, .burst = 1e6, .rate = 1e6,
-                                         .sender_burst = 1e6, .sender_rate = 1e6 };
+        struct pb_request_limits lim = { .pending_max = CAP,
+                                         .burst = 1e6,
+                                         .rate = 1e6,
+                                         .sender_burst = 1e6,
+                                         .sender_rate = 1e6 };
         CHECK_EQ(pb_ctx_set_request_limits(bob.ctx, bob.account, &lim), 0);
         struct settled s1 = { CAP_PHASE, 0, live_dropped_requests(&bob) };
         flood(crowd, &inbox, pk, pk_len, 0, CAP_PHASE);

@@ -12,7 +12,15 @@
 #include "context.h"
 #include "live.h"
 
-enum { BOOT, BOB, S1, S2, S3, S4, N_NODES };
+enum {
+        BOOT,
+        BOB,
+        S1,
+        S2,
+        S3,
+        S4,
+        N_NODES
+};
 #define SENDERS (N_NODES - S1)
 static struct live_node nodes[N_NODES];
 static struct live_node *all[N_NODES];
@@ -21,7 +29,11 @@ static struct live_node *boot = &nodes[BOOT], *bob = &nodes[BOB];
 #define WAIT(pred, arg, ms) live_wait(all, N_NODES, pred, arg, ms)
 
 static const struct pb_request_limits small = {
-        .pending_max = 100, .burst = 2, .rate = 0, .sender_burst = 3, .sender_rate = 1,
+        .pending_max = 100,
+        .burst = 2,
+        .rate = 0,
+        .sender_burst = 3,
+        .sender_rate = 1,
 };
 
 struct want {
@@ -53,8 +65,8 @@ int main(void) {
                 CHECK(WAIT(live_has_status, &on, 10000));
         }
         for (int i = S1; i < N_NODES; i++)
-                CHECK_EQ(peerbook_trust_request_send(nodes[i].ctx, nodes[i].account,
-                                                     bob->account, (const uint8_t *)"hi", 2),
+                CHECK_EQ(peerbook_trust_request_send(nodes[i].ctx, nodes[i].account, bob->account,
+                                                     (const uint8_t *)"hi", 2),
                          0);
         struct want first = { 2, SENDERS - 2 };
         CHECK(WAIT(reached, &first, 20000));

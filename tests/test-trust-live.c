@@ -8,12 +8,22 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "testing.h"
 #include "dht/dht.h"
 #include "live.h"
+#include "testing.h"
 #include "wire.h"
 
-enum { BOOT, ALICE, BOB, CAROL, DAVE, FRANK, GRACE, HEIDI, N_NODES };
+enum {
+        BOOT,
+        ALICE,
+        BOB,
+        CAROL,
+        DAVE,
+        FRANK,
+        GRACE,
+        HEIDI,
+        N_NODES
+};
 static struct live_node nodes[N_NODES];
 static struct live_node *all[N_NODES];
 static char bootstrap[64];
@@ -104,7 +114,7 @@ static void test_request_accept_restart(void) {
         uint64_t dropped = live_dropped_requests(bob);
         CHECK_EQ(send_text(alice, bob, "hello bob"), 0);
         CHECK(got_requests(bob, alice, 2)); /* each sendTrustRequest is a new request */
-        CHECK_EQ(live_pending(bob), 1);      /* one pending per sender */
+        CHECK_EQ(live_pending(bob), 1);     /* one pending per sender */
         /* Its automatic re-sends are not: OpenDHT's replays neither. A re-send
          * (back-off from 5 s) did arrive: bob counted it as dropped. */
         struct dropped_want resent = { bob, dropped + 1 };
@@ -316,36 +326,48 @@ static void test_forged(void) {
         bob->n_events = 0;
         /* 1: signed by a device no account issued. */
         CHECK_EQ(pb_node_put_encrypted(node, &inbox, pk, pk_len, PB_TYPE_TRUST_REQUEST, data, len,
-                                       NULL, NULL), 0);
+                                       NULL, NULL),
+                 0);
         /* 2: not encrypted. */
         CHECK_EQ(pb_node_put_plain(node, &inbox, PB_TYPE_TRUST_REQUEST, data, len, NULL, NULL), 0);
         /* 3: encrypted but not a TrustRequest. */
         static const uint8_t junk[] = { 0x93, 0x01, 0x02, 0xc1 };
         CHECK_EQ(pb_node_put_encrypted(node, &inbox, pk, pk_len, PB_TYPE_TRUST_REQUEST, junk,
-                                       sizeof(junk), NULL, NULL), 0);
+                                       sizeof(junk), NULL, NULL),
+                 0);
         /* 4: a payload over 64,000 bytes. */
         static uint8_t big[PB_PAYLOAD_MAX + 100];
         uint8_t *bigdata = NULL;
         size_t biglen = 0;
         size_t n = 0;
         big[n++] = 0x84;
-        big[n++] = 0xa7; memcpy(big + n, "service", 7); n += 7;
-        big[n++] = 0xa7; memcpy(big + n, "cx.ring", 7); n += 7;
-        big[n++] = 0xa7; memcpy(big + n, "payload", 7); n += 7;
-        big[n++] = 0xc5; big[n++] = (PB_PAYLOAD_MAX + 1) >> 8; big[n++] = (PB_PAYLOAD_MAX + 1) & 0xff;
+        big[n++] = 0xa7;
+        memcpy(big + n, "service", 7);
+        n += 7;
+        big[n++] = 0xa7;
+        memcpy(big + n, "cx.ring", 7);
+        n += 7;
+        big[n++] = 0xa7;
+        memcpy(big + n, "payload", 7);
+        n += 7;
+        big[n++] = 0xc5;
+        big[n++] = (PB_PAYLOAD_MAX + 1) >> 8;
+        big[n++] = (PB_PAYLOAD_MAX + 1) & 0xff;
         n += PB_PAYLOAD_MAX + 1;
         (void)bigdata;
         (void)biglen;
         /* (the map says 4 entries and carries 2: it is both oversized and malformed) */
         CHECK_EQ(pb_node_put_encrypted(node, &inbox, pk, pk_len, PB_TYPE_TRUST_REQUEST, big, n,
-                                       NULL, NULL), 0);
+                                       NULL, NULL),
+                 0);
         /* 5: encrypted to another key: OpenDHT cannot decrypt it for bob and drops it
          * before peerbook sees it (not counted: nothing reaches us). */
         uint8_t *mpk = NULL;
         size_t mpk_len = 0;
         CHECK_EQ(pb_identity_export_pubkey(mallory, &mpk, &mpk_len), 0);
-        CHECK_EQ(pb_node_put_encrypted(node, &inbox, mpk, mpk_len, PB_TYPE_TRUST_REQUEST, data,
-                                       len, NULL, NULL), 0);
+        CHECK_EQ(pb_node_put_encrypted(node, &inbox, mpk, mpk_len, PB_TYPE_TRUST_REQUEST, data, len,
+                                       NULL, NULL),
+                 0);
         struct dropped_want w = { bob, before + 4 };
         CHECK(WAIT(dropped_reached, &w, 10000));
         live_run(all, N_NODES, 500);
@@ -374,7 +396,8 @@ int main(void) {
         CHECK_EQ(send_text(alice, alice, "me"), -EINVAL);
         static uint8_t too_big[PEERBOOK_PAYLOAD_MAX + 1];
         CHECK_EQ(peerbook_trust_request_send(alice->ctx, alice->account, bob->account, too_big,
-                                             sizeof(too_big)), -EMSGSIZE);
+                                             sizeof(too_big)),
+                 -EMSGSIZE);
         CHECK_EQ(send_text(alice, (struct live_node *)&(struct live_node){ .account = "xyz" }, "x"),
                  -EINVAL);
 

@@ -30,8 +30,12 @@ static void check_truncations(const uint8_t *buf, size_t len,
         free(longer);
 }
 
-static int dec_ann(const uint8_t *b, size_t n, void *o) { return pb_announcement_decode(b, n, o); }
-static int dec_state(const uint8_t *b, size_t n, void *o) { return pb_device_state_decode(b, n, o); }
+static int dec_ann(const uint8_t *b, size_t n, void *o) {
+        return pb_announcement_decode(b, n, o);
+}
+static int dec_state(const uint8_t *b, size_t n, void *o) {
+        return pb_device_state_decode(b, n, o);
+}
 static int dec_tr(const uint8_t *b, size_t n, void *o) {
         struct pb_trust_request *t = o;
         int r = pb_trust_request_decode(b, n, t);
@@ -56,9 +60,10 @@ static void test_announcement(void) {
         free(buf);
 
         /* Jami's encoding of a map {dev, pk} with an unknown extra key. */
-        static const uint8_t extra[] = { 0x83, 0xa3, 'd', 'e', 'v', 0xc4, 20, 1, 2, 3, 4, 5, 6, 7, 8,
-                                         9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 0xa2, 'p',
-                                         'k', 0xc4, 1, 0x42, 0xa1, 'x', 0x2a };
+        static const uint8_t extra[] = { 0x83, 0xa3, 'd', 'e',  'v', 0xc4, 20,   1,   2,
+                                         3,    4,    5,   6,    7,   8,    9,    10,  11,
+                                         12,   13,   14,  15,   16,  17,   18,   19,  20,
+                                         0xa2, 'p',  'k', 0xc4, 1,   0x42, 0xa1, 'x', 0x2a };
         CHECK_EQ(pb_announcement_decode(extra, sizeof(extra), &a), 0);
         CHECK_EQ(a.pk_len, 1);
         /* dev of the wrong size, or a str instead of bin. */
@@ -69,7 +74,8 @@ static void test_announcement(void) {
         /* No dev at all, a duplicate key, an array, an int key. */
         static const uint8_t no_dev[] = { 0x81, 0xa2, 'p', 'k', 0xc4, 1, 0x42 };
         CHECK_EQ(pb_announcement_decode(no_dev, sizeof(no_dev), &a), -EBADMSG);
-        static const uint8_t dup[] = { 0x82, 0xa2, 'p', 'k', 0xc4, 1, 0x42, 0xa2, 'p', 'k', 0xc4, 1, 0x42 };
+        static const uint8_t dup[] = { 0x82, 0xa2, 'p', 'k',  0xc4, 1,   0x42,
+                                       0xa2, 'p',  'k', 0xc4, 1,    0x42 };
         CHECK_EQ(pb_announcement_decode(dup, sizeof(dup), &a), -EBADMSG);
         static const uint8_t arr[] = { 0x91, 0x01 };
         CHECK_EQ(pb_announcement_decode(arr, sizeof(arr), &a), -EBADMSG);
@@ -79,10 +85,19 @@ static void test_announcement(void) {
         uint8_t big[PB_PUBKEY_MAX + 64];
         size_t n = 0;
         big[n++] = 0x82;
-        big[n++] = 0xa3; memcpy(big + n, "dev", 3); n += 3;
-        big[n++] = 0xc4; big[n++] = 20; memset(big + n, 1, 20); n += 20;
-        big[n++] = 0xa2; memcpy(big + n, "pk", 2); n += 2;
-        big[n++] = 0xc5; big[n++] = (PB_PUBKEY_MAX + 1) >> 8; big[n++] = (PB_PUBKEY_MAX + 1) & 0xff;
+        big[n++] = 0xa3;
+        memcpy(big + n, "dev", 3);
+        n += 3;
+        big[n++] = 0xc4;
+        big[n++] = 20;
+        memset(big + n, 1, 20);
+        n += 20;
+        big[n++] = 0xa2;
+        memcpy(big + n, "pk", 2);
+        n += 2;
+        big[n++] = 0xc5;
+        big[n++] = (PB_PUBKEY_MAX + 1) >> 8;
+        big[n++] = (PB_PUBKEY_MAX + 1) & 0xff;
         /* body missing: truncated, then complete but oversized */
         CHECK_EQ(pb_announcement_decode(big, n, &a), -EBADMSG);
         uint8_t *full = calloc(1, n + PB_PUBKEY_MAX + 1);
@@ -93,7 +108,10 @@ static void test_announcement(void) {
 }
 
 static void test_device_state(void) {
-        struct pb_device_state s = { .dev = some_hash(3), .seq = 1700000000123ull, .online = false }, d;
+        struct pb_device_state s = { .dev = some_hash(3),
+                                     .seq = 1700000000123ull,
+                                     .online = false },
+                               d;
         uint8_t *buf;
         size_t len;
         CHECK_EQ(pb_device_state_encode(&s, &buf, &len), 0);
@@ -107,15 +125,21 @@ static void test_device_state(void) {
         CHECK_EQ(pb_announcement_decode(buf, len, &a), -EBADMSG);
         free(buf);
         /* Wrong tag, negative seq, string instead of bool. */
-        static const uint8_t badtag[] = { 0x95, 0xa1, 'x', 0x01, 0xc4, 20, 1, 2, 3, 4, 5, 6, 7, 8, 9,
-                                          10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 0x05, 0xc3 };
+        static const uint8_t badtag[] = { 0x95, 0xa1, 'x', 0x01, 0xc4, 20, 1,    2,   3,  4,
+                                          5,    6,    7,   8,    9,    10, 11,   12,  13, 14,
+                                          15,   16,   17,  18,   19,   20, 0x05, 0xc3 };
         CHECK_EQ(pb_device_state_decode(badtag, sizeof(badtag), &d), -EBADMSG);
         uint8_t neg[64];
         size_t n = 0;
         neg[n++] = 0x95;
-        neg[n++] = 0xab; memcpy(neg + n, "peerbook/ds", 11); n += 11;
+        neg[n++] = 0xab;
+        memcpy(neg + n, "peerbook/ds", 11);
+        n += 11;
         neg[n++] = 0x01;
-        neg[n++] = 0xc4; neg[n++] = 20; memset(neg + n, 9, 20); n += 20;
+        neg[n++] = 0xc4;
+        neg[n++] = 20;
+        memset(neg + n, 9, 20);
+        n += 20;
         neg[n++] = 0xff; /* -1 */
         neg[n++] = 0xc3;
         CHECK_EQ(pb_device_state_decode(neg, n, &d), -EBADMSG);
@@ -128,9 +152,12 @@ static void test_device_state(void) {
 static void test_trust_request(void) {
         uint8_t payload[1000];
         memset(payload, 'p', sizeof(payload));
-        struct pb_trust_request r = { .service = "cx.ring", .conversation_id = "abc",
-                                      .payload = payload, .payload_len = sizeof(payload),
-                                      .confirm = true }, d;
+        struct pb_trust_request r = { .service = "cx.ring",
+                                      .conversation_id = "abc",
+                                      .payload = payload,
+                                      .payload_len = sizeof(payload),
+                                      .confirm = true },
+                                d;
         uint8_t *buf;
         size_t len;
         CHECK_EQ(pb_trust_request_encode(&r, &buf, &len), 0);

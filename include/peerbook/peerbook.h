@@ -160,10 +160,10 @@ PEERBOOK_EXPORT int peerbook_ctx_get_timeout_ms(peerbook_ctx *ctx);
 PEERBOOK_EXPORT int peerbook_ctx_process(peerbook_ctx *ctx);
 
 enum peerbook_event_type {
-        PEERBOOK_EVENT_REGISTRATION = 1, /* registration state of an account changed */
-        PEERBOOK_EVENT_BUDDY = 2,        /* a tracked buddy's status changed */
-        PEERBOOK_EVENT_TRUST_REQUEST = 3, /* a new contact request arrived */
-        PEERBOOK_EVENT_CONTACT_ADDED = 4, /* a contact was added or confirmed */
+        PEERBOOK_EVENT_REGISTRATION = 1,    /* registration state of an account changed */
+        PEERBOOK_EVENT_BUDDY = 2,           /* a tracked buddy's status changed */
+        PEERBOOK_EVENT_TRUST_REQUEST = 3,   /* a new contact request arrived */
+        PEERBOOK_EVENT_CONTACT_ADDED = 4,   /* a contact was added or confirmed */
         PEERBOOK_EVENT_CONTACT_REMOVED = 5, /* a contact was removed or banned */
 };
 
@@ -179,16 +179,16 @@ struct peerbook_event {
                         const char *detail; /* human-readable, never NULL */
                 } registration;
                 struct {
-                        const char *uri;         /* the buddy's account ID */
+                        const char *uri; /* the buddy's account ID */
                         enum peerbook_status status;
                         const char *line_status; /* custom note, "" when none */
                 } buddy;
                 struct {
-                        const char *from;            /* the sender's account ID */
+                        const char *from; /* the sender's account ID */
                         const char *conversation_id;
-                        const uint8_t *payload;      /* payload_len bytes, may be NULL if 0 */
+                        const uint8_t *payload; /* payload_len bytes, may be NULL if 0 */
                         size_t payload_len;
-                        uint64_t received;           /* seconds since the epoch */
+                        uint64_t received; /* seconds since the epoch */
                 } trust_request;
                 struct {
                         const char *uri;
@@ -220,13 +220,13 @@ struct peerbook_account_params {
         /* peerbook_account_update(): the members to change, PEERBOOK_PARAM_*
          * or'ed. Create and import read every member and ignore this. */
         uint32_t fields;
-        const char *alias;     /* a display name, < 128 bytes; NULL = "" */
-        const char *password;  /* encrypts the account key on disk and in archives; NULL = none */
+        const char *alias;    /* a display name, < 128 bytes; NULL = "" */
+        const char *password; /* encrypts the account key on disk and in archives; NULL = none */
         /* DHT nodes to join, as peerbook_bootstrap_check() reads them: e.g.
          * "host:port;[::1]:4222;host" (port 4222 when none); NULL or "" = a
          * standalone node. A malformed list is -EINVAL. */
         const char *bootstrap;
-        uint16_t dht_port;     /* 0 = any free port, chosen at the first start and kept */
+        uint16_t dht_port; /* 0 = any free port, chosen at the first start and kept */
 };
 
 /* Creates an account (account key and CA certificate, a first device), saves
@@ -457,8 +457,8 @@ PEERBOOK_EXPORT int peerbook_contact_list(peerbook_ctx *ctx, const char *account
 /* One contact record, also a removed one: free it with peerbook_free().
  * -ENOENT no such contact (uri never was one), -EINVAL malformed uri,
  * -ESRCH no such account. */
-PEERBOOK_EXPORT int peerbook_contact_get(peerbook_ctx *ctx, const char *account_id,
-                                         const char *uri, struct peerbook_contact **ret_contact);
+PEERBOOK_EXPORT int peerbook_contact_get(peerbook_ctx *ctx, const char *account_id, const char *uri,
+                                         struct peerbook_contact **ret_contact);
 
 #ifdef __cplusplus
 }

@@ -48,8 +48,8 @@ int pb_identity_generate(const char *name, const pb_identity *issuer, unsigned b
 /* Loads a key (PEM or DER, PKCS#8, encrypted when password is non-empty) and a
  * certificate (PEM or DER). -EKEYREJECTED: wrong or missing password.
  * -EBADMSG: corrupt key or certificate, or key and certificate do not match. */
-int pb_identity_load(const uint8_t *key, size_t key_len, const char *password,
-                     const uint8_t *cert, size_t cert_len, pb_identity **ret);
+int pb_identity_load(const uint8_t *key, size_t key_len, const char *password, const uint8_t *cert,
+                     size_t cert_len, pb_identity **ret);
 
 /* Exports the private key as PEM PKCS#8, encrypted when password is non-empty.
  * *ret is malloc()ed, the caller frees it. */
@@ -79,8 +79,8 @@ int pb_pubkey_id(const uint8_t *der, size_t len, pb_hash *ret);
  * (which need not be the node's identity), and returns its msgpack packing
  * (dht::Value::getPacked()), malloc()ed. Such a blob can be stored and put
  * later by any node with pb_node_put_packed(). */
-int pb_value_sign(const pb_identity *signer, uint16_t type, uint64_t value_id,
-                  const uint8_t *data, size_t len, uint8_t **ret, size_t *ret_len);
+int pb_value_sign(const pb_identity *signer, uint16_t type, uint64_t value_id, const uint8_t *data,
+                  size_t len, uint8_t **ret, size_t *ret_len);
 
 /* ---- the node ----------------------------------------------------------- */
 
@@ -122,9 +122,9 @@ struct pb_value_view {
         uint64_t id;
         uint16_t type;
         uint16_t seq;
-        bool is_signed;     /* owner is set only then; OpenDHT checked the signature */
-        pb_hash owner;      /* InfoHash of the signer's public key */
-        bool is_encrypted;  /* was encrypted to us and decrypted by OpenDHT */
+        bool is_signed;    /* owner is set only then; OpenDHT checked the signature */
+        pb_hash owner;     /* InfoHash of the signer's public key */
+        bool is_encrypted; /* was encrypted to us and decrypted by OpenDHT */
         const uint8_t *data;
         size_t len;
 };
@@ -167,10 +167,10 @@ void pb_node_cancel_put(pb_node *node, const pb_hash *key, uint64_t value_id);
 
 /* What a device certificate found on the DHT says, once checked. */
 struct pb_device_cert {
-        pb_hash device;           /* the certificate's key id (asked for) */
-        pb_hash account;          /* the issuer's key id: the account */
+        pb_hash device;  /* the certificate's key id (asked for) */
+        pb_hash account; /* the issuer's key id: the account */
         size_t pk_len;
-        uint8_t pk[2048];         /* the device public key, DER */
+        uint8_t pk[2048]; /* the device public key, DER */
 };
 /* Called once, on an OpenDHT thread (or inside pb_node_free()): result 0 and
  * the checked certificate, -ENOENT when none was found, -EBADMSG when the
@@ -182,5 +182,4 @@ typedef void (*pb_cert_cb)(int result, const struct pb_device_cert *cert, void *
  * findCertificate(), cached by OpenDHT) and checks its issuer chain: the
  * certificate of `device` must be signed by its issuer, a CA certificate
  * (an account). This maps a request's signer to its account. */
-int pb_node_find_device_cert(pb_node *node, const pb_hash *device, pb_cert_cb cb,
-                             void *userdata);
+int pb_node_find_device_cert(pb_node *node, const pb_hash *device, pb_cert_cb cb, void *userdata);

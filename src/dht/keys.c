@@ -14,8 +14,7 @@
 /* gnutls' "buffer too small"; the binding passes gnutls codes through. */
 #define PB_GNUTLS_E_SHORT_MEMORY_BUFFER (-51)
 
-pb_hash pb_hash_of(const void *data, size_t len)
-{
+pb_hash pb_hash_of(const void *data, size_t len) {
         dht_infohash h;
         pb_hash ret;
 
@@ -24,8 +23,7 @@ pb_hash pb_hash_of(const void *data, size_t len)
         return ret;
 }
 
-void pb_hash_to_hex(const pb_hash *h, char out[PB_HEX_LEN + 1])
-{
+void pb_hash_to_hex(const pb_hash *h, char out[PB_HEX_LEN + 1]) {
         static const char digits[] = "0123456789abcdef";
 
         for (size_t i = 0; i < PB_HASH_LEN; i++) {
@@ -35,8 +33,7 @@ void pb_hash_to_hex(const pb_hash *h, char out[PB_HEX_LEN + 1])
         out[PB_HEX_LEN] = '\0';
 }
 
-static int hex_digit(char c)
-{
+static int hex_digit(char c) {
         if (c >= '0' && c <= '9')
                 return c - '0';
         if (c >= 'a' && c <= 'f')
@@ -48,8 +45,7 @@ static int hex_digit(char c)
 
 /* Written here rather than with dht_infohash_from_hex(), which accepts
  * anything and silently yields zeros. */
-int pb_hash_from_hex(const char *hex, pb_hash *ret)
-{
+int pb_hash_from_hex(const char *hex, pb_hash *ret) {
         pb_hash h;
 
         if (!hex || !ret || strlen(hex) != PB_HEX_LEN)
@@ -65,13 +61,11 @@ int pb_hash_from_hex(const char *hex, pb_hash *ret)
         return 0;
 }
 
-bool pb_hash_equal(const pb_hash *a, const pb_hash *b)
-{
+bool pb_hash_equal(const pb_hash *a, const pb_hash *b) {
         return memcmp(a->d, b->d, PB_HASH_LEN) == 0;
 }
 
-pb_hash pb_identity_id(const pb_identity *id)
-{
+pb_hash pb_identity_id(const pb_identity *id) {
         /* The certificate's id is its public key's InfoHash, as getId(). */
         dht_infohash h = dht_certificate_get_id(id->cert);
         pb_hash ret;
@@ -81,8 +75,7 @@ pb_hash pb_identity_id(const pb_identity *id)
 }
 
 int pb_identity_export_key(const pb_identity *id, const char *password, uint8_t **ret,
-                           size_t *ret_len)
-{
+                           size_t *ret_len) {
         size_t size = 4096;
 
         if (!id || !ret || !ret_len)
@@ -111,8 +104,7 @@ int pb_identity_export_key(const pb_identity *id, const char *password, uint8_t 
 }
 
 /* DER export of a binding public key into a malloc()ed buffer. */
-static int export_publickey(const dht_publickey *pk, uint8_t **ret, size_t *ret_len)
-{
+static int export_publickey(const dht_publickey *pk, uint8_t **ret, size_t *ret_len) {
         size_t len = 4096;
         char *buf = malloc(len);
 
@@ -127,8 +119,7 @@ static int export_publickey(const dht_publickey *pk, uint8_t **ret, size_t *ret_
         return 0;
 }
 
-int pb_identity_export_pubkey(const pb_identity *id, uint8_t **ret, size_t *ret_len)
-{
+int pb_identity_export_pubkey(const pb_identity *id, uint8_t **ret, size_t *ret_len) {
         dht_publickey *pk;
         int r;
 
@@ -142,8 +133,7 @@ int pb_identity_export_pubkey(const pb_identity *id, uint8_t **ret, size_t *ret_
         return r;
 }
 
-pb_identity *pb_identity_free(pb_identity *id)
-{
+pb_identity *pb_identity_free(pb_identity *id) {
         if (!id)
                 return NULL;
         dht_privatekey_delete(id->key);
@@ -152,8 +142,7 @@ pb_identity *pb_identity_free(pb_identity *id)
         return NULL;
 }
 
-int pb_pubkey_id(const uint8_t *der, size_t len, pb_hash *ret)
-{
+int pb_pubkey_id(const uint8_t *der, size_t len, pb_hash *ret) {
         dht_publickey *pk;
         dht_infohash h;
 

@@ -38,10 +38,10 @@ struct pb_listen {
 struct pb_node {
         dht_runner *runner;
         bool standalone;
-        char *bootstrap;          /* the list, to ping again while not connected */
-        char *peers_path;         /* peers known at the last clean stop (peers.c) */
-        struct timespec pinged;   /* when the bootstrap nodes were last pinged */
-        pthread_mutex_t lock; /* guards `listens` */
+        char *bootstrap;        /* the list, to ping again while not connected */
+        char *peers_path;       /* peers known at the last clean stop (peers.c) */
+        struct timespec pinged; /* when the bootstrap nodes were last pinged */
+        pthread_mutex_t lock;   /* guards `listens` */
         struct pb_listen *listens;
 };
 
@@ -56,8 +56,7 @@ struct pb_node {
  * Bootstraps each entry of the list (bootstrap.c reads them); returns how
  * many. The library checked the list when it was set: an entry that is
  * malformed anyway (a list saved by an older version) is skipped. */
-static unsigned bootstrap_all(dht_runner *runner, const char *list)
-{
+static unsigned bootstrap_all(dht_runner *runner, const char *list) {
         struct pb_bootstrap_entry e;
         const char *text = list ? list : "", *cursor = text;
         unsigned n = 0;
@@ -76,8 +75,7 @@ static unsigned bootstrap_all(dht_runner *runner, const char *list)
 /* The binding remembers the ports a node used in "<cache>_port.txt" and
  * re-binds them when asked for port 0. When that port is taken, forget it
  * and bind any port rather than failing. */
-static int run_runner(dht_runner *runner, uint16_t port, const dht_runner_config *cfg)
-{
+static int run_runner(dht_runner *runner, uint16_t port, const dht_runner_config *cfg) {
         const char *cache = cfg->dht_config.node_config.persist_path;
         char path[4096];
 
@@ -92,8 +90,7 @@ static int run_runner(dht_runner *runner, uint16_t port, const dht_runner_config
 }
 
 /* "<cache>.peers", or NULL without a cache (or memory). */
-static char *peers_path_of(const char *cache)
-{
+static char *peers_path_of(const char *cache) {
         size_t len = cache ? strlen(cache) + sizeof(".peers") : 0;
         char *path = len ? malloc(len) : NULL;
 
@@ -102,8 +99,7 @@ static char *peers_path_of(const char *cache)
         return path;
 }
 
-int pb_node_start(const struct pb_node_config *config, pb_node **ret)
-{
+int pb_node_start(const struct pb_node_config *config, pb_node **ret) {
         dht_runner_config cfg;
         pb_node *node;
         int r;
@@ -159,13 +155,11 @@ int pb_node_start(const struct pb_node_config *config, pb_node **ret)
         return 0;
 }
 
-dht_runner *pb_node_runner(pb_node *node)
-{
+dht_runner *pb_node_runner(pb_node *node) {
         return node->runner;
 }
 
-uint16_t pb_node_port(const pb_node *node)
-{
+uint16_t pb_node_port(const pb_node *node) {
         return node ? dht_runner_get_bound_port(node->runner, AF_INET) : 0;
 }
 
@@ -174,14 +168,12 @@ uint16_t pb_node_port(const pb_node *node)
  * asking while not connected is also the moment to ping again, once a second. */
 #define REBOOTSTRAP_MS 1000
 
-unsigned pb_node_good_nodes(pb_node *node)
-{
+unsigned pb_node_good_nodes(pb_node *node) {
         return node && dht_runner_is_running(node->runner) ? pb_ext_runner_good_nodes(node->runner)
-                                                            : 0;
+                                                           : 0;
 }
 
-bool pb_node_is_connected(pb_node *node)
-{
+bool pb_node_is_connected(pb_node *node) {
         struct timespec now;
 
         if (!node || !dht_runner_is_running(node->runner))
@@ -206,8 +198,7 @@ struct shutdown_wait {
         bool done;
 };
 
-static void on_shutdown(void *userdata)
-{
+static void on_shutdown(void *userdata) {
         struct shutdown_wait *w = userdata;
 
         pthread_mutex_lock(&w->lock);
@@ -221,8 +212,7 @@ static void on_shutdown(void *userdata)
  * its stored values to other nodes). The wait state lives on the caller's
  * stack frame of pb_node_free(), which outlives the runner: once
  * dht_runner_delete() has joined its threads, no callback can run. */
-static void shutdown_bounded(dht_runner *runner, struct shutdown_wait *w)
-{
+static void shutdown_bounded(dht_runner *runner, struct shutdown_wait *w) {
         struct timespec deadline;
         pthread_condattr_t attr;
 
@@ -248,15 +238,15 @@ static void shutdown_bounded(dht_runner *runner, struct shutdown_wait *w)
         pthread_mutex_unlock(&w->lock);
 }
 
-pb_node *pb_node_free(pb_node *node)
-{
+pb_node *pb_node_free(pb_node *node) {
         struct pb_listen *l, *next;
         struct shutdown_wait wait;
 
         if (!node)
                 return NULL;
         if (node->peers_path)
-                (void)pb_peers_save(node->runner, node->peers_path); /* before they are told we go */
+                (void)pb_peers_save(node->runner,
+                                    node->peers_path); /* before they are told we go */
         shutdown_bounded(node->runner, &wait);
         /* Joins the threads and destroys the DHT: every listen callback is
          * released then, which calls each listen's done callback, and a
@@ -284,8 +274,7 @@ struct listen_ctx {
         void *userdata;
 };
 
-static bool on_value(const dht_value *value, bool expired, void *userdata)
-{
+static bool on_value(const dht_value *value, bool expired, void *userdata) {
         struct listen_ctx *ctx = userdata;
         struct pb_value_view view;
 
@@ -296,8 +285,7 @@ static bool on_value(const dht_value *value, bool expired, void *userdata)
 
 /* The binding calls this once, when OpenDHT destroys the listen callback:
  * after cancelListen() has run, or when the runner is destroyed. */
-static void on_listen_done(void *userdata)
-{
+static void on_listen_done(void *userdata) {
         struct listen_ctx *ctx = userdata;
 
         if (ctx->done)
@@ -306,15 +294,13 @@ static void on_listen_done(void *userdata)
 }
 
 int pb_node_listen(pb_node *node, const pb_hash *key, pb_listen_cb cb, pb_listen_done_cb done,
-                   void *userdata, pb_listen **ret)
-{
+                   void *userdata, pb_listen **ret) {
         return pb_node_listen_filtered(node, key, NULL, cb, done, userdata, ret);
 }
 
 int pb_node_listen_filtered(pb_node *node, const pb_hash *key, const struct pb_listen_filter *f,
                             pb_listen_cb cb, pb_listen_done_cb done, void *userdata,
-                            pb_listen **ret)
-{
+                            pb_listen **ret) {
         struct listen_ctx *ctx;
         struct pb_listen *l;
 
@@ -327,7 +313,7 @@ int pb_node_listen_filtered(pb_node *node, const pb_hash *key, const struct pb_l
                 free(l);
                 return -ENOMEM;
         }
-        *ctx = (struct listen_ctx){cb, done, userdata};
+        *ctx = (struct listen_ctx){ cb, done, userdata };
         memcpy(l->key.d, key->d, PB_HASH_LEN);
         l->token = f ? pb_ext_runner_listen(node->runner, key, f->type, f->owner, on_value,
                                             on_listen_done, ctx)
@@ -345,8 +331,7 @@ int pb_node_listen_filtered(pb_node *node, const pb_hash *key, const struct pb_l
         return 0;
 }
 
-void pb_node_cancel_listen(pb_node *node, pb_listen *listen)
-{
+void pb_node_cancel_listen(pb_node *node, pb_listen *listen) {
         struct pb_listen **p;
 
         if (!node || !listen)
@@ -366,8 +351,7 @@ void pb_node_cancel_listen(pb_node *node, pb_listen *listen)
 /* ---- put --------------------------------------------------------------- */
 
 int pb_node_put_packed(pb_node *node, const pb_hash *key, const uint8_t *packed, size_t len,
-                       bool permanent, pb_done_cb done, void *userdata)
-{
+                       bool permanent, pb_done_cb done, void *userdata) {
         dht_value *v;
         int r;
 
@@ -383,8 +367,7 @@ int pb_node_put_packed(pb_node *node, const pb_hash *key, const uint8_t *packed,
 
 int pb_node_put_encrypted(pb_node *node, const pb_hash *key, const uint8_t *to_pubkey,
                           size_t to_pubkey_len, uint16_t type, const uint8_t *data, size_t len,
-                          pb_done_cb done, void *userdata)
-{
+                          pb_done_cb done, void *userdata) {
         dht_value *v;
         int r;
 
@@ -399,16 +382,13 @@ int pb_node_put_encrypted(pb_node *node, const pb_hash *key, const uint8_t *to_p
         return r;
 }
 
-int pb_node_find_device_cert(pb_node *node, const pb_hash *device, pb_cert_cb cb,
-                             void *userdata)
-{
+int pb_node_find_device_cert(pb_node *node, const pb_hash *device, pb_cert_cb cb, void *userdata) {
         if (!node || !device || !cb)
                 return -EINVAL;
         return pb_ext_runner_find_device_cert(node->runner, device, cb, userdata);
 }
 
-void pb_node_cancel_put(pb_node *node, const pb_hash *key, uint64_t value_id)
-{
+void pb_node_cancel_put(pb_node *node, const pb_hash *key, uint64_t value_id) {
         dht_infohash h;
 
         if (!node || !key)

@@ -11,11 +11,11 @@
  * The binding's handles are reinterpreted as the C++ objects they are in
  * 2.4.12 (see c/opendht.cpp of that tag).
  */
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <atomic>
 #include <future>
 #include <memory>
 #include <new>
@@ -35,29 +35,24 @@ using PrivkeySp = std::shared_ptr<dht::crypto::PrivateKey>;
 using CertSp = std::shared_ptr<dht::crypto::Certificate>;
 using ValueSp = std::shared_ptr<dht::Value>;
 
-const PrivkeySp &key_of(const pb_identity *id)
-{
+const PrivkeySp &key_of(const pb_identity *id) {
         return *reinterpret_cast<const PrivkeySp *>(id->key);
 }
 
-const CertSp &cert_of(const pb_identity *id)
-{
+const CertSp &cert_of(const pb_identity *id) {
         return *reinterpret_cast<const CertSp *>(id->cert);
 }
 
-const ValueSp &value_of(const dht_value *v)
-{
+const ValueSp &value_of(const dht_value *v) {
         return *reinterpret_cast<const ValueSp *>(v);
 }
 
-dht::InfoHash hash_of(const pb_hash *h)
-{
+dht::InfoHash hash_of(const pb_hash *h) {
         return dht::InfoHash(h->d, PB_HASH_LEN);
 }
 
 /* Wraps C++ objects in binding handles; the caller owns the result. */
-int identity_wrap(const dht::crypto::Identity &cpp, pb_identity **ret)
-{
+int identity_wrap(const dht::crypto::Identity &cpp, pb_identity **ret) {
         if (!cpp.first || !cpp.second)
                 return -EIO;
         auto id = static_cast<pb_identity *>(calloc(1, sizeof(pb_identity)));
@@ -70,8 +65,7 @@ int identity_wrap(const dht::crypto::Identity &cpp, pb_identity **ret)
 }
 
 /* Copies bytes into a malloc()ed buffer, as the C API hands them out. */
-int copy_out(const void *data, size_t len, uint8_t **ret, size_t *ret_len)
-{
+int copy_out(const void *data, size_t len, uint8_t **ret, size_t *ret_len) {
         auto buf = static_cast<uint8_t *>(malloc(len ? len : 1));
         if (!buf)
                 return -ENOMEM;
@@ -83,8 +77,7 @@ int copy_out(const void *data, size_t len, uint8_t **ret, size_t *ret_len)
 
 /* An encrypted PKCS#8 key says so in its PEM armour. GnuTLS reports a
  * missing password on it as a parse error, not as a decryption failure. */
-bool looks_encrypted(const uint8_t *key, size_t len)
-{
+bool looks_encrypted(const uint8_t *key, size_t len) {
         static const char tag[] = "ENCRYPTED PRIVATE KEY";
         size_t tl = sizeof(tag) - 1;
         for (size_t i = 0; i + tl <= len; i++)
@@ -96,10 +89,9 @@ bool looks_encrypted(const uint8_t *key, size_t len)
 /* Imports a PEM or DER (PKCS#8, PKCS#1) private key with GnuTLS itself:
  * in 2.4.12, PrivateKey(data, size, password) passes GNUTLS_PKCS_PLAIN
  * whenever a password is given, so it cannot load an encrypted key. */
-int import_key(const uint8_t *key, size_t key_len, const char *password, PrivkeySp &ret)
-{
+int import_key(const uint8_t *key, size_t key_len, const char *password, PrivkeySp &ret) {
         gnutls_x509_privkey_t x509 = nullptr;
-        const gnutls_datum_t dt{const_cast<uint8_t *>(key), static_cast<unsigned>(key_len)};
+        const gnutls_datum_t dt{ const_cast<uint8_t *>(key), static_cast<unsigned>(key_len) };
         int err, err_der;
 
         if (key_len > UINT32_MAX)
@@ -115,8 +107,7 @@ int import_key(const uint8_t *key, size_t key_len, const char *password, Privkey
                          * once decrypted: an encrypted key that does not
                          * load means a wrong or missing password. */
                         if (err == GNUTLS_E_DECRYPTION_FAILED ||
-                            err_der == GNUTLS_E_DECRYPTION_FAILED ||
-                            looks_encrypted(key, key_len))
+                            err_der == GNUTLS_E_DECRYPTION_FAILED || looks_encrypted(key, key_len))
                                 return -EKEYREJECTED;
                         return -EBADMSG;
                 }
@@ -139,8 +130,7 @@ int import_key(const uint8_t *key, size_t key_len, const char *password, Privkey
 
 /* GnuTLS's parameter check misses damage in some private fields (in d,
  * for instance): prove the key by signing with it. */
-bool key_works(const dht::crypto::PrivateKey &k, const dht::crypto::Certificate &c)
-{
+bool key_works(const dht::crypto::PrivateKey &k, const dht::crypto::Certificate &c) {
         static const uint8_t probe[] = "peerbook key check";
         auto sig = k.sign(probe, sizeof(probe));
         return c.getPublicKey().checkSignature(probe, sizeof(probe), sig.data(), sig.size());
@@ -152,26 +142,26 @@ bool key_works(const dht::crypto::PrivateKey &k, const dht::crypto::Certificate 
 struct DoneOnce {
         pb_done_cb cb;
         void *userdata;
-        std::atomic<bool> fired{false};
+        std::atomic<bool> fired{ false };
 
-        DoneOnce(pb_done_cb c, void *u) : cb(c), userdata(u) {}
-        void fire(bool ok)
-        {
+        DoneOnce(pb_done_cb c, void *u) : cb(c), userdata(u) {
+        }
+        void fire(bool ok) {
                 if (!fired.exchange(true) && cb)
                         cb(ok, userdata);
         }
-        ~DoneOnce() { fire(false); }
+        ~DoneOnce() {
+                fire(false);
+        }
 };
 
-dht::DoneCallbackSimple done_once(pb_done_cb cb, void *userdata)
-{
+dht::DoneCallbackSimple done_once(pb_done_cb cb, void *userdata) {
         auto once = std::make_shared<DoneOnce>(cb, userdata);
         return [once](bool ok) { once->fire(ok); };
 }
 
 /* Parses a DER/PEM public key: -EBADMSG when it is not one. */
-int import_pubkey(const uint8_t *der, size_t len, std::shared_ptr<dht::crypto::PublicKey> &ret)
-{
+int import_pubkey(const uint8_t *der, size_t len, std::shared_ptr<dht::crypto::PublicKey> &ret) {
         try {
                 ret = std::make_shared<dht::crypto::PublicKey>(der, len);
                 return 0;
@@ -188,21 +178,22 @@ struct CertOnce {
         pb_cert_cb cb;
         void *userdata;
         pb_hash device;
-        std::atomic<bool> fired{false};
+        std::atomic<bool> fired{ false };
 
-        CertOnce(pb_cert_cb c, void *u, const pb_hash *d) : cb(c), userdata(u), device(*d) {}
-        void fire(int result, const pb_device_cert *cert)
-        {
+        CertOnce(pb_cert_cb c, void *u, const pb_hash *d) : cb(c), userdata(u), device(*d) {
+        }
+        void fire(int result, const pb_device_cert *cert) {
                 if (!fired.exchange(true))
                         cb(result, cert, userdata);
         }
-        ~CertOnce() { fire(-ECANCELED, nullptr); }
+        ~CertOnce() {
+                fire(-ECANCELED, nullptr);
+        }
 };
 
 /* A device certificate is good when it is the one asked for and its issuer,
  * a CA, signed it. */
-int check_device_cert(const CertSp &crt, const pb_hash *device, pb_device_cert *out)
-{
+int check_device_cert(const CertSp &crt, const pb_hash *device, pb_device_cert *out) {
         if (!crt || !crt->cert || !crt->issuer || !crt->issuer->cert)
                 return -EBADMSG;
         dht::InfoHash id = crt->getId();
@@ -210,8 +201,8 @@ int check_device_cert(const CertSp &crt, const pb_hash *device, pb_device_cert *
                 return -EBADMSG;
         gnutls_x509_crt_t ca = crt->issuer->cert;
         unsigned status = 0;
-        if (!crt->issuer->isCA() ||
-            gnutls_x509_crt_verify(crt->cert, &ca, 1, 0, &status) < 0 || status != 0)
+        if (!crt->issuer->isCA() || gnutls_x509_crt_verify(crt->cert, &ca, 1, 0, &status) < 0 ||
+            status != 0)
                 return -EBADMSG;
         dht::Blob der;
         crt->getPublicKey().pack(der);
@@ -226,9 +217,7 @@ int check_device_cert(const CertSp &crt, const pb_hash *device, pb_device_cert *
 }
 
 /* Runs f at the C boundary: no exception crosses it. */
-template <typename F>
-int guarded(F &&f)
-{
+template <typename F> int guarded(F &&f) {
         try {
                 return f();
         } catch (const std::bad_alloc &) {
@@ -240,8 +229,7 @@ int guarded(F &&f)
 
 /* DhtRunner::put without re-signing, its done callback called exactly once. */
 void runner_put(dht_runner *r, const dht::InfoHash &key, const ValueSp &v, bool permanent,
-                pb_done_cb done, void *userdata)
-{
+                pb_done_cb done, void *userdata) {
         reinterpret_cast<dht::DhtRunner *>(r)->put(key, v, done_once(done, userdata),
                                                    dht::time_point::max(), permanent);
 }
@@ -251,14 +239,13 @@ void runner_put(dht_runner *r, const dht::InfoHash &key, const ValueSp &v, bool 
 extern "C" {
 
 int pb_identity_generate(const char *name, const pb_identity *issuer, unsigned bits,
-                         pb_identity **ret)
-{
+                         pb_identity **ret) {
         if (!name || !ret || bits < 2048)
                 return -EINVAL;
         try {
                 dht::crypto::Identity ca{};
                 if (issuer)
-                        ca = {key_of(issuer), cert_of(issuer)};
+                        ca = { key_of(issuer), cert_of(issuer) };
                 /* An account is a CA so that device certificates verify. */
                 auto cpp = dht::crypto::generateIdentity(name, ca, bits, issuer == nullptr);
                 return identity_wrap(cpp, ret);
@@ -269,9 +256,8 @@ int pb_identity_generate(const char *name, const pb_identity *issuer, unsigned b
         }
 }
 
-int pb_identity_load(const uint8_t *key, size_t key_len, const char *password,
-                     const uint8_t *cert, size_t cert_len, pb_identity **ret)
-{
+int pb_identity_load(const uint8_t *key, size_t key_len, const char *password, const uint8_t *cert,
+                     size_t cert_len, pb_identity **ret) {
         if (!key || !cert || !ret)
                 return -EINVAL;
         if (!key_len || !cert_len)
@@ -286,7 +272,7 @@ int pb_identity_load(const uint8_t *key, size_t key_len, const char *password,
                         return -EBADMSG;
                 if (!key_works(*k, *c))
                         return -EBADMSG;
-                return identity_wrap({k, c}, ret);
+                return identity_wrap({ k, c }, ret);
         } catch (const std::bad_alloc &) {
                 return -ENOMEM;
         } catch (...) {
@@ -294,8 +280,7 @@ int pb_identity_load(const uint8_t *key, size_t key_len, const char *password,
         }
 }
 
-int pb_identity_export_cert(const pb_identity *id, uint8_t **ret, size_t *ret_len)
-{
+int pb_identity_export_cert(const pb_identity *id, uint8_t **ret, size_t *ret_len) {
         if (!id || !ret || !ret_len)
                 return -EINVAL;
         try {
@@ -311,8 +296,7 @@ int pb_identity_export_cert(const pb_identity *id, uint8_t **ret, size_t *ret_le
         }
 }
 
-int pb_identity_check_issued_by(const pb_identity *id, const pb_identity *issuer)
-{
+int pb_identity_check_issued_by(const pb_identity *id, const pb_identity *issuer) {
         if (!id || !issuer)
                 return -EINVAL;
         try {
@@ -330,9 +314,8 @@ int pb_identity_check_issued_by(const pb_identity *id, const pb_identity *issuer
         }
 }
 
-int pb_value_sign(const pb_identity *signer, uint16_t type, uint64_t value_id,
-                  const uint8_t *data, size_t len, uint8_t **ret, size_t *ret_len)
-{
+int pb_value_sign(const pb_identity *signer, uint16_t type, uint64_t value_id, const uint8_t *data,
+                  size_t len, uint8_t **ret, size_t *ret_len) {
         if (!signer || (!data && len) || !ret || !ret_len)
                 return -EINVAL;
         try {
@@ -347,8 +330,7 @@ int pb_value_sign(const pb_identity *signer, uint16_t type, uint64_t value_id,
         }
 }
 
-int pb_ext_value_new(uint16_t type, const uint8_t *data, size_t len, dht_value **ret)
-{
+int pb_ext_value_new(uint16_t type, const uint8_t *data, size_t len, dht_value **ret) {
         try {
                 auto v = std::make_shared<dht::Value>(type, data, len);
                 *ret = reinterpret_cast<dht_value *>(new ValueSp(std::move(v)));
@@ -360,8 +342,7 @@ int pb_ext_value_new(uint16_t type, const uint8_t *data, size_t len, dht_value *
         }
 }
 
-int pb_ext_value_unpack(const uint8_t *packed, size_t len, dht_value **ret)
-{
+int pb_ext_value_unpack(const uint8_t *packed, size_t len, dht_value **ret) {
         if (!packed || !len || !ret)
                 return -EINVAL;
         try {
@@ -379,8 +360,7 @@ int pb_ext_value_unpack(const uint8_t *packed, size_t len, dht_value **ret)
         }
 }
 
-void pb_ext_value_view(const dht_value *cv, struct pb_value_view *view)
-{
+void pb_ext_value_view(const dht_value *cv, struct pb_value_view *view) {
         const auto &v = value_of(cv);
         *view = pb_value_view{};
         view->id = v->id;
@@ -397,8 +377,7 @@ void pb_ext_value_view(const dht_value *cv, struct pb_value_view *view)
 }
 
 int pb_ext_runner_put(dht_runner *r, const pb_hash *key, const dht_value *v, bool permanent,
-                      pb_done_cb done, void *userdata)
-{
+                      pb_done_cb done, void *userdata) {
         return guarded([&] {
                 runner_put(r, hash_of(key), value_of(v), permanent, done, userdata);
                 return 0;
@@ -407,8 +386,7 @@ int pb_ext_runner_put(dht_runner *r, const pb_hash *key, const dht_value *v, boo
 
 int pb_ext_runner_put_encrypted(dht_runner *r, const pb_hash *key, const uint8_t *pubkey,
                                 size_t pubkey_len, const dht_value *v, pb_done_cb done,
-                                void *userdata)
-{
+                                void *userdata) {
         std::shared_ptr<dht::crypto::PublicKey> pk;
         int res = import_pubkey(pubkey, pubkey_len, pk);
         if (res < 0)
@@ -421,8 +399,7 @@ int pb_ext_runner_put_encrypted(dht_runner *r, const pb_hash *key, const uint8_t
 }
 
 int pb_ext_runner_find_device_cert(dht_runner *r, const pb_hash *device, pb_cert_cb cb,
-                                   void *userdata)
-{
+                                   void *userdata) {
         return guarded([&] {
                 auto once = std::make_shared<CertOnce>(cb, userdata, device);
                 auto runner = reinterpret_cast<dht::DhtRunner *>(r);
@@ -430,8 +407,7 @@ int pb_ext_runner_find_device_cert(dht_runner *r, const pb_hash *device, pb_cert
                         pb_device_cert out;
                         int res;
                         try {
-                                res = crt ? check_device_cert(crt, &once->device, &out)
-                                          : -ENOENT;
+                                res = crt ? check_device_cert(crt, &once->device, &out) : -ENOENT;
                         } catch (...) {
                                 res = -EBADMSG;
                         }
@@ -444,8 +420,7 @@ int pb_ext_runner_find_device_cert(dht_runner *r, const pb_hash *device, pb_cert
 int pb_ext_runner_put_encrypted_as(dht_runner *r, const pb_hash *key, const pb_identity *signer,
                                    const uint8_t *pubkey, size_t pubkey_len, uint16_t type,
                                    const uint8_t *data, size_t len, pb_done_cb done,
-                                   void *userdata)
-{
+                                   void *userdata) {
         std::shared_ptr<dht::crypto::PublicKey> pk;
         int res = import_pubkey(pubkey, pubkey_len, pk);
         if (res < 0)
@@ -459,8 +434,7 @@ int pb_ext_runner_put_encrypted_as(dht_runner *r, const pb_hash *key, const pb_i
 }
 
 int pb_ext_runner_publish_cert(dht_runner *r, const pb_identity *id, pb_done_cb done,
-                               void *userdata)
-{
+                               void *userdata) {
         return guarded([&] {
                 const CertSp &crt = cert_of(id);
                 auto v = std::make_shared<dht::Value>(dht::CERTIFICATE_TYPE, *crt);
@@ -471,17 +445,16 @@ int pb_ext_runner_publish_cert(dht_runner *r, const pb_identity *id, pb_done_cb 
 
 dht_op_token *pb_ext_runner_listen(dht_runner *r, const pb_hash *key, int type,
                                    const pb_hash *owner, dht_value_cb cb, dht_shutdown_cb done,
-                                   void *userdata)
-{
+                                   void *userdata) {
         /* As dht_runner_listen() in c/opendht.cpp: the guard calls `done` once,
          * when OpenDHT destroys the callback. */
         struct Guard {
                 dht_shutdown_cb done;
                 void *userdata;
-                Guard(dht_shutdown_cb d, void *u) : done(d), userdata(u) {}
+                Guard(dht_shutdown_cb d, void *u) : done(d), userdata(u) {
+                }
                 Guard(const Guard &) = delete;
-                ~Guard()
-                {
+                ~Guard() {
                         if (done)
                                 done(userdata);
                 }
@@ -513,8 +486,7 @@ dht_op_token *pb_ext_runner_listen(dht_runner *r, const pb_hash *key, int type,
         }
 }
 
-int pb_ext_runner_cap_type(dht_runner *r, uint16_t type, size_t max_size)
-{
+int pb_ext_runner_cap_type(dht_runner *r, uint16_t type, size_t max_size) {
         return guarded([&] {
                 auto store = [max_size](dht::InfoHash key, const ValueSp &v,
                                         const dht::InfoHash &from, const dht::SockAddr &addr) {
@@ -527,8 +499,7 @@ int pb_ext_runner_cap_type(dht_runner *r, uint16_t type, size_t max_size)
         });
 }
 
-unsigned pb_ext_runner_good_nodes(dht_runner *r)
-{
+unsigned pb_ext_runner_good_nodes(dht_runner *r) {
         try {
                 auto runner = reinterpret_cast<dht::DhtRunner *>(r);
                 if (!runner->isRunning())
@@ -540,8 +511,7 @@ unsigned pb_ext_runner_good_nodes(dht_runner *r)
         }
 }
 
-size_t pb_ext_runner_good_peers(dht_runner *r, struct sockaddr_storage *out, size_t max)
-{
+size_t pb_ext_runner_good_peers(dht_runner *r, struct sockaddr_storage *out, size_t max) {
         try {
                 auto runner = reinterpret_cast<dht::DhtRunner *>(r);
                 size_t n = 0;

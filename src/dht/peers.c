@@ -32,8 +32,7 @@
 #define PEER_LINE_MAX (INET6_ADDRSTRLEN + IF_NAMESIZE + 8)
 #define PEERS_FILE_MAX (MAX_SAVED_PEERS * PEER_LINE_MAX)
 
-int pb_ping_numeric(dht_runner *runner, const char *host, const char *port)
-{
+int pb_ping_numeric(dht_runner *runner, const char *host, const char *port) {
         struct addrinfo hints = {
                 .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
                 .ai_socktype = SOCK_DGRAM,
@@ -49,8 +48,7 @@ int pb_ping_numeric(dht_runner *runner, const char *host, const char *port)
         return n;
 }
 
-int pb_peers_save(dht_runner *runner, const char *path)
-{
+int pb_peers_save(dht_runner *runner, const char *path) {
         struct sockaddr_storage peers[MAX_SAVED_PEERS];
         char text[PEERS_FILE_MAX];
         size_t n = pb_ext_runner_good_peers(runner, peers, MAX_SAVED_PEERS), len = 0;
@@ -77,8 +75,7 @@ int pb_peers_save(dht_runner *runner, const char *path)
         return r < 0 ? r : saved;
 }
 
-int pb_peers_ping(dht_runner *runner, const char *path)
-{
+int pb_peers_ping(dht_runner *runner, const char *path) {
         _cleanup_free_ uint8_t *text = NULL;
         size_t len = 0;
         char *line, *save = NULL;

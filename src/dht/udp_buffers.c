@@ -24,8 +24,7 @@
 
 #include "dht/dht.h"
 
-static bool is_udp_on(int fd, uint16_t port_a, uint16_t port_b)
-{
+static bool is_udp_on(int fd, uint16_t port_a, uint16_t port_b) {
         struct sockaddr_storage ss;
         socklen_t len = sizeof(ss);
         int type = 0;
@@ -46,15 +45,13 @@ static bool is_udp_on(int fd, uint16_t port_a, uint16_t port_b)
 /* The kernel caps SO_RCVBUF at net.core.rmem_max (and doubles it for its
  * own bookkeeping); a privileged process may go past the cap, which is what
  * SO_RCVBUFFORCE is for. Either way the buffer only costs memory when full. */
-static void grow(int fd, int bytes)
-{
+static void grow(int fd, int bytes) {
         if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) < 0)
                 (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
         (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
 }
 
-int pb_udp_grow_buffers(uint16_t port_a, uint16_t port_b, int bytes)
-{
+int pb_udp_grow_buffers(uint16_t port_a, uint16_t port_b, int bytes) {
         DIR *dir;
         struct dirent *e;
         int n = 0;

@@ -10,8 +10,7 @@
 #include "testing.h"
 
 int pb_node_put_plain(pb_node *node, const pb_hash *key, uint16_t type, const uint8_t *data,
-                      size_t len, pb_done_cb done, void *userdata)
-{
+                      size_t len, pb_done_cb done, void *userdata) {
         dht_value *v;
         int r;
 
@@ -27,16 +26,14 @@ int pb_node_put_plain(pb_node *node, const pb_hash *key, uint16_t type, const ui
 
 int pb_node_put_encrypted_as(pb_node *node, const pb_hash *key, const pb_identity *signer,
                              const uint8_t *to_pubkey, size_t to_pubkey_len, uint16_t type,
-                             const uint8_t *data, size_t len, pb_done_cb done, void *userdata)
-{
+                             const uint8_t *data, size_t len, pb_done_cb done, void *userdata) {
         if (!node || !key || !signer || !to_pubkey || !to_pubkey_len || (!data && len))
                 return -EINVAL;
         return pb_ext_runner_put_encrypted_as(pb_node_runner(node), key, signer, to_pubkey,
                                               to_pubkey_len, type, data, len, done, userdata);
 }
 
-int pb_node_publish_cert(pb_node *node, const pb_identity *id, pb_done_cb done, void *userdata)
-{
+int pb_node_publish_cert(pb_node *node, const pb_identity *id, pb_done_cb done, void *userdata) {
         if (!node || !id)
                 return -EINVAL;
         return pb_ext_runner_publish_cert(pb_node_runner(node), id, done, userdata);
