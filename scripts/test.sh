@@ -18,6 +18,8 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh --test
 
 jobs=$(nproc)
+echo "== one brace style (.clang-format; scripts/format.sh applies it)"
+./scripts/format.sh --check
 echo "== build (warnings are errors)"
 cmake -S . -B build/ci -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPEERBOOK_WERROR=ON >/dev/null
 cmake --build build/ci -j "$jobs"
