@@ -4,7 +4,8 @@
 # builds with warnings as errors and runs every test (the slow tier included);
 # then, each in its own build tree: AddressSanitizer + UndefinedBehaviorSanitizer
 # with gcc (every tier, the slow one included), ThreadSanitizer (the unit and
-# live tiers, tests/tsan.supp), and ASan+UBSan with clang (the unit tier).
+# live tiers, tests/tsan.supp), and ASan+UBSan with clang (every tier but the
+# slow one and the Jami test, which the gcc pass runs).
 # docs/testing.md describes the tiers and the passes.
 #
 #   scripts/test.sh [--help]
@@ -52,8 +53,8 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
 pass "tests under ASan+UBSan (the slow tier included)" \
   ctest --test-dir build/asan --output-on-failure -j 4
-pass "unit tests under ASan+UBSan (clang)" \
-  ctest --test-dir build/asan-clang --output-on-failure -j 4 -L unit
+pass "tests under ASan+UBSan (clang; the slow tier and interop are in the gcc pass)" \
+  ctest --test-dir build/asan-clang --output-on-failure -j 4 -L 'unit|live|daemon|fuzz'
 # Any report not in tests/tsan.supp fails its test (TSan exits 66). trust-flood
 # is left out: its 1,000 RSA keys take minutes under TSan and it adds no thread
 # the other live tests lack.
