@@ -11,7 +11,10 @@
 #      listens go to a real node;
 #   3. restart -> REGISTERED: exec of peerbookd to `wait-registered` returning
 #      (SIGTERM, restart on the same data dir), best and median;
-#   4. `account create` wall time through the daemon (median, max).
+#   4. `account create` wall time through the daemon (median, max);
+#   5. how long other callers wait while accounts are being made: N
+#      addAccount calls at once (their keys are made off the daemon's loop),
+#      and getAccountList timed meanwhile, every 200 ms (median, max).
 #
 # Everything runs on a private session bus and on 127.0.0.1. The script
 # builds nothing: it uses the binaries of an existing build directory.
@@ -322,6 +325,37 @@ R[create_med]=$(echo "$CREATE_MS" | sed '/^$/d' | median)
 R[create_max]=$(echo "$CREATE_MS" | sed '/^$/d' | worst)
 stop_daemon
 
+# ---- 5. other callers while accounts are being made ------------------------------
+echo "== 5. getAccountList during $ACCOUNTS addAccount calls at once (keys: $KEY_LABEL bits)" >&2
+D5=$TMP/data5
+start_daemon "$D5"
+add_account() {
+        gdbus call --session --dest "$BUS_NAME" --object-path /cx/ring/Ring/ConfigurationManager \
+                --method cx.ring.Ring.ConfigurationManager.addAccount "{'Account.alias': 'b'}" \
+                >/dev/null
+}
+ADDS=()
+t_all=$(now)
+for ((i = 0; i < ACCOUNTS; i++)); do add_account & ADDS+=($!); done
+LIST_MS=
+for ((i = 0; i < 600; i++)); do # bounded: 600 x 200 ms at most
+        running=0
+        for pid in "${ADDS[@]}"; do kill -0 "$pid" 2>/dev/null && running=$((running + 1)); done
+        ((running)) || break
+        t0=$(now)
+        gdbus call --session --dest "$BUS_NAME" --object-path /cx/ring/Ring/ConfigurationManager \
+                --method cx.ring.Ring.ConfigurationManager.getAccountList >/dev/null
+        LIST_MS+="$(ms_since "$t0")"$'\n'
+        sleep 0.2
+done
+for pid in "${ADDS[@]}"; do wait "$pid" || die "addAccount failed"; done
+R[adds_ms]=$(ms_since "$t_all")
+R[list_n]=$(echo "$LIST_MS" | sed '/^$/d' | wc -l)
+R[list_med]=$(echo "$LIST_MS" | sed '/^$/d' | median)
+R[list_max]=$(echo "$LIST_MS" | sed '/^$/d' | worst)
+log "getAccountList (ms): $(echo "$LIST_MS" | paste -sd' ')"
+stop_daemon
+
 # ---- results --------------------------------------------------------------------
 per_buddy() { awk -v a="$1" -v b="$2" -v n="$BUDDIES" 'BEGIN { printf "%.2f", (b - a) / n }'; }
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t) ? "met" : "MISSED" }'; }
@@ -357,4 +391,5 @@ restart -> REGISTERED, 1 account, $BUDDIES buddies: best ${R[restartN_best]} ms,
 RSS 5 s after that restart ($BUDDIES buddies): $(mb "${R[restartN_rss]}") MiB
 account create, first (empty daemon): ${R[create_first]} ms
 account create x $ACCOUNTS: median ${R[create_med]} ms, max ${R[create_max]} ms
+$ACCOUNTS addAccount at once: all made in ${R[adds_ms]} ms; getAccountList meanwhile (${R[list_n]} calls, gdbus start-up included): median ${R[list_med]} ms, max ${R[list_max]} ms
 EOF
