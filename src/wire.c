@@ -417,3 +417,103 @@ int pb_trust_request_decode(const uint8_t *data, size_t len, struct pb_trust_req
         *ret = t;
         return 0;
 }
+
+/* ---- multiplexed socket: channel requests and protocol messages -------------- */
+
+int pb_channel_request_encode(const struct pb_channel_request *q, uint8_t **ret, size_t *ret_len) {
+        if (!q || q->state > PB_CHANNEL_DECLINE || !memchr(q->name, 0, sizeof(q->name)))
+                return -EINVAL;
+        struct packer p;
+        msgpack_packer *pk = packer_init(&p);
+        msgpack_pack_array(pk, 3);
+        pack_str(pk, q->name);
+        msgpack_pack_uint16(pk, q->channel);
+        msgpack_pack_int(pk, q->state); /* Jami's MSGPACK_ADD_ENUM packs an int */
+        return take_buffer(&p, ret, ret_len);
+}
+
+int pb_channel_request_decode(const uint8_t *data, size_t len, struct pb_channel_request *ret) {
+        msgpack_unpacked u;
+        int r = unpack_one(data, len, &u);
+        if (r < 0)
+                return r;
+        const msgpack_object *o = &u.data, *e = o->via.array.ptr;
+        struct pb_channel_request q;
+        /* Jami's conversion would take fewer or more fields, a bin name and
+         * any state (an unknown one as DECLINE); no Jami sends any of those. */
+        r = o->type == MSGPACK_OBJECT_ARRAY && o->via.array.size == 3 &&
+                            get_str(&e[0], sizeof(q.name), q.name) == 0 &&
+                            e[1].type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+                            e[1].via.u64 <= UINT16_MAX &&
+                            e[2].type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+                            e[2].via.u64 <= PB_CHANNEL_DECLINE
+                    ? 0
+                    : -EBADMSG;
+        if (r == 0) {
+                q.channel = (uint16_t)e[1].via.u64;
+                q.state = (enum pb_channel_state)e[2].via.u64;
+                *ret = q;
+        }
+        msgpack_unpacked_destroy(&u);
+        return r;
+}
+
+int pb_protocol_msg_encode(const struct pb_protocol_msg *m, uint8_t **ret, size_t *ret_len) {
+        if (!m || (m->kind != PB_PROTOCOL_VERSION && m->kind != PB_PROTOCOL_BEACON) ||
+            (m->kind == PB_PROTOCOL_VERSION && m->version > INT32_MAX))
+                return -EINVAL;
+        struct packer p;
+        msgpack_packer *pk = packer_init(&p);
+        msgpack_pack_map(pk, 1);
+        if (m->kind == PB_PROTOCOL_VERSION) {
+                pack_str(pk, "v");
+                msgpack_pack_int(pk, (int)m->version);
+        } else {
+                pack_str(pk, "p");
+                if (m->ping)
+                        msgpack_pack_true(pk);
+                else
+                        msgpack_pack_false(pk);
+        }
+        return take_buffer(&p, ret, ret_len);
+}
+
+static int protocol_field(unsigned f, const msgpack_object *v, void *out) {
+        struct pb_protocol_msg *m = out;
+        if (m->kind == PB_PROTOCOL_VERSION) {
+                if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 > INT32_MAX)
+                        return -EBADMSG;
+                m->version = (uint32_t)v->via.u64;
+                return 0;
+        }
+        if (v->type != MSGPACK_OBJECT_BOOLEAN)
+                return -EBADMSG;
+        m->ping = v->via.boolean;
+        return 0;
+}
+
+int pb_protocol_msg_decode(const uint8_t *data, size_t len, struct pb_protocol_msg *ret) {
+        static const char *const version[] = { "v" }, *const beacon[] = { "p" };
+        msgpack_unpacked u;
+        int r = unpack_one(data, len, &u);
+        if (r < 0)
+                return r;
+        const msgpack_object *o = &u.data;
+        struct pb_protocol_msg m = { .kind = PB_PROTOCOL_OTHER };
+        unsigned seen = 0;
+        r = -EBADMSG;
+        /* A message names its type by its first key: an empty map names none. */
+        if (o->type != MSGPACK_OBJECT_MAP || o->via.map.size == 0)
+                goto out;
+        const msgpack_object *first = &o->via.map.ptr[0].key;
+        m.kind = key_is(first, "v")   ? PB_PROTOCOL_VERSION
+                 : key_is(first, "p") ? PB_PROTOCOL_BEACON
+                                      : PB_PROTOCOL_OTHER;
+        r = walk_map(o, m.kind == PB_PROTOCOL_VERSION ? version : beacon,
+                     m.kind == PB_PROTOCOL_OTHER ? 0 : 1, protocol_field, &m, &seen);
+        if (r == 0)
+                *ret = m;
+out:
+        msgpack_unpacked_destroy(&u);
+        return r;
+}

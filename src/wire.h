@@ -81,3 +81,44 @@ struct pb_trust_request {
 };
 int pb_trust_request_encode(const struct pb_trust_request *r, uint8_t **ret, size_t *ret_len);
 int pb_trust_request_decode(const uint8_t *data, size_t len, struct pb_trust_request *ret);
+
+/* Jami's ChannelRequest [name, channel, state], the data of a frame on the
+ * control channel (channel_wire.h): REQUEST asks the peer to open a named
+ * channel under that number; the peer answers with the same name and number
+ * and ACCEPT or DECLINE. Channels 0 and 0xffff are reserved: the format
+ * allows them, a peer declines them (as Jami does). */
+enum pb_channel_state {
+        PB_CHANNEL_REQUEST = 0,
+        PB_CHANNEL_ACCEPT = 1,
+        PB_CHANNEL_DECLINE = 2,
+};
+/* Jami's names carry at most a conversation, a device id and a file id
+ * ("data-transfer://<conversation>/<device>/<file>?start=…"): ~250 bytes. */
+#define PB_CHANNEL_NAME_MAX 512
+struct pb_channel_request {
+        char name[PB_CHANNEL_NAME_MAX]; /* no NUL inside; may be empty */
+        uint16_t channel;
+        enum pb_channel_state state;
+};
+int pb_channel_request_encode(const struct pb_channel_request *q, uint8_t **ret, size_t *ret_len);
+int pb_channel_request_decode(const uint8_t *data, size_t len, struct pb_channel_request *ret);
+
+/* The data of a frame on the protocol channel: a map whose first key names
+ * its type, as Jami reads it: {"v": version} (each side sends its version
+ * first; beacons only to a peer with v >= 1) or {"p": true} (a beacon: answer
+ * it) / {"p": false} (the answer). Other keys are ignored. A well-formed map
+ * whose first key is another is PB_PROTOCOL_OTHER: a later Jami's message,
+ * which the caller ignores as Jami does, not a reason to close. */
+#define PB_PROTOCOL_VERSION_CURRENT 1 /* Jami's MULTIPLEXED_SOCKET_VERSION */
+enum pb_protocol_kind {
+        PB_PROTOCOL_OTHER,
+        PB_PROTOCOL_VERSION,
+        PB_PROTOCOL_BEACON,
+};
+struct pb_protocol_msg {
+        enum pb_protocol_kind kind;
+        uint32_t version; /* VERSION: at most INT32_MAX (an int in Jami) */
+        bool ping;        /* BEACON: true asks for an answer, false is one */
+};
+int pb_protocol_msg_encode(const struct pb_protocol_msg *m, uint8_t **ret, size_t *ret_len);
+int pb_protocol_msg_decode(const uint8_t *data, size_t len, struct pb_protocol_msg *ret);
