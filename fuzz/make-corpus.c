@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "channel_wire.h"
 #include "wire.h"
 
 #define FUZZ_PASSWORD "peerbook-fuzz" /* as fuzz-identity.c */
@@ -352,6 +353,128 @@ static void seeds_archive(const uint8_t *key, size_t key_len, const uint8_t *cer
         put_garbage(t);
 }
 
+/* ---- channel frames ------------------------------------------------------ */
+
+/* Appends the frame [channel, data] to m. */
+static void mp_frame(struct mp *m, uint16_t channel, const void *data, size_t len) {
+        uint8_t *buf;
+        size_t n;
+        if (pb_frame_encode(channel, data, len, &buf, &n) < 0)
+                die("cannot encode a frame");
+        mp_raw(m, buf, n);
+        free(buf);
+}
+
+static void mp_request(struct mp *m, const char *name, uint16_t channel,
+                       enum pb_channel_state state) {
+        struct pb_channel_request q = { .channel = channel, .state = state };
+        uint8_t *buf;
+        size_t n;
+        strcpy(q.name, name);
+        if (pb_channel_request_encode(&q, &buf, &n) < 0)
+                die("cannot encode a channel request");
+        mp_frame(m, PB_CONTROL_CHANNEL, buf, n);
+        free(buf);
+}
+
+static void mp_protocol(struct mp *m, enum pb_protocol_kind kind, bool ping) {
+        struct pb_protocol_msg msg = { .kind = kind, .version = 1, .ping = ping };
+        uint8_t *buf;
+        size_t n;
+        if (pb_protocol_msg_encode(&msg, &buf, &n) < 0)
+                die("cannot encode a protocol message");
+        mp_frame(m, PB_PROTOCOL_CHANNEL, buf, n);
+        free(buf);
+}
+
+static void put_frame_data(const char *name, uint16_t channel, const struct mp *data) {
+        struct mp m = { .n = 0 };
+        mp_frame(&m, channel, data->b, data->n);
+        mp_put("channel-frame", name, &m);
+}
+
+static void seeds_channel_frame(void) {
+        const char *t = "channel-frame";
+        static struct mp m, d;
+        uint8_t *copy, big[300];
+        memset(big, 0x5a, sizeof(big));
+
+        /* A connection as Jami opens one: versions, a channel asked for and
+         * accepted, data, beacons, the channel's end. */
+        m.n = 0;
+        mp_protocol(&m, PB_PROTOCOL_VERSION, false);
+        mp_request(&m, "sip", 0x1234, PB_CHANNEL_REQUEST);
+        mp_request(&m, "sip", 0x1234, PB_CHANNEL_ACCEPT);
+        mp_frame(&m, 0x1234, "MESSAGE sip:x SIP/2.0", 21);
+        mp_protocol(&m, PB_PROTOCOL_BEACON, true);
+        mp_protocol(&m, PB_PROTOCOL_BEACON, false);
+        mp_frame(&m, 0x1234, big, sizeof(big));
+        mp_request(&m, "sync://0123456789abcdef", 0x8001, PB_CHANNEL_DECLINE);
+        mp_frame(&m, 0x1234, NULL, 0);
+        copy = malloc(m.n);
+        memcpy(copy, m.b, m.n);
+        put_variants(t, "stream", copy, m.n);
+
+        m.n = 0;
+        mp_protocol(&m, PB_PROTOCOL_VERSION, false);
+        mp_put(t, "version", &m);
+        m.n = 0;
+        mp_protocol(&m, PB_PROTOCOL_BEACON, true);
+        mp_put(t, "ping", &m);
+        m.n = 0;
+        mp_request(&m, "msg:0123456789abcdef", 7, PB_CHANNEL_REQUEST);
+        copy = malloc(m.n);
+        memcpy(copy, m.b, m.n);
+        put_variants(t, "request", copy, m.n);
+        m.n = 0;
+        mp_frame(&m, 0xffff, big, sizeof(big));
+        mp_put(t, "bin16", &m);
+        m.n = 0;
+        mp_frame(&m, 200, NULL, 0);
+        mp_put(t, "end-of-channel", &m);
+
+        /* Long forms msgpack allows, and frames no reader may take. */
+        static const uint8_t array16[] = { 0xdc, 0x00, 0x02, 0x05, 0xc4, 0x01, 'x' };
+        static const uint8_t uint64[] = { 0x92, 0xcf, 0, 0, 0, 0, 0, 0, 0x12, 0x34, 0xc4, 0 };
+        static const uint8_t bin32[] = { 0x92, 0x05, 0xc6, 0x00, 0x00, 0x00, 0x01, 'x' };
+        static const uint8_t oversize[] = { 0x92, 0x05, 0xc6, 0x00, 0x01, 0x00, 0x00, 'x' };
+        static const uint8_t max_cut[] = { 0x92, 0x05, 0xc5, 0xff, 0xff, 'x', 'y' };
+        static const uint8_t ch_65536[] = { 0x92, 0xce, 0x00, 0x01, 0x00, 0x00, 0xc4, 0x00 };
+        static const uint8_t ch_neg[] = { 0x92, 0xd0, 0xff, 0xc4, 0x00 };
+        static const uint8_t three[] = { 0x93, 0x05, 0xc4, 0x00, 0xc0 };
+        static const uint8_t data_str[] = { 0x92, 0x05, 0xa1, 'x' };
+        put(t, "array16", array16, sizeof(array16));
+        put(t, "channel-uint64", uint64, sizeof(uint64));
+        put(t, "bin32", bin32, sizeof(bin32));
+        put(t, "oversize", oversize, sizeof(oversize));
+        put(t, "max-cut-short", max_cut, sizeof(max_cut));
+        put(t, "channel-65536", ch_65536, sizeof(ch_65536));
+        put(t, "channel-negative", ch_neg, sizeof(ch_neg));
+        put(t, "three-elements", three, sizeof(three));
+        put(t, "data-str", data_str, sizeof(data_str));
+
+        /* Messages inside frames that the message decoders refuse or skip. */
+        d.n = 0;
+        mp_array(&d, 3), mp_str(&d, "sip"), mp_uint(&d, 0x1234), mp_uint(&d, 3);
+        put_frame_data("request-state-3", PB_CONTROL_CHANNEL, &d);
+        d.n = 0;
+        mp_array(&d, 3), mp_bin(&d, "sip", 3), mp_uint(&d, 0x1234), mp_uint(&d, 0);
+        put_frame_data("request-name-bin", PB_CONTROL_CHANNEL, &d);
+        d.n = 0;
+        mp_map(&d, 2), mp_str(&d, "q"), mp_uint(&d, 1), mp_str(&d, "v"), mp_uint(&d, 1);
+        put_frame_data("protocol-unknown", PB_PROTOCOL_CHANNEL, &d);
+        d.n = 0;
+        mp_map(&d, 2), mp_str(&d, "p"), mp_bool(&d, true), mp_str(&d, "x"), mp_map(&d, 0);
+        put_frame_data("protocol-extra-key", PB_PROTOCOL_CHANNEL, &d);
+        d.n = 0;
+        mp_map(&d, 1), mp_str(&d, "v"), mp_byte(&d, 0xff);
+        put_frame_data("protocol-version-negative", PB_PROTOCOL_CHANNEL, &d);
+        d.n = 0;
+        mp_array(&d, 1), mp_bool(&d, true);
+        put_frame_data("protocol-array", PB_PROTOCOL_CHANNEL, &d);
+        put_garbage(t);
+}
+
 /* ---- keys and certificates ---------------------------------------------- */
 
 /* PEM body to DER: enough base64 for the armour GnuTLS writes. */
@@ -484,6 +607,7 @@ int main(int argc, char **argv) {
         seeds_trust_request();
         export(alice, "archive password", &key, &key_len, &cert, &cert_len);
         seeds_archive(key, key_len, cert, cert_len);
+        seeds_channel_frame();
 
         free(pk), free(key), free(cert);
         pb_identity_free(alice);
