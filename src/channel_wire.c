@@ -3,6 +3,7 @@
  * socket, and a stream reader for them (see channel_wire.h for why by hand). */
 #include "channel_wire.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,6 +198,8 @@ static int reader_grow(struct pb_frame_reader *r, size_t n) {
 static int reader_head(struct pb_frame_reader *r, const uint8_t *data, size_t len, size_t *used) {
         size_t head_len;
         while (*used < len) {
+                /* parse_header decides within PB_FRAME_HEADER_MAX bytes. */
+                assert(r->head_len < sizeof(r->head));
                 r->head[r->head_len++] = data[(*used)++];
                 int k = parse_header(r->head, r->head_len, &r->channel, &r->data_len, &head_len);
                 if (k < 0)
@@ -205,7 +208,6 @@ static int reader_head(struct pb_frame_reader *r, const uint8_t *data, size_t le
                         r->in_data = true;
                         return 0;
                 }
-                /* parse_header decides within PB_FRAME_HEADER_MAX bytes. */
         }
         return 0;
 }

@@ -437,23 +437,23 @@ int pb_channel_request_decode(const uint8_t *data, size_t len, struct pb_channel
         int r = unpack_one(data, len, &u);
         if (r < 0)
                 return r;
-        const msgpack_object *o = &u.data, *e = o->via.array.ptr;
+        const msgpack_object *o = &u.data;
         struct pb_channel_request q;
+        r = -EBADMSG;
+        if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 3)
+                goto out;
         /* Jami's conversion would take fewer or more fields, a bin name and
          * any state (an unknown one as DECLINE); no Jami sends any of those. */
-        r = o->type == MSGPACK_OBJECT_ARRAY && o->via.array.size == 3 &&
-                            get_str(&e[0], sizeof(q.name), q.name) == 0 &&
-                            e[1].type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
-                            e[1].via.u64 <= UINT16_MAX &&
-                            e[2].type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
-                            e[2].via.u64 <= PB_CHANNEL_DECLINE
-                    ? 0
-                    : -EBADMSG;
-        if (r == 0) {
-                q.channel = (uint16_t)e[1].via.u64;
-                q.state = (enum pb_channel_state)e[2].via.u64;
-                *ret = q;
-        }
+        const msgpack_object *e = o->via.array.ptr;
+        if (get_str(&e[0], sizeof(q.name), q.name) < 0 ||
+            e[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER || e[1].via.u64 > UINT16_MAX ||
+            e[2].type != MSGPACK_OBJECT_POSITIVE_INTEGER || e[2].via.u64 > PB_CHANNEL_DECLINE)
+                goto out;
+        q.channel = (uint16_t)e[1].via.u64;
+        q.state = (enum pb_channel_state)e[2].via.u64;
+        *ret = q;
+        r = 0;
+out:
         msgpack_unpacked_destroy(&u);
         return r;
 }

@@ -92,8 +92,8 @@ enum pb_channel_state {
         PB_CHANNEL_ACCEPT = 1,
         PB_CHANNEL_DECLINE = 2,
 };
-/* Jami's names carry at most a conversation, a device id and a file id
- * ("data-transfer://<conversation>/<device>/<file>?start=…"): ~250 bytes. */
+/* Jami's longest names seen, "data-transfer://<conversation>/<device>/<id>",
+ * take under 150 bytes: room for what later versions add. */
 #define PB_CHANNEL_NAME_MAX 512
 struct pb_channel_request {
         char name[PB_CHANNEL_NAME_MAX]; /* no NUL inside; may be empty */
