@@ -426,6 +426,9 @@ static void seeds_channel_frame(void) {
         copy = malloc(m.n);
         memcpy(copy, m.b, m.n);
         put_variants(t, "request", copy, m.n);
+        m.n = 0; /* msgpack-c gave the empty name a NULL pointer: UBSan found it */
+        mp_request(&m, "", 1, PB_CHANNEL_REQUEST);
+        mp_put(t, "request-empty-name", &m);
         m.n = 0;
         mp_frame(&m, 0xffff, big, sizeof(big));
         mp_put(t, "bin16", &m);

@@ -150,7 +150,8 @@ static bool key_is(const msgpack_object *k, const char *name) {
 static int get_bin(const msgpack_object *o, size_t max, uint8_t *out, size_t *out_len) {
         if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size > max)
                 return -EBADMSG;
-        memcpy(out, o->via.bin.ptr, o->via.bin.size);
+        if (o->via.bin.size) /* an empty one may have a NULL pointer (get_str) */
+                memcpy(out, o->via.bin.ptr, o->via.bin.size);
         *out_len = o->via.bin.size;
         return 0;
 }
@@ -162,13 +163,16 @@ static int get_hash(const msgpack_object *o, pb_hash *out) {
         return 0;
 }
 
-/* Copies a string of at most max-1 bytes without NUL bytes inside. */
+/* Copies a string of at most max-1 bytes without NUL bytes inside. msgpack-c
+ * may give an empty string a NULL pointer, which memchr and memcpy must not
+ * see even with a length of 0 (clang's UBSan checks it; found by fuzzing). */
 static int get_str(const msgpack_object *o, size_t max, char *out) {
-        if (o->type != MSGPACK_OBJECT_STR || o->via.str.size >= max ||
-            memchr(o->via.str.ptr, 0, o->via.str.size))
+        size_t n = o->via.str.size;
+        if (o->type != MSGPACK_OBJECT_STR || n >= max || (n && memchr(o->via.str.ptr, 0, n)))
                 return -EBADMSG;
-        memcpy(out, o->via.str.ptr, o->via.str.size);
-        out[o->via.str.size] = 0;
+        if (n)
+                memcpy(out, o->via.str.ptr, n);
+        out[n] = 0;
         return 0;
 }
 
