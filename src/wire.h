@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * wire.h — the msgpack formats peerbook puts on the DHT and on disk.
+ * wire.h — the msgpack formats peerbook puts on the DHT, on disk and inside
+ * channel frames (channel_wire.h).
  *
  * Every decoder here takes untrusted bytes: it checks the top-level type,
  * every field's type and size, rejects duplicate keys and trailing bytes,
