@@ -188,8 +188,8 @@ static gboolean on_remove_contact(PeerbookDBusConfigurationManager *object,
                                     "cannot remove or ban your own account '%s'", account_id);
                 return TRUE;
         }
-        /* -ENOENT: never a contact, and not banning; nothing to do, as in Jami */
-        if (r < 0 && r != -ENOENT) {
+        /* never a contact, and not banning: a success that changes nothing, as in Jami */
+        if (r < 0) {
                 daemon_return_errno_for(invocation, r, &DAEMON_NOENT_CONTACT,
                                         "cannot %s contact '%s'", ban ? "ban" : "remove", uri);
                 return TRUE;

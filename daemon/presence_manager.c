@@ -104,9 +104,8 @@ static gboolean on_set_subscriptions(PeerbookDBusPresenceManager *object,
                 bool keep = false;
                 for (size_t j = 0; j < n_uris && !keep; j++)
                         keep = strcmp((*p)->uri, wanted[j]) == 0;
-                /* -ENOENT: a contact, tracked without a subscription; nothing to undo */
-                if (!keep && (r = peerbook_buddy_unsubscribe(d->ctx, account_id, (*p)->uri)) < 0 &&
-                    r != -ENOENT) {
+                /* a contact tracked without a subscription: unsubscribing is a no-op */
+                if (!keep && (r = peerbook_buddy_unsubscribe(d->ctx, account_id, (*p)->uri)) < 0) {
                         daemon_return_errno(invocation, r, "cannot unsubscribe from '%s'",
                                             (*p)->uri);
                         peerbook_list_free(buddies);

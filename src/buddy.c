@@ -272,7 +272,7 @@ int pb_account_subscribe(pb_account *a, const char *uri, bool flag) {
         struct pb_buddy *b = pb_buddy_find(a, &id);
         if (!flag) {
                 if (!b || !b->subscribed)
-                        return -ENOENT;
+                        return 0; /* not subscribed, as asked (peerbook.h: repeated operations) */
                 if ((r = pb_store_subscription_set(a->store, norm, false)) < 0)
                         return r;
                 if (b->contact)

@@ -533,11 +533,7 @@ int peerbook_buddy_unsubscribe(peerbook_ctx *ctx, const char *account_id, const 
         int r = lookup_ready(ctx, account_id, &a);
         if (r < 0)
                 return r;
-        if (!uri)
-                return -EINVAL;
-        r = pb_account_subscribe(a, uri, false);
-        /* -ENOENT: not subscribed, as asked (peerbook.h: repeated operations) */
-        return r == -ENOENT ? 0 : r;
+        return uri ? pb_account_subscribe(a, uri, false) : -EINVAL;
 }
 
 /* A list of records from one of the account's walks (pb_each_cb): the count
@@ -609,9 +605,7 @@ int peerbook_contact_remove(peerbook_ctx *ctx, const char *account_id, const cha
         int r = lookup_ready(ctx, account_id, &a);
         if (r < 0)
                 return r;
-        r = pb_account_contact_remove(a, uri, ban);
-        /* -ENOENT: no contact already, as asked (peerbook.h: repeated operations) */
-        return r == -ENOENT ? 0 : r;
+        return pb_account_contact_remove(a, uri, ban);
 }
 
 int peerbook_contact_list(peerbook_ctx *ctx, const char *account_id,

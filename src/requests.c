@@ -213,7 +213,7 @@ int pb_account_contact_remove(pb_account *a, const char *uri, bool ban) {
         if (c)
                 row = c->row;
         else if (!ban)
-                return -ENOENT;
+                return 0; /* no contact, as asked (peerbook.h: repeated operations) */
         snprintf(row.uri, sizeof(row.uri), "%s", id);
         row.removed = (int64_t)time(NULL);
         if (row.removed <= row.added)
