@@ -371,3 +371,9 @@ int pb_account_export(pb_account *a, const char *path, const char *password) {
         return pb_archive_export(a->dir, a->has_password ? password : NULL, password, a->alias,
                                  path);
 }
+
+int pb_account_publish(pb_account *a, const char *note) {
+        (void)a;
+        (void)note;
+        return -ENOSYS; /* direct channels: being built (issue 8) */
+}

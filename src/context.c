@@ -637,3 +637,9 @@ int peerbook_contact_get(peerbook_ctx *ctx, const char *account_id, const char *
         *ret_contact = c;
         return 0;
 }
+
+int peerbook_presence_publish(peerbook_ctx *ctx, const char *account_id, const char *note) {
+        pb_account *a;
+        int r = lookup_ready(ctx, account_id, &a);
+        return r < 0 ? r : pb_account_publish(a, note ? note : "");
+}

@@ -17,7 +17,8 @@ const struct pb_record_shape pb_shape_account_info = {
                 offsetof(struct peerbook_account_info, device_id),
                 offsetof(struct peerbook_account_info, alias),
                 offsetof(struct peerbook_account_info, bootstrap),
-                offsetof(struct peerbook_account_info, registration_detail)),
+                offsetof(struct peerbook_account_info, registration_detail),
+                offsetof(struct peerbook_account_info, note)),
 };
 
 const struct pb_record_shape pb_shape_buddy = {

@@ -213,6 +213,7 @@ enum peerbook_param {
         PEERBOOK_PARAM_ALIAS = 1u << 0,
         PEERBOOK_PARAM_BOOTSTRAP = 1u << 1,
         PEERBOOK_PARAM_DHT_PORT = 1u << 2,
+        PEERBOOK_PARAM_CHANNEL_PORT = 1u << 3, /* v0.4 */
 };
 
 struct peerbook_account_params {
@@ -227,6 +228,10 @@ struct peerbook_account_params {
          * standalone node. A malformed list is -EINVAL. */
         const char *bootstrap;
         uint16_t dht_port; /* 0 = any free port, chosen at the first start and kept */
+        /* v0.4. The TCP port of the direct-channel listener: 0 = any free port,
+         * chosen at the first start and kept; -1 = no listener (this device
+         * only dials out); otherwise 1..65535. */
+        int32_t channel_port;
 };
 
 /* Creates an account (account key and CA certificate, a first device), saves
@@ -289,6 +294,18 @@ struct peerbook_account_info {
          * those refused by the pending cap or the per-sender rate limit. */
         uint64_t dropped_requests;
         uint64_t pending_requests; /* waiting for accept / discard */
+        /* v0.4: direct channels (docs/architecture.md, "Direct channels"). */
+        int32_t channel_port_config; /* as peerbook_account_params.channel_port */
+        uint16_t channel_port;       /* the listener's bound port, 0 when none */
+        uint64_t channels;           /* channels open now (verified, both ways) */
+        /* Refused since start: connection requests from non-contacts, forged
+         * or malformed, over the per-sender rate; TLS peers without a valid
+         * certificate of an active contact; connections over the caps. */
+        uint64_t channels_refused;
+        /* Channels closed since start for a malformed frame, a peer that
+         * stopped reading (buffer cap) or silence (no answer to a beacon). */
+        uint64_t channels_dropped;
+        const char *note; /* our published note, "" when none */
 };
 
 /* The account's state, also for an account that failed to load (then in
@@ -373,6 +390,7 @@ struct peerbook_buddy {
         enum peerbook_status status;
         unsigned devices; /* devices currently seen */
         const char *line_status;
+        unsigned connected; /* v0.4: devices with a live direct channel */
 };
 
 /* The current state of every tracked buddy (subscriptions and contacts), as
@@ -380,6 +398,16 @@ struct peerbook_buddy {
  * such account. */
 PEERBOOK_EXPORT int peerbook_buddy_list(peerbook_ctx *ctx, const char *account_id,
                                         struct peerbook_buddy ***ret_buddies);
+
+/* v0.4. Publishes a custom note (Jami's `publish`): saved, sent at once to
+ * every contact device with a live channel and again on each new channel,
+ * as an RFC 3863 PIDF document; contacts get it as the buddy event's
+ * line_status (with PEERBOOK_STATUS_CONNECTED). "" or NULL clears it.
+ * -EINVAL when note is not UTF-8 or longer than PEERBOOK_NOTE_MAX bytes.
+ * Does not block. */
+#define PEERBOOK_NOTE_MAX 1024
+PEERBOOK_EXPORT int peerbook_presence_publish(peerbook_ctx *ctx, const char *account_id,
+                                              const char *note);
 
 /* Normalises a URI ("jami:ABC..." → "abc...") into ret_id; -EINVAL when it is
  * not an account ID. */
