@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netaddr.h"
+
 #define MAP_KEYS_MAX 32 /* a peer cannot make us walk a huge map */
 
 /* ---- encoding helpers ---------------------------------------------------- */
@@ -20,6 +22,13 @@ static void pack_str(msgpack_packer *pk, const char *s) {
 static void pack_bin(msgpack_packer *pk, const void *p, size_t n) {
         msgpack_pack_bin(pk, n);
         msgpack_pack_bin_body(pk, p, n);
+}
+
+static void pack_bool(msgpack_packer *pk, bool v) {
+        if (v)
+                msgpack_pack_true(pk);
+        else
+                msgpack_pack_false(pk);
 }
 
 /* Hands the sbuffer's bytes to the caller. */
@@ -260,10 +269,7 @@ int pb_device_state_encode(const struct pb_device_state *s, uint8_t **ret, size_
         msgpack_pack_uint32(pk, DEVICE_STATE_VERSION);
         pack_bin(pk, s->dev.d, PB_HASH_LEN);
         msgpack_pack_uint64(pk, s->seq);
-        if (s->online)
-                msgpack_pack_true(pk);
-        else
-                msgpack_pack_false(pk);
+        pack_bool(pk, s->online);
         return take_buffer(&p, ret, ret_len);
 }
 
@@ -361,10 +367,7 @@ int pb_trust_request_encode(const struct pb_trust_request *r, uint8_t **ret, siz
         pack_str(pk, "payload");
         pack_bin(pk, r->payload, r->payload_len);
         pack_str(pk, "confirm");
-        if (r->confirm)
-                msgpack_pack_true(pk);
-        else
-                msgpack_pack_false(pk);
+        pack_bool(pk, r->confirm);
         if (r->request_id) {
                 pack_str(pk, "pbid");
                 msgpack_pack_uint64(pk, r->request_id);
@@ -474,10 +477,7 @@ int pb_protocol_msg_encode(const struct pb_protocol_msg *m, uint8_t **ret, size_
                 msgpack_pack_int(pk, (int)m->version);
         } else {
                 pack_str(pk, "p");
-                if (m->ping)
-                        msgpack_pack_true(pk);
-                else
-                        msgpack_pack_false(pk);
+                pack_bool(pk, m->ping);
         }
         return take_buffer(&p, ret, ret_len);
 }
@@ -520,4 +520,85 @@ int pb_protocol_msg_decode(const uint8_t *data, size_t len, struct pb_protocol_m
 out:
         msgpack_unpacked_destroy(&u);
         return r;
+}
+
+/* ---- rendezvous ------------------------------------------------------------- */
+
+int pb_rendezvous_encode(const struct pb_rendezvous *r, uint8_t **ret, size_t *ret_len) {
+        char text[PB_RDV_ADDRS_MAX][PB_ADDR_STR_MAX];
+
+        if (!r || r->id == 0 || r->n_addrs > PB_RDV_ADDRS_MAX)
+                return -EINVAL;
+        for (unsigned i = 0; i < r->n_addrs; i++) {
+                const struct sockaddr *sa = (const struct sockaddr *)&r->addrs[i];
+                if (!pb_addr_usable(sa) || pb_addr_format(sa, text[i]) < 0)
+                        return -EINVAL;
+        }
+        struct packer p;
+        msgpack_packer *pk = packer_init(&p);
+        msgpack_pack_map(pk, 3);
+        pack_str(pk, "id");
+        msgpack_pack_uint64(pk, r->id);
+        pack_str(pk, "addrs");
+        msgpack_pack_array(pk, r->n_addrs);
+        for (unsigned i = 0; i < r->n_addrs; i++)
+                pack_str(pk, text[i]);
+        pack_str(pk, "answer");
+        pack_bool(pk, r->answer);
+        return take_buffer(&p, ret, ret_len);
+}
+
+/* Adds each address that is usable; one that does not parse is malformed. */
+static int rendezvous_addrs(const msgpack_object *v, struct pb_rendezvous *r) {
+        char text[PB_ADDR_STR_MAX];
+        struct sockaddr_storage ss;
+
+        if (v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size > PB_RDV_ADDRS_MAX)
+                return -EBADMSG;
+        for (uint32_t i = 0; i < v->via.array.size; i++) {
+                if (get_str(&v->via.array.ptr[i], sizeof(text), text) < 0 ||
+                    pb_addr_parse(text, &ss) < 0)
+                        return -EBADMSG;
+                if (pb_addr_usable((const struct sockaddr *)&ss))
+                        r->addrs[r->n_addrs++] = ss;
+        }
+        return 0;
+}
+
+static int rendezvous_field(unsigned f, const msgpack_object *v, void *out) {
+        struct pb_rendezvous *r = out;
+        switch (f) {
+        case 0:
+                if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 == 0)
+                        return -EBADMSG;
+                r->id = v->via.u64;
+                return 0;
+        case 1: return rendezvous_addrs(v, r);
+        default:
+                if (v->type != MSGPACK_OBJECT_BOOLEAN)
+                        return -EBADMSG;
+                r->answer = v->via.boolean;
+                return 0;
+        }
+}
+
+int pb_rendezvous_decode(const uint8_t *data, size_t len, struct pb_rendezvous *ret) {
+        static const char *const names[] = { "id", "addrs", "answer" };
+        struct pb_rendezvous r = { .n_addrs = 0 };
+        msgpack_unpacked u;
+        unsigned seen = 0;
+
+        if (len > PB_RDV_MAX)
+                return -EBADMSG;
+        int e = unpack_one(data, len, &u);
+        if (e < 0)
+                return e;
+        /* All three keys, each once (walk_map): then a fourth is an extra one. */
+        e = walk_map(&u.data, names, 3, rendezvous_field, &r, &seen);
+        if (e == 0 && (seen != 7 || u.data.via.map.size != 3))
+                e = -EBADMSG;
+        msgpack_unpacked_destroy(&u);
+        if (e == 0)
+                *ret = r;
+        return e;
 }

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "dht/dht.h"
 #include "peerbook/peerbook.h"
@@ -123,3 +124,26 @@ struct pb_protocol_msg {
 };
 int pb_protocol_msg_encode(const struct pb_protocol_msg *m, uint8_t **ret, size_t *ret_len);
 int pb_protocol_msg_decode(const uint8_t *data, size_t len, struct pb_protocol_msg *ret);
+
+/* A device's request for a direct channel, and its answer: peerbook's own
+ * value, encrypted to the target device and signed by the sender's. A map
+ * {"id": uint, "addrs": [str...], "answer": bool}. Unlike Jami's formats it
+ * is decoded strictly: exactly these three keys (a later format is a new
+ * value type). Each address is pb_addr_format()'s text; the decoder skips
+ * the ones that parse but are not usable (a peer may list an address we
+ * cannot use) and refuses one that does not parse. */
+#define PB_RDV_ADDRS_MAX 8
+#define PB_RDV_MAX 1024 /* the largest encoding decoded; a full one takes ~480 */
+struct pb_rendezvous {
+        uint64_t id; /* request id, random, nonzero; an answer repeats it */
+        bool answer;
+        unsigned n_addrs;
+        /* where the sender's listener may be reached */
+        struct sockaddr_storage addrs[PB_RDV_ADDRS_MAX];
+};
+/* -EINVAL for id 0, more than PB_RDV_ADDRS_MAX addresses or one that is not
+ * usable (pb_addr_usable()): the caller gives out only what a peer may dial. */
+int pb_rendezvous_encode(const struct pb_rendezvous *r, uint8_t **ret, size_t *ret_len);
+/* -EBADMSG for a missing, extra or ill-typed key, more than PB_RDV_ADDRS_MAX
+ * addresses, one that does not parse, id 0, or more than PB_RDV_MAX bytes. */
+int pb_rendezvous_decode(const uint8_t *data, size_t len, struct pb_rendezvous *ret);

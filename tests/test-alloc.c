@@ -11,6 +11,7 @@
  * and which forward to the sanitizer's allocator or glibc's; SQLite's own
  * allocator is wrapped through SQLITE_CONFIG_MALLOC, on the same counter.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -239,6 +240,31 @@ static int protocol_msg_decode(void *arg) {
         return r;
 }
 
+static int rendezvous_encode(void *arg) {
+        struct blob *b = arg;
+        struct pb_rendezvous r = { .id = 9, .answer = true, .n_addrs = 2 };
+        struct sockaddr_in *a = (struct sockaddr_in *)(void *)&r.addrs[0];
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)(void *)&r.addrs[1];
+        *a = (struct sockaddr_in){ .sin_family = AF_INET,
+                                   .sin_port = htons(4222),
+                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        *a6 = (struct sockaddr_in6){ .sin6_family = AF_INET6,
+                                     .sin6_port = htons(4222),
+                                     .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+        free(b->data);
+        b->data = NULL;
+        return pb_rendezvous_encode(&r, &b->data, &b->len);
+}
+
+static int rendezvous_decode(void *arg) {
+        struct blob *b = arg;
+        struct pb_rendezvous r;
+        int e = pb_rendezvous_decode(b->data, b->len, &r);
+        if (e == 0 && (r.id != 9 || !r.answer || r.n_addrs != 2))
+                return -EIO;
+        return e;
+}
+
 /* A stream of three frames of 3,000 bytes, for frame_read and frame_decode
  * below (the reader allocates only for frames that span reads). */
 static int frame_encode(void *arg) {
@@ -303,6 +329,8 @@ static void test_codecs(void) {
         torture("channel request decode", channel_request_decode, &b, false);
         torture("protocol message encode", protocol_msg_encode, &b, false);
         torture("protocol message decode", protocol_msg_decode, &b, false);
+        torture("rendezvous encode", rendezvous_encode, &b, false);
+        torture("rendezvous decode", rendezvous_decode, &b, false);
         torture("frame encode", frame_encode, &b, false);
         torture("frame read", frame_read, &b, false);
         torture("frame decode", frame_decode, &b, false);
