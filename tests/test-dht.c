@@ -338,6 +338,30 @@ static bool file_has_line(const char *path, const char *want) {
         return found;
 }
 
+/* The address other nodes see B at: 127.0.0.1 here, port left to the caller. */
+static void test_public_addresses(pb_node *b) {
+        struct sockaddr_storage out[4];
+        unsigned n = 0;
+
+        CHECK(pb_node_public_addresses(NULL, out, 4, &n) == -EINVAL);
+        for (int i = 0; i < 100 && n == 0; i++) { /* answers have come already: 5 s at most */
+                CHECK(pb_node_public_addresses(b, out, 4, &n) == 0);
+                if (n == 0)
+                        sleep_ms(50);
+        }
+        CHECK(n >= 1);
+        for (unsigned i = 0; i < n; i++) {
+                const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)&out[i];
+                char text[INET6_ADDRSTRLEN] = "?";
+                if (out[i].ss_family == AF_INET)
+                        inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
+                printf("# public address %s\n", text);
+                CHECK(out[i].ss_family == AF_INET && in->sin_port == 0 &&
+                      in->sin_addr.s_addr == htonl(INADDR_LOOPBACK));
+        }
+        CHECK(pb_node_public_addresses(b, NULL, 0, &n) == 0 && n == 0);
+}
+
 static void test_nodes(void) {
         char dir[] = "/tmp/pb-test-dht-XXXXXX", cache[256], portfile[300], boot[64], peersfile[300],
              peer_a[64];
@@ -411,6 +435,8 @@ static void test_nodes(void) {
         CHECK(put_until_seen(do_put_packed, &p1, &w_signed, "signed-by-account", &v, &put_calls));
         CHECK(v.is_signed && pb_hash_equal(&v.owner, &acct_id));
         CHECK(v.type == 0 && v.id == 0x1234 && !v.is_encrypted);
+
+        test_public_addresses(b);
 
         /* 2. A plain value: unsigned, its type kept. */
         struct put_ctx p2 = { .node = b, .key = pb_hash_of("test:plain", 10) };

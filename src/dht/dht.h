@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #define PB_HASH_LEN 20
 #define PB_HEX_LEN 40
@@ -116,6 +117,14 @@ int pb_udp_grow_buffers(uint16_t port_a, uint16_t port_b, int bytes);
 bool pb_node_is_connected(pb_node *node);
 /* How many peers answered recently (OpenDHT's "good" nodes, IPv4 and IPv6). */
 unsigned pb_node_good_nodes(pb_node *node);
+
+/* The addresses other nodes saw this node's packets come from (OpenDHT's
+ * public address: behind a NAT, its outside address), most reported first,
+ * without duplicates, each with port 0 (the caller sets its own port), only
+ * those that pb_addr_usable() would take with a port; at most max of them.
+ * None before a peer answered this node (OpenDHT learns it from answers). */
+int pb_node_public_addresses(pb_node *node, struct sockaddr_storage *out, unsigned max,
+                             unsigned *ret_n);
 
 /* A value as a listener sees it. Borrowed for the duration of the callback. */
 struct pb_value_view {

@@ -20,6 +20,7 @@
 #include "bootstrap.h"
 #include "dht/opendht_ext.h"
 #include "dht/peers.h"
+#include "netaddr.h"
 #include "util.h"
 
 /* Longest wait for OpenDHT's shutdown callback (it saves the node cache). */
@@ -188,6 +189,43 @@ bool pb_node_is_connected(pb_node *node) {
                 node->pinged = now;
         }
         return false;
+}
+
+/* Adds sa with port 0 unless it is a duplicate or would be unusable with
+ * any port. */
+static void add_public(const struct sockaddr *sa, struct sockaddr_storage *out, unsigned *n,
+                       unsigned max) {
+        struct sockaddr_storage ss;
+
+        if (pb_addr_copy(sa, &ss) < 0)
+                return;
+        pb_addr_set_port(&ss, 1);
+        if (!pb_addr_usable((const struct sockaddr *)&ss))
+                return;
+        pb_addr_set_port(&ss, 0);
+        pb_addr_list_add(out, n, max, (const struct sockaddr *)&ss);
+}
+
+/* The binding hands over a NULL-terminated malloc()ed array of malloc()ed
+ * addresses, each freed here. It stores NULL for an address of length 0,
+ * which would end the walk early and leak the rest: the reported addresses
+ * come from received packets, which always have one. */
+int pb_node_public_addresses(pb_node *node, struct sockaddr_storage *out, unsigned max,
+                             unsigned *ret_n) {
+        struct sockaddr **addrs;
+        unsigned n = 0;
+
+        if (!node || !ret_n || (!out && max))
+                return -EINVAL;
+        addrs = dht_runner_is_running(node->runner) ? dht_runner_get_public_address(node->runner)
+                                                    : NULL;
+        for (size_t i = 0; addrs && addrs[i]; i++) {
+                add_public(addrs[i], out, &n, max);
+                free(addrs[i]);
+        }
+        free(addrs);
+        *ret_n = n;
+        return 0;
 }
 
 /* ---- shutdown ---------------------------------------------------------- */
