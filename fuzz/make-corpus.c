@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "channel_wire.h"
+#include "pidf.h"
 #include "wire.h"
 
 #define FUZZ_PASSWORD "peerbook-fuzz" /* as fuzz-identity.c */
@@ -478,6 +479,67 @@ static void seeds_channel_frame(void) {
         put_garbage(t);
 }
 
+/* ---- PIDF documents ------------------------------------------------------- */
+
+static void put_str(const char *target, const char *name, const char *s) {
+        put(target, name, s, strlen(s));
+}
+
+/* Ours, from pb_pidf_build(). */
+static void put_built(const char *name, bool open, const char *note) {
+        char *doc;
+        size_t len;
+        if (pb_pidf_build("0123456789abcdef0123456789abcdef01234567", open, note, &doc, &len) < 0)
+                die("cannot build a PIDF document");
+        put_variants("pidf", name, (uint8_t *)doc, len);
+}
+
+#define PIDF_OPEN "<presence xmlns='urn:ietf:params:xml:ns:pidf'>"
+
+static void seeds_pidf(void) {
+        const char *t = "pidf";
+        put_built("ours", true, "D\xc3\xa9jeuner \xf0\x9f\x8d\xbd <back at 2> & \"'\r\n\t");
+        put_built("ours-goodbye", false, "");
+        /* Jami's getPIDF() with a note (reference jami-channels.md §1.9). */
+        put_str(t, "jami",
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<presence "
+                "xmlns=\"urn:ietf:params:xml:ns:pidf\">\n    <tuple>\n    <status>\n"
+                "        <basic>Lunch time</basic>\n    </status>\n    </tuple>\n"
+                "</presence>");
+        /* What an RFC 3863 peer may add: prefixes, other namespaces, several
+         * tuples and notes, CDATA, references, comments. */
+        put_str(t, "rfc3863",
+                "<?xml version='1.0'?><p:presence xmlns:p='urn:ietf:params:xml:ns:pidf' "
+                "xmlns:r='urn:ietf:params:xml:ns:pidf:rpid' entity='pres:a@b'><!-- c -->"
+                "<p:tuple id='t1'><p:status><p:basic>closed</p:basic><r:x/></p:status>"
+                "<p:note xml:lang='fr'>a<![CDATA[<b>]]>&amp;&#x1F37D;&#xD;</p:note>"
+                "<p:timestamp>2026-01-01T00:00:00Z</p:timestamp></p:tuple><p:tuple id='t2'>"
+                "<p:status><p:basic>open</p:basic></p:status></p:tuple>"
+                "<r:activities><r:lunch/></r:activities><p:note>2</p:note><?pi x?></p:presence>");
+        /* Each of the refusals. */
+        put_str(t, "billion-laughs",
+                "<?xml version='1.0'?><!DOCTYPE presence [<!ENTITY a 'lol'>"
+                "<!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;'><!ENTITY c '&b;&b;&b;&b;&b;&b;&b;&b;'>]>" PIDF_OPEN
+                "<note>&c;</note></presence>");
+        put_str(t, "depth-9",
+                PIDF_OPEN "<tuple><status><a><b><c><d><e><f/></e></d></c></b></a>"
+                          "</status></tuple></presence>");
+        put_str(t, "wrong-namespace", "<presence xmlns='urn:ietf:params:xml:ns:pidf2'/>");
+        put_str(t, "two-roots", PIDF_OPEN "</presence>" PIDF_OPEN "</presence>");
+        put_str(t, "surrogate-reference", PIDF_OPEN "<note>&#xD800;</note></presence>");
+        put_str(t, "element-in-note", PIDF_OPEN "<note>a<b/>c</note></presence>");
+        static char big[PB_PIDF_DOC_MAX + 2];
+        size_t n = strlen(PIDF_OPEN);
+        memcpy(big, PIDF_OPEN "<note>", n + 6);
+        memset(big + n + 6, 'x', PEERBOOK_NOTE_MAX + 1);
+        strcpy(big + n + 6 + PEERBOOK_NOTE_MAX + 1, "</note></presence>");
+        put_str(t, "note-1025", big);
+        memset(big, ' ', sizeof(big) - 1);
+        memcpy(big, PIDF_OPEN, n);
+        strcpy(big + sizeof(big) - 1 - strlen("</presence>"), "</presence>");
+        put_str(t, "8193-bytes", big);
+}
+
 /* ---- keys and certificates ---------------------------------------------- */
 
 /* PEM body to DER: enough base64 for the armour GnuTLS writes. */
@@ -611,6 +673,7 @@ int main(int argc, char **argv) {
         export(alice, "archive password", &key, &key_len, &cert, &cert_len);
         seeds_archive(key, key_len, cert, cert_len);
         seeds_channel_frame();
+        seeds_pidf();
 
         free(pk), free(key), free(cert);
         pb_identity_free(alice);

@@ -22,6 +22,7 @@
 
 #include "channel_wire.h"
 #include "check.h"
+#include "pidf.h"
 #include "store.h"
 #include "util.h"
 #include "wire.h"
@@ -317,6 +318,26 @@ static int frame_decode(void *arg) {
         return r == 0 && f.len != 3000 ? -EIO : r;
 }
 
+static int pidf_build(void *arg) {
+        struct blob *b = arg;
+        free(b->data);
+        b->data = NULL;
+        return pb_pidf_build("0123456789abcdef0123456789abcdef01234567", true,
+                             "D\xc3\xa9jeuner <back at 2>", (char **)&b->data, &b->len);
+}
+
+/* Through expat: its parser, its buffers, then the note's. */
+static int pidf_parse(void *arg) {
+        struct blob *b = arg;
+        bool open = false;
+        char *note = NULL;
+        int r = pb_pidf_parse(b->data, b->len, &open, &note);
+        if (r == 0 && (!open || strcmp(note, "D\xc3\xa9jeuner <back at 2>")))
+                r = -EIO;
+        free(note);
+        return r;
+}
+
 static void test_codecs(void) {
         struct blob b = { 0 };
         torture("announcement encode", announcement_encode, &b, false);
@@ -334,6 +355,8 @@ static void test_codecs(void) {
         torture("frame encode", frame_encode, &b, false);
         torture("frame read", frame_read, &b, false);
         torture("frame decode", frame_decode, &b, false);
+        torture("pidf build", pidf_build, &b, false);
+        torture("pidf parse", pidf_parse, &b, false);
         free(b.data);
 }
 
