@@ -17,6 +17,7 @@
 
 #include "channel_wire.h"
 #include "pidf.h"
+#include "netaddr.h"
 #include "wire.h"
 
 #define FUZZ_PASSWORD "peerbook-fuzz" /* as fuzz-identity.c */
@@ -538,6 +539,71 @@ static void seeds_pidf(void) {
         memcpy(big, PIDF_OPEN, n);
         strcpy(big + sizeof(big) - 1 - strlen("</presence>"), "</presence>");
         put_str(t, "8193-bytes", big);
+/* ---- rendezvous ------------------------------------------------------------ */
+
+static void rdv_add(struct pb_rendezvous *r, const char *addr) {
+        if (pb_addr_parse(addr, &r->addrs[r->n_addrs++]) < 0)
+                die("cannot parse an address");
+}
+
+/* {"id": id, "addrs": [addrs...], "answer": true}, written by hand. */
+static void mp_rendezvous(struct mp *m, uint64_t id, unsigned n, const char *const *addrs) {
+        m->n = 0;
+        mp_map(m, 3), mp_str(m, "id"), mp_uint(m, id), mp_str(m, "addrs"), mp_array(m, n);
+        for (unsigned i = 0; i < n; i++)
+                mp_str(m, addrs[i]);
+        mp_str(m, "answer"), mp_bool(m, true);
+}
+
+static void seeds_rendezvous(void) {
+        const char *t = "rendezvous";
+        struct pb_rendezvous r = { .id = 0x1122334455667788ULL };
+        static const char *const unusable[] = { "1.2.3.4:0", "224.0.0.1:5", "[fe80::1]:5",
+                                                "[::ffff:255.255.255.255]:5", "10.0.0.1:80" };
+        static const char *const nine[] = { "1.1.1.1:1", "1.1.1.2:1", "1.1.1.3:1",
+                                            "1.1.1.4:1", "1.1.1.5:1", "1.1.1.6:1",
+                                            "1.1.1.7:1", "1.1.1.8:1", "1.1.1.9:1" };
+        static const char *const bad[] = { "example.org:5", "[::1]", "1.2.3.4:05" };
+        uint8_t *buf;
+        size_t len;
+        struct mp m;
+
+        rdv_add(&r, "192.0.2.1:4222"), rdv_add(&r, "[2001:db8::1]:4222");
+        rdv_add(&r, "127.0.0.1:65535"), rdv_add(&r, "[::ffff:10.1.2.3]:1");
+        if (pb_rendezvous_encode(&r, &buf, &len) < 0)
+                die("cannot encode a rendezvous");
+        put_variants(t, "request", buf, len);
+        r.n_addrs = 0;
+        r.answer = true;
+        if (pb_rendezvous_encode(&r, &buf, &len) < 0)
+                die("cannot encode a rendezvous");
+        put(t, "answer-no-address", buf, len);
+        free(buf);
+
+        mp_rendezvous(&m, 7, 5, unusable);
+        mp_put(t, "unusable-skipped", &m);
+        mp_rendezvous(&m, 7, 9, nine);
+        mp_put(t, "nine-addresses", &m);
+        mp_rendezvous(&m, 0, 1, nine);
+        mp_put(t, "id-0", &m);
+        for (unsigned i = 0; i < 3; i++) {
+                char name[32];
+                snprintf(name, sizeof(name), "unparsable-%u", i);
+                mp_rendezvous(&m, 7, 1, bad + i);
+                mp_put(t, name, &m);
+        }
+        mp_rendezvous(&m, 7, 1, nine);
+        m.b[0] = 0x84; /* a fourth key */
+        mp_str(&m, "x"), mp_bool(&m, false);
+        mp_put(t, "extra-key", &m);
+        m.n = 0;
+        mp_map(&m, 2), mp_str(&m, "id"), mp_uint(&m, 7), mp_str(&m, "answer"), mp_bool(&m, false);
+        mp_put(t, "no-addrs", &m);
+        m.n = 0;
+        mp_map(&m, 3), mp_str(&m, "id"), mp_uint(&m, 7), mp_str(&m, "addrs"), mp_array(&m, 1);
+        mp_bin(&m, "1.2.3.4:5", 9), mp_str(&m, "answer"), mp_bool(&m, false);
+        mp_put(t, "addr-bin", &m);
+        put_garbage(t);
 }
 
 /* ---- keys and certificates ---------------------------------------------- */
@@ -674,6 +740,7 @@ int main(int argc, char **argv) {
         seeds_archive(key, key_len, cert, cert_len);
         seeds_channel_frame();
         seeds_pidf();
+        seeds_rendezvous();
 
         free(pk), free(key), free(cert);
         pb_identity_free(alice);

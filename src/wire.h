@@ -145,5 +145,6 @@ struct pb_rendezvous {
  * usable (pb_addr_usable()): the caller gives out only what a peer may dial. */
 int pb_rendezvous_encode(const struct pb_rendezvous *r, uint8_t **ret, size_t *ret_len);
 /* -EBADMSG for a missing, extra or ill-typed key, more than PB_RDV_ADDRS_MAX
- * addresses, one that does not parse, id 0, or more than PB_RDV_MAX bytes. */
+ * addresses, one that does not parse, id 0, or more than PB_RDV_MAX bytes;
+ * -ENOMEM when msgpack cannot allocate. */
 int pb_rendezvous_decode(const uint8_t *data, size_t len, struct pb_rendezvous *ret);
