@@ -539,6 +539,8 @@ static void seeds_pidf(void) {
         memcpy(big, PIDF_OPEN, n);
         strcpy(big + sizeof(big) - 1 - strlen("</presence>"), "</presence>");
         put_str(t, "8193-bytes", big);
+}
+
 /* ---- rendezvous ------------------------------------------------------------ */
 
 static void rdv_add(struct pb_rendezvous *r, const char *addr) {
