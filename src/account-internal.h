@@ -15,6 +15,9 @@
  *   │ ├ trust.c      the request protocol (inbox, look-ups, rules, re-sends, limits)
  *   │ ├ contacts.c   the contact list (trust.c reads and confirms contacts too)
  *   │ └ buddy.c      other accounts' presence and the subscriptions (account.c's too)
+ *   ├ channels.c   direct channels to contacts' devices: status 2, notes
+ *   │ ├ channel.c    one channel (TCP, TLS, framing, beacons)
+ *   │ └ rendezvous.c channel requests over the DHT
  *   devices.c    other accounts' known devices (used by buddy, requests and trust)
  *   store.c      the database (used by all)
  */
@@ -26,12 +29,13 @@
 
 /* What a listen or a put is for; carried by queue items. */
 enum pb_tag {
-        PB_TAG_BUDDY = 1,    /* listen on a buddy's account hash */
-        PB_TAG_ANNOUNCE = 2, /* put of our announcement */
-        PB_TAG_STATE = 3,    /* put of our "online" device state */
-        PB_TAG_BYE = 4,      /* put of our goodbye */
-        PB_TAG_INBOX = 5,    /* listen on our device's inbox */
-        PB_TAG_REQUEST = 6,  /* put of a trust request */
+        PB_TAG_BUDDY = 1,      /* listen on a buddy's account hash */
+        PB_TAG_ANNOUNCE = 2,   /* put of our announcement */
+        PB_TAG_STATE = 3,      /* put of our "online" device state */
+        PB_TAG_BYE = 4,        /* put of our goodbye */
+        PB_TAG_INBOX = 5,      /* listen on our device's inbox */
+        PB_TAG_REQUEST = 6,    /* put of a trust request */
+        PB_TAG_RENDEZVOUS = 7, /* listen on our device's rendezvous key */
 };
 
 struct pb_bucket {
@@ -113,6 +117,14 @@ struct pb_account {
         unsigned n_senders;
         uint64_t next_resend_scan;
         unsigned drop_confirmations; /* test hook: confirmations to lose */
+
+        /* channels.c: direct channels (its struct is its own) */
+        struct pb_channels *channels;
+
+        /* rendezvous.c: channel requests over the DHT */
+        pb_listen *rdv_listen;
+        struct pb_rdv_rate *rdv_rates;
+        unsigned n_rdv_rates;
 };
 
 /* Events go through here: a stopping account (removed, perhaps from inside

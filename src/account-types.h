@@ -17,6 +17,7 @@ typedef struct pb_account pb_account;
 /* What an account needs from its context. */
 struct pb_account_env {
         pb_queue *queue;
+        struct pb_poll *poll; /* the context's epoll set, for the channels' sockets */
         void (*emit)(void *ctx, const struct peerbook_event *event);
         void *ctx;
 };

@@ -16,6 +16,7 @@
 #include "account-internal.h"
 #include "announce.h"
 #include "buddy.h"
+#include "channels.h"
 #include "contacts.h"
 #include "devices.h"
 #include "store.h"
@@ -81,16 +82,19 @@ static void start_node(pb_account *a) {
         a->retry_backoff_ms = RETRY_MIN_MS;
         keep_port(a);
         pb_announce_start(a);
+        pb_channels_start(a);
 }
 
 /* Once announced (announce.c says when): buddies first, then the inbox. */
 static void start_listening(pb_account *a) {
         pb_buddies_listen(a);
         pb_trust_start(a);
+        pb_channels_listen(a);
 }
 
 static void stop_node(pb_account *a) {
         pb_buddies_node_gone(a);
+        pb_channels_node_gone(a);
         a->node = pb_node_free(a->node);
         pb_trust_stop(a); /* after the node: its look-ups' callbacks have run */
 }
@@ -134,9 +138,12 @@ static int load(pb_account *a) {
                 r = pb_contacts_load(a);
         if (r == 0)
                 r = track_contacts(a);
+        if (r == 0)
+                r = pb_channels_load(a);
         a->load_error = r;
         if (r == 0)
                 return 0;
+        pb_channels_free(a);
         pb_buddies_free(a);
         pb_devices_free(a);
         pb_contacts_free(a);
@@ -198,6 +205,7 @@ void pb_account_begin_stop(pb_account *a) {
         if (a->stopping)
                 return;
         a->stopping = true;
+        pb_channels_stop(a); /* first: contacts hear it at once */
         if (a->node)
                 pb_announce_goodbye(a);
 }
@@ -212,6 +220,7 @@ pb_account *pb_account_ref(pb_account *a) {
 }
 
 static void account_free(pb_account *a) {
+        pb_channels_free(a);
         stop_node(a);
         pb_buddies_free(a);
         pb_devices_free(a);
@@ -258,8 +267,10 @@ void pb_account_drop_confirmations(pb_account *a, unsigned n) {
 static void buddy_value(pb_account *a, const struct pb_item *item) {
         pb_hash appeared[PB_KNOWN_DEVICES_MAX];
         unsigned n = pb_buddy_handle_value(a, item, appeared);
-        for (unsigned i = 0; i < n; i++)
+        for (unsigned i = 0; i < n; i++) {
                 pb_trust_device_appeared(a, &item->key, &appeared[i]);
+                pb_channels_device_appeared(a, &item->key, &appeared[i]);
+        }
         pb_buddy_report(a, &item->key, false);
 }
 
@@ -276,6 +287,8 @@ void pb_account_handle(pb_account *a, const struct pb_item *item) {
         case PB_ITEM_VALUE:
                 if (item->tag == PB_TAG_INBOX)
                         pb_trust_handle_value(a, item);
+                else if (item->tag == PB_TAG_RENDEZVOUS)
+                        pb_channels_handle_value(a, item);
                 else
                         buddy_value(a, item);
                 break;
@@ -286,7 +299,7 @@ void pb_account_handle(pb_account *a, const struct pb_item *item) {
                         start_listening(a);
                 break;
         case PB_ITEM_REGISTRATION: pb_announce_emit_registration(a, item); break;
-        case PB_ITEM_NOTIFY: pb_buddy_report(a, &item->key, true); break;
+        case PB_ITEM_NOTIFY: pb_buddy_report(a, &item->key, !item->flag); break;
         case PB_ITEM_JOB_DONE: break; /* the context's, never an account's */
         }
 }
@@ -304,7 +317,8 @@ void pb_account_tick(pb_account *a, uint64_t now) {
         uint64_t next = pb_announce_tick(a, now, &listen);
         if (listen)
                 start_listening(a);
-        a->deadline = earliest(next, pb_trust_tick(a, now));
+        next = earliest(next, pb_trust_tick(a, now));
+        a->deadline = earliest(next, pb_channels_tick(a, now));
 }
 
 uint64_t pb_account_deadline(const pb_account *a) {
@@ -312,6 +326,8 @@ uint64_t pb_account_deadline(const pb_account *a) {
 }
 
 void pb_account_info(const pb_account *a, struct peerbook_account_info *ret) {
+        struct pb_channels_info ch;
+        pb_channels_info(a, &ch);
         *ret = (struct peerbook_account_info){
                 .account_id = a->id,
                 .device_id = a->device,
@@ -326,6 +342,12 @@ void pb_account_info(const pb_account *a, struct peerbook_account_info *ret) {
                 .dropped_values = a->dropped,
                 .dropped_requests = a->dropped_requests,
                 .pending_requests = pb_trust_pending(a),
+                .channel_port_config = ch.port_config,
+                .channel_port = ch.port,
+                .channels = ch.open,
+                .channels_refused = ch.refused,
+                .channels_dropped = ch.dropped,
+                .note = ch.note,
         };
 }
 
@@ -370,10 +392,4 @@ int pb_account_export(pb_account *a, const char *path, const char *password) {
         }
         return pb_archive_export(a->dir, a->has_password ? password : NULL, password, a->alias,
                                  path);
-}
-
-int pb_account_publish(pb_account *a, const char *note) {
-        (void)a;
-        (void)note;
-        return -ENOSYS; /* direct channels: being built (issue 8) */
 }

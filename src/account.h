@@ -51,7 +51,3 @@ int pb_account_export(pb_account *a, const char *path, const char *password);
 void pb_account_set_limits(pb_account *a, const struct pb_request_limits *l);
 /* Test hook: the next n confirmations this account sends are lost. */
 void pb_account_drop_confirmations(pb_account *a, unsigned n);
-
-/* Saves the note and sends it to every contact device with a live channel
- * (channels.c). -EINVAL when it is not UTF-8 or too long. */
-int pb_account_publish(pb_account *a, const char *note);

@@ -30,7 +30,9 @@ static int dup_or_null(const char *s, char **ret) {
 int pb_new_account_init(struct pb_new_account *n, const char *data_dir, unsigned key_bits,
                         const struct peerbook_account_params *params, const char *archive_path) {
         const char *pw = params->password && params->password[0] ? params->password : NULL;
-        *n = (struct pb_new_account){ .port = params->dht_port, .key_bits = key_bits };
+        *n = (struct pb_new_account){ .port = params->dht_port,
+                                      .channel_port = params->channel_port,
+                                      .key_bits = key_bits };
         int r = dup_or_null(data_dir, &n->data_dir);
         if (r == 0)
                 r = dup_or_null(archive_path, &n->archive_path);
@@ -66,8 +68,9 @@ void pb_new_account_clear(struct pb_new_account *n) {
 static int write_settings(const char *dir, const struct pb_new_account *n, const char *alias) {
         _cleanup_free_ char *db = pb_path_join(dir, "account.db");
         pb_store *st = NULL;
-        char port[8];
+        char port[8], channel_port[12];
         snprintf(port, sizeof(port), "%u", n->port);
+        snprintf(channel_port, sizeof(channel_port), "%d", (int)n->channel_port);
         int r = db ? pb_store_open(db, true, &st) : -ENOMEM;
         if (r == 0)
                 r = pb_store_set(st, "alias", alias ? alias : "");
@@ -75,6 +78,8 @@ static int write_settings(const char *dir, const struct pb_new_account *n, const
                 r = pb_store_set(st, "bootstrap", n->bootstrap ? n->bootstrap : "");
         if (r == 0)
                 r = pb_store_set(st, "dht_port", port);
+        if (r == 0)
+                r = pb_store_set(st, "channel_port", channel_port);
         if (r == 0)
                 r = pb_store_set(st, "has_password", n->password ? "1" : "0");
         pb_store_close(st);

@@ -24,6 +24,7 @@ struct pb_new_account {
         char *password;     /* NULL: none */
         char *bootstrap;    /* NULL: standalone */
         uint16_t port;
+        int32_t channel_port; /* -1 none, 0 any (then kept) */
         unsigned key_bits;
         /* Set by pb_new_account_build(). */
         char *tmp_dir;

@@ -135,6 +135,8 @@ void pb_buddies_node_gone(pb_account *a) {
 }
 
 static enum peerbook_status buddy_status(const struct pb_buddy *b) {
+        if (b->connected > 0)
+                return PEERBOOK_STATUS_CONNECTED;
         return pb_presence_count(&b->presence) > 0 ? PEERBOOK_STATUS_ONLINE
                                                    : PEERBOOK_STATUS_OFFLINE;
 }
@@ -234,11 +236,12 @@ int pb_buddy_track_contact(pb_account *a, const char *uri, bool on) {
 
 /* The current status is reported from the next peerbook_ctx_process(), never
  * from inside the API call that asked for it. */
-static void queue_notify(pb_account *a, const pb_hash *id) {
+void pb_buddy_queue_report(pb_account *a, const pb_hash *id, bool always) {
         struct pb_item *it = pb_account_item(a, PB_ITEM_NOTIFY, 0);
         if (!it)
                 return;
         it->key = *id;
+        it->flag = !always;
         pb_queue_push(a->env.queue, it);
 }
 
@@ -252,7 +255,7 @@ static int add_subscription(const char *uri, void *userdata) {
         if (b)
                 b->subscribed = true;
         if (r == 0)
-                queue_notify(a, &id);
+                pb_buddy_queue_report(a, &id, true);
         /* A listen that failed is retried when the node restarts; keep the buddy. */
         return r == -ENOMEM ? r : 0;
 }
@@ -285,7 +288,7 @@ int pb_account_subscribe(pb_account *a, const char *uri, bool flag) {
                 return r;
         if (b) {
                 b->subscribed = true;
-                queue_notify(a, &id);
+                pb_buddy_queue_report(a, &id, true);
                 return 0;
         }
         if ((r = pb_store_subscription_set(a->store, norm, true)) < 0)
@@ -302,6 +305,7 @@ int pb_account_buddies(const pb_account *a, pb_each_cb each, void *userdata) {
                         .status = b->reported,
                         .devices = pb_presence_count(&b->presence),
                         .line_status = b->line_status,
+                        .connected = b->connected,
                 };
                 r = each(&view, userdata);
         }

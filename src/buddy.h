@@ -22,7 +22,10 @@ struct pb_buddy {
         enum peerbook_status reported;
         pb_listen *listen;       /* announcements signed by the buddy */
         pb_listen *state_listen; /* device states */
-        char line_status[256];
+        /* channels.c: its devices with a live direct channel, and the note
+         * they last sent ("" once none is connected) */
+        unsigned connected;
+        char line_status[PEERBOOK_NOTE_MAX + 1];
 };
 
 /* The saved subscriptions, at start. */
@@ -43,6 +46,9 @@ unsigned pb_buddy_handle_value(pb_account *a, const struct pb_item *item,
                                pb_hash appeared[PB_KNOWN_DEVICES_MAX]);
 /* Emits the buddy's status if it changed, or always. */
 void pb_buddy_report(pb_account *a, const pb_hash *id, bool always);
+/* The same from the next peerbook_ctx_process() (where the account is
+ * pinned): for what the channels learn inside the poll dispatch. */
+void pb_buddy_queue_report(pb_account *a, const pb_hash *id, bool always);
 
 /* The API's subscriptions (peerbook_buddy_subscribe/_unsubscribe/_list). */
 int pb_account_subscribe(pb_account *a, const char *uri, bool flag);

@@ -17,11 +17,13 @@
 #include "account.h"
 #include "account_create.h"
 #include "buddy.h"
+#include "channels.h"
 #include "contacts.h"
 #include "context.h"
 #include "create_jobs.h"
 #include "identity.h"
 #include "peerbook/peerbook.h"
+#include "pollset.h"
 #include "record.h"
 #include "requests.h"
 #include "util.h"
@@ -34,6 +36,7 @@ struct peerbook_ctx {
         int lock_fd; /* flock()ed while the context lives: one process per data_dir */
         unsigned key_bits;
         pb_queue *queue;
+        pb_poll *poll; /* the fd handed out: the queue's eventfd and every channel's socket */
         peerbook_event_cb cb;
         void *cb_data;
         pb_account **accounts;
@@ -127,7 +130,9 @@ static int open_account(peerbook_ctx *ctx, const char *id) {
         _cleanup_free_ char *dir = pb_path_join(ctx->data_dir, id);
         if (!dir)
                 return -ENOMEM;
-        struct pb_account_env env = { .queue = ctx->queue, .emit = emit, .ctx = ctx };
+        struct pb_account_env env = {
+                .queue = ctx->queue, .poll = ctx->poll, .emit = emit, .ctx = ctx
+        };
         pb_account *a = NULL;
         int r = pb_account_open(&env, dir, ++ctx->next_serial, &a);
         /* A broken account stays listed, in the ERROR state, so it can be seen and removed. */
@@ -203,7 +208,10 @@ int peerbook_ctx_new(const struct peerbook_ctx_options *options, peerbook_ctx **
                 r = lock_data_dir(ctx->data_dir, &ctx->lock_fd);
         if (r == 0)
                 r = pb_queue_new(&ctx->queue);
+        if (r == 0)
+                r = pb_poll_new(pb_queue_fd(ctx->queue), &ctx->poll);
         if (r < 0) {
+                pb_queue_free(ctx->queue);
                 if (ctx->lock_fd >= 0)
                         close(ctx->lock_fd);
                 free(ctx->data_dir);
@@ -266,6 +274,7 @@ peerbook_ctx *peerbook_ctx_free(peerbook_ctx *ctx) {
         for (size_t i = 0; i < ctx->n_accounts; i++)
                 pb_account_unref(ctx->accounts[i]);
         free(ctx->accounts);
+        pb_poll_free(ctx->poll);
         pb_queue_free(ctx->queue);
         close(ctx->lock_fd); /* last: the accounts' files are closed */
         free(ctx->data_dir);
@@ -274,7 +283,7 @@ peerbook_ctx *peerbook_ctx_free(peerbook_ctx *ctx) {
 }
 
 int peerbook_ctx_get_fd(peerbook_ctx *ctx) {
-        return ctx ? pb_queue_fd(ctx->queue) : -EINVAL;
+        return ctx ? pb_poll_fd(ctx->poll) : -EINVAL;
 }
 
 /* Timers run here only: each account's tick does what is due and keeps its
@@ -309,7 +318,8 @@ static pb_account *by_serial(peerbook_ctx *ctx, uint64_t serial) {
 int peerbook_ctx_process(peerbook_ctx *ctx) {
         if (!ctx)
                 return -EINVAL;
-        int n = 0;
+        /* Sockets first: what they report is queued, and handled below. */
+        int n = pb_poll_dispatch(ctx->poll);
         struct pb_item *items = pb_queue_take_all(ctx->queue);
         for (struct pb_item *it = items; it; it = it->next) {
                 if (it->kind == PB_ITEM_JOB_DONE) {
@@ -350,7 +360,8 @@ static bool settings_ok(const char *alias, const char *bootstrap) {
 static int read_params(const struct peerbook_account_params *in,
                        struct peerbook_account_params *p) {
         int r = read_sized(in, ACCOUNT_PARAMS_FIRST, p, sizeof(*p));
-        if (r == 0 && !settings_ok(p->alias, p->bootstrap))
+        if (r == 0 && (!settings_ok(p->alias, p->bootstrap) || p->channel_port < -1 ||
+                       p->channel_port > 65535))
                 r = -EINVAL;
         return r;
 }
@@ -489,7 +500,9 @@ int peerbook_account_get_info(peerbook_ctx *ctx, const char *account_id,
         return 0;
 }
 
-#define PARAMS_KNOWN (PEERBOOK_PARAM_ALIAS | PEERBOOK_PARAM_BOOTSTRAP | PEERBOOK_PARAM_DHT_PORT)
+#define PARAMS_KNOWN                                                                 \
+        (PEERBOOK_PARAM_ALIAS | PEERBOOK_PARAM_BOOTSTRAP | PEERBOOK_PARAM_DHT_PORT | \
+         PEERBOOK_PARAM_CHANNEL_PORT)
 
 int peerbook_account_update(peerbook_ctx *ctx, const char *account_id,
                             const struct peerbook_account_params *params) {
@@ -502,9 +515,12 @@ int peerbook_account_update(peerbook_ctx *ctx, const char *account_id,
                 return -EINVAL;
         /* pb_account_update() keeps what is NULL or negative. */
         const char *alias = p.alias ? p.alias : "", *bootstrap = p.bootstrap ? p.bootstrap : "";
-        return pb_account_update(a, p.fields & PEERBOOK_PARAM_ALIAS ? alias : NULL,
-                                 p.fields & PEERBOOK_PARAM_BOOTSTRAP ? bootstrap : NULL,
-                                 p.fields & PEERBOOK_PARAM_DHT_PORT ? p.dht_port : -1);
+        r = pb_account_update(a, p.fields & PEERBOOK_PARAM_ALIAS ? alias : NULL,
+                              p.fields & PEERBOOK_PARAM_BOOTSTRAP ? bootstrap : NULL,
+                              p.fields & PEERBOOK_PARAM_DHT_PORT ? p.dht_port : -1);
+        if (r == 0 && (p.fields & PEERBOOK_PARAM_CHANNEL_PORT))
+                r = pb_channels_set_port(a, p.channel_port);
+        return r;
 }
 
 int peerbook_account_export(peerbook_ctx *ctx, const char *account_id, const char *path,
@@ -641,5 +657,5 @@ int peerbook_contact_get(peerbook_ctx *ctx, const char *account_id, const char *
 int peerbook_presence_publish(peerbook_ctx *ctx, const char *account_id, const char *note) {
         pb_account *a;
         int r = lookup_ready(ctx, account_id, &a);
-        return r < 0 ? r : pb_account_publish(a, note ? note : "");
+        return r < 0 ? r : pb_channels_publish(a, note ? note : "");
 }

@@ -103,6 +103,8 @@ int pb_presence_state(struct pb_buddy_presence *p, const pb_hash *dev, uint64_t 
                 d->state_live |= value_id == d->state_value_id; /* the same value again */
                 return 0;
         }
+        if (d->gone && (!d->has_state || seq > d->gone_seq))
+                d->gone = false; /* a state newer than the channel's end: back */
         d->has_state = true;
         d->state_seq = seq;
         d->state_online = online;
@@ -117,7 +119,18 @@ void pb_presence_state_expired(struct pb_buddy_presence *p, const pb_hash *dev, 
                 d->state_live = false;
 }
 
+int pb_presence_device_gone(struct pb_buddy_presence *p, const pb_hash *dev, bool gone) {
+        struct pb_device *d = get_device(p, dev);
+        if (!d)
+                return -ENOSPC;
+        d->gone = gone;
+        d->gone_seq = d->has_state ? d->state_seq : 0;
+        return 0;
+}
+
 bool pb_presence_device_present(const struct pb_device *d) {
+        if (d->gone)
+                return false;
         if (d->has_state && !d->state_online)
                 return false; /* said goodbye */
         if (d->n_values > 0)

@@ -38,6 +38,11 @@ struct pb_device {
         uint64_t state_seq;
         uint64_t state_value_id;
         uint64_t touched; /* a logical clock, to evict the stalest record */
+        /* Its direct channel died of silence or a crash, or it said goodbye
+         * over it: absent, whatever its values on the DHT say, until it shows
+         * it is back with a state newer than gone_seq (or a new channel). */
+        bool gone;
+        uint64_t gone_seq;
 };
 
 /* Devices are allocated as they appear: most buddies have one or two, and
@@ -66,6 +71,9 @@ int pb_presence_state(struct pb_buddy_presence *p, const pb_hash *dev, uint64_t 
 void pb_presence_state_expired(struct pb_buddy_presence *p, const pb_hash *dev, uint64_t value_id);
 
 bool pb_presence_device_present(const struct pb_device *d);
+/* What the device's direct channel said (channels.c): gone (true) until a
+ * newer state, or back (false) when a channel to it opened. */
+int pb_presence_device_gone(struct pb_buddy_presence *p, const pb_hash *dev, bool gone);
 /* Number of present devices. */
 unsigned pb_presence_count(const struct pb_buddy_presence *p);
 /* Whether `dev` has a live announcement (so that its own state may be trusted). */
