@@ -94,6 +94,12 @@ for key in Account.peerbookChannels Account.peerbookChannelsRefused Account.peer
         check_output "$key is 0 without contacts" "\"$key\":\"0\""
 done
 check_output "Account.presenceNote is empty before any publish" '"Account.presenceNote":""'
+check "an alias with a newline" pb B account set "$ID_B" --alias $'bob\nAccount.enable: false'
+check "account show (text)" pb B account show
+check_output "account show keeps each value on its line" '^Account.alias: bob\\nAccount.enable: false$'
+[ "$(grep -c '^Account.enable:' "$T/out")" -eq 1 ] && ok "... so no line reads as another key" \
+        || not_ok "... so no line reads as another key"
+check "the alias back" pb B account set "$ID_B" --alias bob
 check_fails "a bad channel port is InvalidArgument, named" \
         "InvalidArgument: invalid Account.peerbookChannelPort '65536' (expected 0..65535, or -1" \
         gd A ConfigurationManager addAccount "{'Account.peerbookChannelPort': '65536'}"
