@@ -13,19 +13,24 @@ static const char account_usage[] =
         "usage: peerbook account COMMAND [ARGS]\n"
         "\n"
         "  create [--alias A] [--password | --password-file F | --password-stdin]\n"
-        "         [--bootstrap HOST:PORT;...] [--port N]\n"
+        "         [--bootstrap HOST:PORT;...] [--port N] [--channel-port N]\n"
         "                      create an account; prints its ID\n"
         "  list                the IDs of the daemon's accounts\n"
         "  show [ID]           an account's details and registration state\n"
-        "  set ID [--alias A] [--bootstrap HOST:PORT;...] [--port N]\n"
+        "  set ID [--alias A] [--bootstrap HOST:PORT;...] [--port N] [--channel-port N]\n"
         "                      change an account's settings\n"
         "  remove ID           stop an account and delete it from this device\n"
         "  export ID FILE [--password | --password-file F | --password-stdin]\n"
         "                      write the account into an archive file\n"
         "  import FILE [--password ...] [--alias A] [--bootstrap HOST:PORT;...] [--port N]\n"
+        "         [--channel-port N]\n"
         "                      add an exported account to this device; prints its ID\n"
         "\n"
         "Run 'peerbook account COMMAND --help' for a command's options.\n";
+
+#define CHANNEL_PORT_HELP                                                          \
+        "  --channel-port N the TCP port contacts' devices connect to, 0..65535\n" \
+        "                   (0: any free port, then kept; -1: none, only dial out)\n"
 
 #define BOOTSTRAP_HELP                                                           \
         "  --bootstrap L    DHT nodes to join: entries 'host', 'host:port' or\n" \
@@ -33,9 +38,13 @@ static const char account_usage[] =
 
 /* The details of addAccount and setAccountDetails from the options. */
 struct new_account {
-        const char *alias, *bootstrap, *port;
+        const char *alias, *bootstrap, *port, *channel_port;
         struct cli_password password;
 };
+/* The options of create, import and set that fill a struct new_account. */
+#define NEW_ACCOUNT_OPTIONS(a)                                                    \
+        CLI_VALUE("alias", &(a)->alias), CLI_VALUE("bootstrap", &(a)->bootstrap), \
+                CLI_VALUE("port", &(a)->port), CLI_VALUE("channel-port", &(a)->channel_port)
 
 static GVariant *new_account_details(const struct new_account *a, const char *password,
                                      const char *archive_path) {
@@ -50,6 +59,8 @@ static GVariant *new_account_details(const struct new_account *a, const char *pa
                 g_variant_builder_add(&b, "{ss}", PB_DETAIL_HOSTNAME, a->bootstrap);
         if (a->port)
                 g_variant_builder_add(&b, "{ss}", PB_DETAIL_DHT_PORT, a->port);
+        if (a->channel_port)
+                g_variant_builder_add(&b, "{ss}", PB_DETAIL_CHANNEL_PORT, a->channel_port);
         if (archive_path)
                 g_variant_builder_add(&b, "{ss}", PB_DETAIL_ARCHIVE_PATH, archive_path);
         return g_variant_builder_end(&b);
@@ -84,19 +95,17 @@ static int add_account(struct cli *cli, const struct new_account *a, const char 
 
 static int account_create(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
-                "usage: peerbook account create [--alias A] [--password | --password-file F | --password-stdin] [--bootstrap HOST:PORT;...] [--port N]\n"
+                "usage: peerbook account create [--alias A] [--password | --password-file F | --password-stdin] [--bootstrap HOST:PORT;...] [--port N] [--channel-port N]\n"
                 "\n"
                 "Creates an account (keys, certificate, a first device) in the daemon and\n"
                 "prints its ID. A password encrypts the account key on disk and in archives.\n"
                 "\n"
                 "  --alias A        a display name\n" CLI_PASSWORD_HELP BOOTSTRAP_HELP
                 "                   (none: a standalone node others can bootstrap from)\n"
-                "  --port N         the DHT port, 0..65535 (default 0: any free port)\n";
+                "  --port N         the DHT port, 0..65535 (default 0: any free port)\n" CHANNEL_PORT_HELP;
         struct new_account a = {};
         const struct cli_option options[] = {
-                CLI_VALUE("alias", &a.alias),
-                CLI_VALUE("bootstrap", &a.bootstrap),
-                CLI_VALUE("port", &a.port),
+                NEW_ACCOUNT_OPTIONS(&a),
                 CLI_PASSWORD_OPTIONS(&a.password),
                 {},
         };
@@ -109,19 +118,17 @@ static int account_create(struct cli *cli, int argc, char **argv) {
 
 static int account_import(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
-                "usage: peerbook account import FILE [--password | --password-file F | --password-stdin] [--alias A] [--bootstrap HOST:PORT;...] [--port N]\n"
+                "usage: peerbook account import FILE [--password | --password-file F | --password-stdin] [--alias A] [--bootstrap HOST:PORT;...] [--port N] [--channel-port N]\n"
                 "\n"
                 "Adds an account exported with 'peerbook account export' to this device (it\n"
                 "gets a new device key) and prints its ID. The password is the archive's.\n"
                 "\n" CLI_PASSWORD_HELP
                 "  --alias A        a display name (default: the archive's)\n" BOOTSTRAP_HELP
-                "  --port N         the DHT port, 0..65535 (default 0: any free port)\n";
+                "  --port N         the DHT port, 0..65535 (default 0: any free port)\n" CHANNEL_PORT_HELP;
         struct new_account a = {};
         const char *file = NULL;
         const struct cli_option options[] = {
-                CLI_VALUE("alias", &a.alias),
-                CLI_VALUE("bootstrap", &a.bootstrap),
-                CLI_VALUE("port", &a.port),
+                NEW_ACCOUNT_OPTIONS(&a),
                 CLI_PASSWORD_OPTIONS(&a.password),
                 {},
         };
@@ -166,6 +173,10 @@ static int account_show(struct cli *cli, int argc, char **argv) {
                 "\n"
                 "Prints the account's details (getAccountDetails) and run-time state\n"
                 "(getVolatileAccountDetails) as 'key: value' lines, or one JSON object.\n"
+                "Direct channels: Account.peerbookChannelPort (setting, or the bound port),\n"
+                "Account.peerbookChannelBoundPort, Account.peerbookChannels (open now),\n"
+                "Account.peerbookChannelsRefused, Account.peerbookChannelsDropped (since\n"
+                "the daemon started), Account.presenceNote (see 'peerbook publish').\n"
                 "Without ID: the daemon's only account.\n";
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) details = NULL, state = NULL;
@@ -195,21 +206,19 @@ static int account_show(struct cli *cli, int argc, char **argv) {
 
 static int account_set(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
-                "usage: peerbook account set ID [--alias A] [--bootstrap HOST:PORT;...] [--port N]\n"
+                "usage: peerbook account set ID [--alias A] [--bootstrap HOST:PORT;...] [--port N] [--channel-port N]\n"
                 "\n"
                 "Changes the account's settings (setAccountDetails); the others are kept.\n"
                 "The DHT node restarts when the bootstrap list or the port change.\n"
                 "\n"
                 "  --alias A        a display name\n" BOOTSTRAP_HELP
                 "                   ('' for none)\n"
-                "  --port N         the DHT port, 0..65535 (0: any free port)\n";
+                "  --port N         the DHT port, 0..65535 (0: any free port)\n" CHANNEL_PORT_HELP;
         g_autoptr(GError) error = NULL;
         struct new_account a = {};
         const char *id = NULL;
         const struct cli_option options[] = {
-                CLI_VALUE("alias", &a.alias),
-                CLI_VALUE("bootstrap", &a.bootstrap),
-                CLI_VALUE("port", &a.port),
+                NEW_ACCOUNT_OPTIONS(&a),
                 {},
         };
         const struct cli_spec spec = { .name = "account set",

@@ -157,7 +157,8 @@ void json_add_string(GString *out, const char *key, const char *value);
 void json_add_number(GString *out, const char *key, gint64 value);
 void json_add_bool(GString *out, const char *key, bool value);
 
-/* Prints a{ss} maps merged: "key: value" lines sorted by key, or one JSON object. */
+/* Prints a{ss} maps merged: "key: value" lines sorted by key (the value
+ * escaped onto its line), or one JSON object. */
 void output_string_maps(struct cli *cli, GVariant *const *maps, size_t n_maps);
 
 /* Prints a string list: one per line, as it is or (--json) as {"key":s}. */
@@ -196,6 +197,7 @@ int cmd_account(struct cli *cli, int argc, char **argv);
 int cmd_subscribe(struct cli *cli, int argc, char **argv);
 int cmd_unsubscribe(struct cli *cli, int argc, char **argv);
 int cmd_presence(struct cli *cli, int argc, char **argv);
+int cmd_publish(struct cli *cli, int argc, char **argv);
 int cmd_watch(struct cli *cli, int argc, char **argv);
 int cmd_wait_registered(struct cli *cli, int argc, char **argv);
 int cmd_contact(struct cli *cli, int argc, char **argv);

@@ -18,6 +18,7 @@ static const char usage[] =
         "  subscribe        track a buddy's presence\n"
         "  unsubscribe      stop tracking a buddy's presence\n"
         "  presence         the current status of the subscriptions\n"
+        "  publish          publish a note to the contacts (or --clear it)\n"
         "  contact          add, show and remove a contact (add sends a trust request)\n"
         "  contacts         the contacts: confirmed, unconfirmed or banned\n"
         "  requests         the pending trust requests\n"
@@ -41,6 +42,7 @@ static const struct cli_subcommand commands[] = {
         { "subscribe", cmd_subscribe },
         { "unsubscribe", cmd_unsubscribe },
         { "presence", cmd_presence },
+        { "publish", cmd_publish },
         { "watch", cmd_watch },
         { "wait-registered", cmd_wait_registered },
         { "contact", cmd_contact },

@@ -111,8 +111,10 @@ void output_string_maps(struct cli *cli, GVariant *const *maps, size_t n_maps) {
                 value = g_hash_table_lookup(merged, keys[i]);
                 if (cli->json)
                         json_add_string(out, keys[i], value);
-                else
-                        g_string_append_printf(out, "%s%s: %s", i ? "\n" : "", keys[i], value);
+                else { /* one line per key, whatever an alias or a note holds */
+                        g_string_append_printf(out, "%s%s: ", i ? "\n" : "", keys[i]);
+                        text_append_one_line(out, value);
+                }
         }
         if (cli->json)
                 json_close(out);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * presence_cmds.c — `peerbook subscribe | unsubscribe | presence`: buddies
- * through cx.ring.Ring.PresenceManager.
+ * presence_cmds.c — `peerbook subscribe | unsubscribe | presence | publish`:
+ * buddies and our note through cx.ring.Ring.PresenceManager.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +57,9 @@ static void format_subscription(struct cli *cli, GString *out, GVariant *sub) {
 
         cli_subscription_fields(sub, &uri, &status, &note);
         if (!cli->json) {
-                g_string_printf(out, "%s %s%s%s", uri, status_name(status), *note ? " " : "", note);
+                /* a note is the peer's text: keep it on its line */
+                g_string_printf(out, "%s %s%s", uri, status_name(status), *note ? " " : "");
+                text_append_one_line(out, note);
                 return;
         }
         json_open(out);
@@ -72,8 +74,10 @@ int cmd_presence(struct cli *cli, int argc, char **argv) {
                 "usage: peerbook presence [--account ID]\n"
                 "\n"
                 "Prints the current status of every subscription: 'URI STATUS [NOTE]' lines\n"
-                "(offline, online: a device on the DHT, connected), or (--json) one\n"
-                "{\"uri\", \"status\" (0, 1, 2), \"lineStatus\"} per line.\n"
+                "(offline, online: a device on the DHT, connected: a direct channel with\n"
+                "one of its devices; NOTE: its 'peerbook publish' note, escaped onto the\n"
+                "line), or (--json) one {\"uri\", \"status\" (0, 1, 2), \"lineStatus\"}\n"
+                "per line.\n"
                 "Without --account: the daemon's only account.\n";
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) subs = NULL;
@@ -88,5 +92,56 @@ int cmd_presence(struct cli *cli, int argc, char **argv) {
                 return cli_fail(cli, error);
 
         output_each(cli, subs, format_subscription);
+        return EXIT_SUCCESS;
+}
+
+struct publish_args {
+        const char *note;
+        bool clear;
+};
+
+static int check_publish(void *data) {
+        const struct publish_args *a = data;
+
+        if (!a->note == !a->clear)
+                return cli_usage_error("publish: give a NOTE or --clear, not %s (see 'peerbook "
+                                       "publish --help')",
+                                       a->clear ? "both" : "neither");
+        /* GDBus refuses (aborts on) a string that is not UTF-8 */
+        if (a->note && !g_utf8_validate(a->note, -1, NULL))
+                return cli_usage_error("publish: the note is not UTF-8");
+        return CLI_GO_ON;
+}
+
+int cmd_publish(struct cli *cli, int argc, char **argv) {
+        static const char usage[] =
+                "usage: peerbook publish [--account ID] (NOTE | --clear)\n"
+                "\n"
+                "Publishes NOTE (UTF-8, at most 1024 bytes) to the contacts: each one with a\n"
+                "direct channel to this device sees it at once, beside status 'connected',\n"
+                "in 'peerbook presence' and 'peerbook watch'; others when their channel\n"
+                "opens. The note is kept across restarts. --clear removes it (they see '').\n"
+                "Without --account: the daemon's only account.\n";
+        g_autoptr(GError) error = NULL;
+        g_autofree char *account = NULL;
+        struct publish_args a = {};
+        const struct cli_option options[] = { CLI_FLAG("clear", &a.clear), {} };
+        const struct cli_spec spec = { .name = "publish",
+                                       .usage = usage,
+                                       .options = options,
+                                       .positional = &a.note,
+                                       .min_pos = 0,
+                                       .max_pos = 1,
+                                       .account = true,
+                                       .check = check_publish,
+                                       .check_data = &a };
+
+        int status = cli_begin(cli, &spec, argc, argv, &account);
+        if (status != CLI_GO_ON)
+                return status;
+        /* status is ignored by the daemon, as by Jami's: a running account is present */
+        if (!peerbook_dbus_presence_manager_call_publish_sync(cli->presence, account, TRUE,
+                                                              a.clear ? "" : a.note, NULL, &error))
+                return cli_fail(cli, error);
         return EXIT_SUCCESS;
 }

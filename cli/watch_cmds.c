@@ -66,8 +66,9 @@ static void on_buddy(struct watch *w, const char *account, const char *uri, int 
                 json_add_string(out, "lineStatus", note);
                 json_close(out);
         } else {
-                g_string_printf(out, "buddy %s %d %s%s%s", uri, status, status_name(status),
-                                *note ? " " : "", note);
+                g_string_printf(out, "buddy %s %d %s%s", uri, status, status_name(status),
+                                *note ? " " : "");
+                text_append_one_line(out, note); /* the peer's text: kept on its line */
         }
         output_line(out->str);
         counted(w);
@@ -324,7 +325,8 @@ int cmd_watch(struct cli *cli, int argc, char **argv) {
                 "newBuddyNotification, incomingTrustRequest, contactAdded, contactRemoved)\n"
                 "until interrupted. Lines:\n"
                 "  registration STATE CODE [DETAIL]\n"
-                "  buddy URI STATUS NAME [NOTE]\n"
+                "  buddy URI STATUS NAME [NOTE]   (0 offline, 1 online, 2 connected; NOTE:\n"
+                "                                 its 'peerbook publish' note, escaped)\n"
                 "  trustRequest FROM RECEIVED [PAYLOAD]    (as 'peerbook requests' prints it)\n"
                 "  contactAdded URI confirmed|not-confirmed\n"
                 "  contactRemoved URI banned|not-banned\n"

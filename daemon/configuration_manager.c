@@ -20,6 +20,8 @@ struct account_details {
         const char *hostname;
         const char *archive_path;
         int dht_port;
+        bool has_channel_port;
+        int32_t channel_port; /* -1: no listener */
 };
 
 /* A decimal port 0..65535, nothing else (no sign, no spaces, no hex). */
@@ -61,6 +63,18 @@ static bool parse_details(GVariant *details, struct account_details *ret,
         g_variant_lookup(details, PB_DETAIL_ARCHIVE_PASSWORD, "&s", &ret->password);
         g_variant_lookup(details, PB_DETAIL_HOSTNAME, "&s", &ret->hostname);
         g_variant_lookup(details, PB_DETAIL_ARCHIVE_PATH, "&s", &ret->archive_path);
+        if (g_variant_lookup(details, PB_DETAIL_CHANNEL_PORT, "&s", &port)) {
+                bool none = strcmp(port, "-1") == 0;
+                ret->has_channel_port = true;
+                ret->channel_port = none ? -1 : parse_port(port);
+                if (!none && ret->channel_port < 0) {
+                        daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
+                                            "invalid " PB_DETAIL_CHANNEL_PORT " '%s' (expected "
+                                            "0..65535, or -1 for no listener)",
+                                            port);
+                        return false;
+                }
+        }
         if (g_variant_lookup(details, PB_DETAIL_DHT_PORT, "&s", &port)) {
                 ret->dht_port = parse_port(port);
                 if (ret->dht_port < 0) {
@@ -141,6 +155,7 @@ static gboolean on_add_account(PeerbookDBusConfigurationManager *object,
                 .password = in.password,
                 .bootstrap = in.hostname,
                 .dht_port = in.dht_port < 0 ? 0 : (uint16_t)in.dht_port,
+                .channel_port = in.channel_port,
         };
         struct add_call *call = g_new0(struct add_call, 1);
         call->object = g_object_ref(object);
@@ -243,6 +258,16 @@ static gboolean on_get_account_details(PeerbookDBusConfigurationManager *object,
                    (guint64)info->dropped_requests);
         add_detail(&b, PB_DETAIL_PENDING_REQUESTS, "%" G_GUINT64_FORMAT,
                    (guint64)info->pending_requests);
+        /* As Account.dhtPort: the bound port while listening, so that 0
+         * shows the port it chose; -1 when there is no listener. */
+        add_detail(&b, PB_DETAIL_CHANNEL_PORT, "%d",
+                   info->channel_port ? (int)info->channel_port : (int)info->channel_port_config);
+        add_detail(&b, PB_DETAIL_CHANNELS, "%" G_GUINT64_FORMAT, (guint64)info->channels);
+        add_detail(&b, PB_DETAIL_CHANNELS_REFUSED, "%" G_GUINT64_FORMAT,
+                   (guint64)info->channels_refused);
+        add_detail(&b, PB_DETAIL_CHANNELS_DROPPED, "%" G_GUINT64_FORMAT,
+                   (guint64)info->channels_dropped);
+        add_detail(&b, PB_DETAIL_PRESENCE_NOTE, "%s", info->note ? info->note : "");
         peerbook_dbus_configuration_manager_complete_get_account_details(object, invocation,
                                                                          g_variant_builder_end(&b));
         return TRUE;
@@ -262,10 +287,12 @@ static gboolean on_set_account_details(PeerbookDBusConfigurationManager *object,
                 .size = sizeof(params),
                 .fields = (in.alias ? PEERBOOK_PARAM_ALIAS : 0) |
                           (in.hostname ? PEERBOOK_PARAM_BOOTSTRAP : 0) |
-                          (in.dht_port >= 0 ? PEERBOOK_PARAM_DHT_PORT : 0),
+                          (in.dht_port >= 0 ? PEERBOOK_PARAM_DHT_PORT : 0) |
+                          (in.has_channel_port ? PEERBOOK_PARAM_CHANNEL_PORT : 0),
                 .alias = in.alias,
                 .bootstrap = in.hostname,
                 .dht_port = in.dht_port < 0 ? 0 : (uint16_t)in.dht_port,
+                .channel_port = in.channel_port,
         };
         int r = peerbook_account_update(d->ctx, account_id, &params);
         if (return_bad_hostname(invocation, r, in.hostname))
@@ -293,6 +320,7 @@ static gboolean on_get_volatile_account_details(PeerbookDBusConfigurationManager
         add_detail(&b, PB_DETAIL_REGISTRATION_CODE, "%d", info->registration_code);
         add_detail(&b, PB_DETAIL_REGISTRATION_DESCRIPTION, "%s", info->registration_detail);
         add_detail(&b, PB_DETAIL_DHT_BOUND_PORT, "%u", (unsigned)info->dht_port);
+        add_detail(&b, PB_DETAIL_CHANNEL_BOUND_PORT, "%u", (unsigned)info->channel_port);
         peerbook_dbus_configuration_manager_complete_get_volatile_account_details(
                 object, invocation, g_variant_builder_end(&b));
         return TRUE;

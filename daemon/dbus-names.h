@@ -18,6 +18,10 @@
 #define PB_DETAIL_ALIAS "Account.alias"
 #define PB_DETAIL_HOSTNAME "Account.hostname" /* the bootstrap list */
 #define PB_DETAIL_DHT_PORT "Account.dhtPort"
+/* The direct-channel listener's TCP port: -1 none (dial out only), 0 any
+ * free port (then kept), 1..65535. peerbook's own: Jami's devices reach each
+ * other through ICE and have no such setting. */
+#define PB_DETAIL_CHANNEL_PORT "Account.peerbookChannelPort"
 #define PB_DETAIL_ARCHIVE_PATH "Account.archivePath"
 #define PB_DETAIL_ARCHIVE_PASSWORD "Account.archivePassword"
 #define PB_DETAIL_ARCHIVE_HAS_PASSWORD "Account.archiveHasPassword"
@@ -27,9 +31,16 @@
 #define PB_DETAIL_DROPPED_VALUES "Account.droppedValues"
 #define PB_DETAIL_DROPPED_REQUESTS "Account.droppedRequests"
 #define PB_DETAIL_PENDING_REQUESTS "Account.pendingRequests"
+/* Direct channels, since the account started (beside droppedRequests): open
+ * now, refused and dropped; and the note published with publish(). */
+#define PB_DETAIL_CHANNELS "Account.peerbookChannels"
+#define PB_DETAIL_CHANNELS_REFUSED "Account.peerbookChannelsRefused"
+#define PB_DETAIL_CHANNELS_DROPPED "Account.peerbookChannelsDropped"
+#define PB_DETAIL_PRESENCE_NOTE "Account.presenceNote"
 
 /* Keys of getVolatileAccountDetails. */
 #define PB_DETAIL_REGISTRATION_STATUS "Account.registrationStatus"
 #define PB_DETAIL_REGISTRATION_CODE "Account.registrationCode"
 #define PB_DETAIL_REGISTRATION_DESCRIPTION "Account.registrationDescription"
 #define PB_DETAIL_DHT_BOUND_PORT "Account.dhtBoundPort"
+#define PB_DETAIL_CHANNEL_BOUND_PORT "Account.peerbookChannelBoundPort" /* 0: no listener */

@@ -27,7 +27,8 @@ const char *daemon_error_name(int error, const struct daemon_noent *noent) {
         case -EINVAL: return DAEMON_ERROR_INVALID_ARGUMENT;
         case -EKEYREJECTED: return DAEMON_ERROR_WRONG_PASSWORD;
         case -EEXIST: return DAEMON_ERROR_ALREADY_EXISTS;
-        case -ENOTSUP: return DAEMON_ERROR_NOT_SUPPORTED;
+        case -ENOTSUP:
+        case -ENOSYS: return DAEMON_ERROR_NOT_SUPPORTED;
         default: return DAEMON_ERROR_FAILED;
         }
 }

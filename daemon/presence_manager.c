@@ -13,10 +13,27 @@ static gboolean on_publish(PeerbookDBusPresenceManager *object, GDBusMethodInvoc
                            gpointer userdata) {
         struct daemon *d = userdata;
 
+        /* status is ignored, as Jami does: a running account is present. */
         if (!daemon_check_account(d, invocation, account_id))
                 return TRUE;
-        daemon_return_error(invocation, DAEMON_ERROR_NOT_SUPPORTED,
-                            "cannot publish a presence note: not supported yet");
+        /* D-Bus strings are UTF-8 already; the library checks it again and
+         * the length, with a bare -EINVAL: name the problem here. */
+        int r = strlen(note) > PEERBOOK_NOTE_MAX
+                        ? -EINVAL
+                        : peerbook_presence_publish(d->ctx, account_id, note);
+        if (r == -EINVAL) {
+                daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
+                                    "cannot publish a note in account '%s': note is not UTF-8 "
+                                    "or longer than %d bytes",
+                                    account_id, PEERBOOK_NOTE_MAX);
+                return TRUE;
+        }
+        if (r < 0) {
+                daemon_return_errno(invocation, r, "cannot publish a note in account '%s'",
+                                    account_id);
+                return TRUE;
+        }
+        peerbook_dbus_presence_manager_complete_publish(object, invocation);
         return TRUE;
 }
 

@@ -10,6 +10,9 @@ set -u
 
 source "$(dirname "$0")/lib.sh"
 
+# usage_exit CMD...: CMD exits 2, a usage error
+usage_exit() { "$@"; [ $? -eq 2 ]; }
+export -f usage_exit
 json_field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" "$T/out"; }
 
 # ---- two daemons, two accounts ------------------------------------------------
@@ -75,8 +78,85 @@ tr -s ' \n' ' ' <"$T/out" >"$T/flat" && mv "$T/flat" "$T/out"
 check_output "newBuddyNotification(s, s, i, s)" \
         "newBuddyNotification(s accountID, s buddyUri, i status, s lineStatus)"
 check_output "subscribeBuddy(s, s, b)" "subscribeBuddy(in s accountID, in s uri, in b flag)"
-check_fails "publish is NotSupported for now" "net.peerbook.Error.NotSupported" \
-        gd B PresenceManager publish "$ID_B" true "lunch"
+check_output "publish(s, b, s)" "publish(in s accountID, in b status, in s note)"
+
+# ---- direct channels: the settings, counters and note in the details --------------
+check "account show --json (direct channels)" pb B --json account show
+BOUND_B=$(json_field Account.peerbookChannelBoundPort)
+CPORT_B=$(json_field Account.peerbookChannelPort)
+[[ "$BOUND_B" =~ ^[0-9]+$ ]] && ok "Account.peerbookChannelBoundPort is a port ($BOUND_B)" \
+        || not_ok "Account.peerbookChannelBoundPort is a port: '$BOUND_B'"
+# the default, 0 (any free port), shows the port chosen once it is bound
+[ "$CPORT_B" = 0 ] || [ "$CPORT_B" = "$BOUND_B" ] \
+        && ok "Account.peerbookChannelPort: default 0, or the bound port ($CPORT_B)" \
+        || not_ok "Account.peerbookChannelPort: default 0, or the bound port: '$CPORT_B'"
+for key in Account.peerbookChannels Account.peerbookChannelsRefused Account.peerbookChannelsDropped; do
+        check_output "$key is 0 without contacts" "\"$key\":\"0\""
+done
+check_output "Account.presenceNote is empty before any publish" '"Account.presenceNote":""'
+check "an alias with a newline" pb B account set "$ID_B" --alias $'bob\nAccount.enable: false'
+check "account show (text)" pb B account show
+check_output "account show keeps each value on its line" '^Account.alias: bob\\nAccount.enable: false$'
+[ "$(grep -c '^Account.enable:' "$T/out")" -eq 1 ] && ok "... so no line reads as another key" \
+        || not_ok "... so no line reads as another key"
+check "the alias back" pb B account set "$ID_B" --alias bob
+check_fails "a bad channel port is InvalidArgument, named" \
+        "InvalidArgument: invalid Account.peerbookChannelPort '65536' (expected 0..65535, or -1" \
+        gd A ConfigurationManager addAccount "{'Account.peerbookChannelPort': '65536'}"
+check_fails "the CLI's --channel-port goes to the daemon's check" \
+        "^peerbook: invalid Account.peerbookChannelPort '-2'" pb B account create --channel-port -2
+check_fails "... also for account set" "^peerbook: invalid Account.peerbookChannelPort 'x'" \
+        pb B account set "$ID_B" --channel-port=x
+
+# ---- publish: Jami's signature; the note is checked ------------------------------
+# Without the library's channels publish is NotSupported (-ENOSYS); either way
+# the daemon's own checks come first.
+if gd B PresenceManager publish "$ID_B" true "lunch" >"$T/out" 2>"$T/err"; then
+        ok "publish succeeds"
+        check "account show after publish" pb B --json account show
+        check_output "Account.presenceNote holds the note" '"Account.presenceNote":"lunch"'
+        check "publish --clear" pb B publish --clear
+        check "account show after publish --clear" pb B --json account show
+        check_output "Account.presenceNote is empty again" '"Account.presenceNote":""'
+elif grep -q "net.peerbook.Error.NotSupported" "$T/err"; then
+        ok "publish is NotSupported while the library has no direct channels"
+else
+        not_ok "publish succeeds (or is NotSupported without direct channels)"
+fi
+LONG_NOTE=$(printf 'x%.0s' $(seq 1025))
+if gd B PresenceManager publish "$ID_B" true "${LONG_NOTE:1}" >"$T/out" 2>"$T/err" ||
+        grep -q "net.peerbook.Error.NotSupported" "$T/err"; then
+        ok "publish: a note of 1024 bytes is accepted"
+else
+        not_ok "publish: a note of 1024 bytes is accepted"
+fi
+check_fails "publish: a 1025-byte note is InvalidArgument" \
+        "InvalidArgument: cannot publish a note in account '$ID_B': note is not UTF-8 or longer than 1024 bytes" \
+        gd B PresenceManager publish "$ID_B" true "$LONG_NOTE"
+check_fails "publish: the CLI says it in one line" \
+        "^peerbook: cannot publish a note in account '$ID_B': note is not UTF-8 or longer than 1024 bytes\$" \
+        pb B publish "$LONG_NOTE"
+check_fails "publish: 1026 bytes of 2-byte characters too" "note is not UTF-8 or longer than 1024" \
+        pb B publish "$(printf 'é%.0s' $(seq 513))"
+check_fails "publish on an unknown account is NoSuchAccount" \
+        "net.peerbook.Error.NoSuchAccount: no such account '0000000000000000000000000000000000000000'" \
+        gd B PresenceManager publish 0000000000000000000000000000000000000000 true "x"
+check_fails "publish --account with an unknown account" \
+        "^peerbook: no such account '0000000000000000000000000000000000000000'" \
+        pb B publish --account 0000000000000000000000000000000000000000 hi
+# invalid UTF-8 never reaches the daemon: D-Bus strings are UTF-8, and the CLI checks
+check_fails "publish: a note that is not UTF-8 is a usage error" \
+        "^peerbook: publish: the note is not UTF-8" pb B publish $'caf\xe9'
+check_fails "publish: neither NOTE nor --clear" "^peerbook: publish: give a NOTE or --clear, not neither" \
+        pb B publish
+check_fails "publish: both NOTE and --clear" "^peerbook: publish: give a NOTE or --clear, not both" \
+        pb B publish hi --clear
+check "publish: usage errors exit 2" bash -c "
+        usage_exit pb B publish && usage_exit pb B publish hi --clear &&
+        usage_exit pb B publish a b && usage_exit pb B publish --clear=yes &&
+        usage_exit pb B publish \$'\\xff'"
+check "publish --help" pb B publish --help
+check_output "publish --help gives the synopsis" "^usage: peerbook publish \[--account ID\] (NOTE | --clear)"
 check "gdbus getVolatileAccountDetails" gd B ConfigurationManager getVolatileAccountDetails "$ID_B"
 check_output "registration code and description from the library" \
         "'Account.registrationCode': '0'.*'Account.registrationDescription': ''"
@@ -113,9 +193,7 @@ check "block twice succeeds" bash -c "pb B block 2222222222222222222222222222222
 check "unblock (contact add lifts the ban)" pb B contact add 2222222222222222222222222222222222222222
 check "and remove it again" pb B contact remove 2222222222222222222222222222222222222222
 check "subscribe twice succeeds" bash -c "pb B subscribe $ID_A && pb B subscribe $ID_A"
-# usage errors exit 2, failures 1
-usage_exit() { "$@"; [ $? -eq 2 ]; }
-export -f usage_exit
+# usage errors exit 2, failures 1 (usage_exit: above)
 check_fails "watch: a bad --event is a usage error" "^peerbook: invalid event 'nope'" \
         pb B watch --event nope
 check "... with exit status 2" usage_exit pb B watch --event nope
