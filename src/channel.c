@@ -356,8 +356,8 @@ static int start_io(struct pb_chan *c, pb_tls_creds *creds, uint32_t events) {
         return r < 0 ? start_failed(c, r) : 0;
 }
 
-int pb_chan_dial(struct pb_chan *c, pb_poll *poll, pb_tls_creds *creds,
-                 const struct sockaddr *addr, const pb_hash *account, const pb_hash *device) {
+int pb_chan_dial(struct pb_chan *c, pb_poll *poll, pb_tls_creds *creds, const struct sockaddr *addr,
+                 const pb_hash *account, const pb_hash *device) {
         int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return -errno;
@@ -403,9 +403,9 @@ uint64_t pb_chan_tick(struct pb_chan *c, uint64_t now) {
                 return UINT64_MAX;
         if (c->state == PB_CHAN_CONNECTING || c->state == PB_CHAN_HANDSHAKE ||
             c->state == PB_CHAN_MUX) {
-                uint64_t limit = c->started + (c->state == PB_CHAN_CONNECTING
-                                                       ? PB_CHAN_CONNECT_MS
-                                                       : PB_CHAN_HANDSHAKE_MS);
+                uint64_t limit =
+                        c->started + (c->state == PB_CHAN_CONNECTING ? PB_CHAN_CONNECT_MS
+                                                                     : PB_CHAN_HANDSHAKE_MS);
                 if (now >= limit) {
                         finish(c, PB_END_REFUSED);
                         return UINT64_MAX;
@@ -420,8 +420,8 @@ uint64_t pb_chan_tick(struct pb_chan *c, uint64_t now) {
         }
         if (!c->ping_at && now >= c->last_rx + PB_CHAN_IDLE_MS) {
                 c->ping_at = now;
-                send_protocol(c, &(struct pb_protocol_msg){ .kind = PB_PROTOCOL_BEACON,
-                                                           .ping = true });
+                send_protocol(
+                        c, &(struct pb_protocol_msg){ .kind = PB_PROTOCOL_BEACON, .ping = true });
         }
         if (c->state == PB_CHAN_CLOSED)
                 return UINT64_MAX;

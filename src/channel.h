@@ -81,23 +81,24 @@ struct pb_chan {
         enum pb_chan_state state;
         bool client; /* we dialled */
         gnutls_session_t tls;
-        struct sockaddr_storage addr; /* the peer's (dialled or accepted from) */
-        pb_hash account, device;      /* expected (dialled), then as verified */
+        struct sockaddr_storage addr;       /* the peer's (dialled or accepted from) */
+        pb_hash account, device;            /* expected (dialled), then as verified */
         uint64_t started, last_rx, ping_at; /* pb_now_ms(); ping_at 0: none outstanding */
         struct pb_frame_reader reader;
         uint8_t *out; /* written, not yet taken by TLS */
         size_t out_len, out_cap;
-        bool out_blocked;   /* TLS holds a record the socket did not take */
-        bool peer_version;  /* the peer sent {"v":...} */
-        uint16_t presence;  /* the presence channel's number, once up */
-        bool said_goodbye;  /* the peer sent a "closed" document */
-        bool more;          /* input left unread (bounded reads): process again soon */
+        bool out_blocked;  /* TLS holds a record the socket did not take */
+        bool peer_version; /* the peer sent {"v":...} */
+        uint16_t presence; /* the presence channel's number, once up */
+        bool said_goodbye; /* the peer sent a "closed" document */
+        bool more;         /* input left unread (bounded reads): process again soon */
+        bool heard;        /* the owner's: the peer's first document arrived */
         enum pb_chan_end end;
 };
 
 /* Starts a connection to addr, expecting device `device` of `account`. */
-int pb_chan_dial(struct pb_chan *c, pb_poll *poll, pb_tls_creds *creds,
-                 const struct sockaddr *addr, const pb_hash *account, const pb_hash *device);
+int pb_chan_dial(struct pb_chan *c, pb_poll *poll, pb_tls_creds *creds, const struct sockaddr *addr,
+                 const pb_hash *account, const pb_hash *device);
 /* Takes an accepted socket. */
 int pb_chan_accept(struct pb_chan *c, pb_poll *poll, pb_tls_creds *creds, int fd,
                    const struct sockaddr *addr);

@@ -22,9 +22,9 @@
 
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 30000
-#define SCAN_MS 1000        /* how often present devices without a channel are checked */
+#define SCAN_MS 1000 /* how often present devices without a channel are checked */
 #define ACCEPTS_PER_EVENT 16
-#define DIAL_ADDRS_MAX 4    /* addresses dialled per request */
+#define DIAL_ADDRS_MAX 4 /* addresses dialled per request */
 
 /* What we know about dialling one device. */
 struct pb_dial {
@@ -68,7 +68,8 @@ static struct pb_dial *dial_of(struct pb_channels *cs, const pb_hash *account,
                 return NULL;
         cs->dials = d;
         d = &cs->dials[cs->n_dials++];
-        *d = (struct pb_dial){ .account = *account, .device = *device,
+        *d = (struct pb_dial){ .account = *account,
+                               .device = *device,
                                .backoff_ms = BACKOFF_MIN_MS };
         return d;
 }
@@ -195,6 +196,13 @@ void pb_channels_device_appeared(pb_account *a, const pb_hash *account, const pb
 
 /* ---- what channels report -------------------------------------------------- */
 
+/* A channel counts for status 2 once the peer's first presence document
+ * came (both sides send one as the channel opens): the status-2 event then
+ * carries the device's note. */
+static bool counts(const struct pb_chan *c) {
+        return c->state == PB_CHAN_OPEN && c->heard;
+}
+
 /* Counts the devices of `account` with an open channel into its buddy, and
  * reports its status from the next process (we are inside the dispatch). */
 static void recount(struct pb_channels *cs, const pb_hash *account, bool note_changed) {
@@ -203,11 +211,11 @@ static void recount(struct pb_channels *cs, const pb_hash *account, bool note_ch
                 return;
         unsigned n = 0;
         for (struct pb_chan *c = cs->list; c; c = c->next) {
-                if (c->state != PB_CHAN_OPEN || !pb_hash_equal(&c->account, account))
+                if (!counts(c) || !pb_hash_equal(&c->account, account))
                         continue;
                 bool counted = false; /* two channels to one device, briefly */
                 for (struct pb_chan *o = cs->list; o != c; o = o->next)
-                        counted |= o->state == PB_CHAN_OPEN && pb_hash_equal(&o->device, &c->device);
+                        counted |= counts(o) && pb_hash_equal(&o->device, &c->device);
                 n += !counted;
         }
         b->connected = n;
@@ -265,16 +273,19 @@ static void opened(struct pb_chan *c) {
         one_per_device(cs, c);
         if (c->state == PB_CHAN_OPEN)
                 pb_chan_send_note(c, a->id, true, cs->note);
-        recount(cs, &c->account, false);
 }
 
 static void note(struct pb_chan *c, const char *text) {
         struct pb_channels *cs = c->owner;
         struct pb_buddy *b = pb_buddy_find(cs->a, &c->account);
-        if (!b || !strcmp(b->line_status, text))
-                return;
-        snprintf(b->line_status, sizeof(b->line_status), "%s", text);
-        pb_buddy_queue_report(cs->a, &c->account, true);
+        bool first = !c->heard, changed = b && strcmp(b->line_status, text) != 0;
+        c->heard = true;
+        if (changed)
+                snprintf(b->line_status, sizeof(b->line_status), "%s", text);
+        if (first)
+                recount(cs, &c->account, changed);
+        else if (changed)
+                pb_buddy_queue_report(cs->a, &c->account, true);
 }
 
 static void closed(struct pb_chan *c, enum pb_chan_end why) {
@@ -309,8 +320,8 @@ static const struct pb_chan_ops chan_ops = {
 
 static void on_accept(struct pb_watch *w, uint32_t events) {
         (void)events;
-        struct pb_channels *cs = (struct pb_channels *)((char *)w - offsetof(struct pb_channels,
-                                                                              listener));
+        struct pb_channels *cs =
+                (struct pb_channels *)((char *)w - offsetof(struct pb_channels, listener));
         for (unsigned i = 0; i < ACCEPTS_PER_EVENT; i++) {
                 struct sockaddr_storage addr;
                 socklen_t len = sizeof(addr);
@@ -320,16 +331,15 @@ static void on_accept(struct pb_watch *w, uint32_t events) {
                         return;
                 struct pb_chan *c = NULL;
                 if (cs->n_pending >= PB_HANDSHAKES_MAX ||
-                    cs->n_open + cs->n_pending >= PB_CHANNELS_MAX ||
-                    !(c = calloc(1, sizeof(*c)))) {
+                    cs->n_open + cs->n_pending >= PB_CHANNELS_MAX || !(c = calloc(1, sizeof(*c)))) {
                         close(fd);
                         cs->refused++;
                         continue;
                 }
                 c->ops = &chan_ops;
                 c->owner = cs;
-                if (pb_chan_accept(c, cs->a->env.poll, cs->creds, fd,
-                                   (struct sockaddr *)&addr) < 0) {
+                if (pb_chan_accept(c, cs->a->env.poll, cs->creds, fd, (struct sockaddr *)&addr) <
+                    0) {
                         pb_chan_free(c);
                         continue;
                 }
@@ -339,9 +349,11 @@ static void on_accept(struct pb_watch *w, uint32_t events) {
 
 /* Both IPv6 and IPv4 on one socket when the machine has IPv6, else IPv4. */
 static int bind_listener(uint16_t port) {
-        struct sockaddr_in6 six = { .sin6_family = AF_INET6, .sin6_port = htons(port),
+        struct sockaddr_in6 six = { .sin6_family = AF_INET6,
+                                    .sin6_port = htons(port),
                                     .sin6_addr = IN6ADDR_ANY_INIT };
-        struct sockaddr_in four = { .sin_family = AF_INET, .sin_port = htons(port),
+        struct sockaddr_in four = { .sin_family = AF_INET,
+                                    .sin_port = htons(port),
                                     .sin_addr.s_addr = htonl(INADDR_ANY) };
         int fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), off = 0, on = 1;
         if (fd >= 0) {
@@ -415,9 +427,8 @@ int pb_channels_load(pb_account *a) {
         cs->a = a;
         cs->listener.fd = -1;
         char buf[16];
-        cs->port_config = pb_store_get(a->store, "channel_port", buf, sizeof(buf)) == 0
-                                  ? atoi(buf)
-                                  : 0;
+        cs->port_config =
+                pb_store_get(a->store, "channel_port", buf, sizeof(buf)) == 0 ? atoi(buf) : 0;
         if (pb_store_get(a->store, "note", cs->note, sizeof(cs->note)) < 0)
                 cs->note[0] = 0;
         int r = pb_tls_creds_load(a->dir, &cs->creds);

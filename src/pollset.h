@@ -26,7 +26,7 @@ struct pb_watch;
 typedef void (*pb_watch_cb)(struct pb_watch *w, uint32_t events);
 
 struct pb_watch {
-        int fd;     /* -1 once deleted */
+        int fd;          /* -1 once deleted */
         uint32_t events; /* EPOLLIN / EPOLLOUT as registered */
         pb_watch_cb cb;
         bool dead; /* deleted during this dispatch: its pending events are skipped */

@@ -104,8 +104,8 @@ int pb_rendezvous_send(pb_account *a, const struct pb_known_device *dev, uint64_
         if (r < 0)
                 return r;
         pb_hash key = rendezvous_key(&dev->id);
-        r = pb_node_put_encrypted(a->node, &key, dev->pk, dev->pk_len, PB_TYPE_USER_DATA, data,
-                                  len, NULL, NULL);
+        r = pb_node_put_encrypted(a->node, &key, dev->pk, dev->pk_len, PB_TYPE_USER_DATA, data, len,
+                                  NULL, NULL);
         free(data);
         return r;
 }
@@ -120,8 +120,7 @@ static struct pb_rdv_rate *rate_of(pb_account *a, const pb_hash *device, uint64_
                         oldest = r;
         }
         if (a->n_rdv_rates < RATE_SENDERS_MAX) {
-                struct pb_rdv_rate *t =
-                        realloc(a->rdv_rates, (a->n_rdv_rates + 1) * sizeof(*t));
+                struct pb_rdv_rate *t = realloc(a->rdv_rates, (a->n_rdv_rates + 1) * sizeof(*t));
                 if (!t)
                         return NULL;
                 a->rdv_rates = t;

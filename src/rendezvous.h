@@ -26,8 +26,8 @@
 
 struct pb_rendezvous_in {
         struct pb_rendezvous msg;
-        pb_hash account; /* the contact */
-        pb_hash device;  /* its device that sent it */
+        pb_hash account;                     /* the contact */
+        pb_hash device;                      /* its device that sent it */
         const struct pb_known_device *known; /* its key; valid until devices change */
 };
 

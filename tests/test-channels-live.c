@@ -10,7 +10,12 @@
 #include "check.h"
 #include "live.h"
 
-enum { BOOT, ALICE, BOB, N_NODES };
+enum {
+        BOOT,
+        ALICE,
+        BOB,
+        N_NODES
+};
 static struct live_node nodes[N_NODES];
 static struct live_node *all[N_NODES];
 static struct live_node *boot = &nodes[BOOT], *alice = &nodes[ALICE], *bob = &nodes[BOB];
@@ -57,8 +62,7 @@ static bool got_request(void *arg) {
 }
 
 static void become_contacts(void) {
-        CHECK(peerbook_trust_request_send(alice->ctx, alice->account, bob->account, NULL, 0) ==
-              0);
+        CHECK(peerbook_trust_request_send(alice->ctx, alice->account, bob->account, NULL, 0) == 0);
         CHECK(WAIT(got_request, alice->account, 15000));
         CHECK(peerbook_trust_request_accept(bob->ctx, bob->account, alice->account) == 0);
 }

@@ -56,6 +56,9 @@ wait_for 30 confirmed "$BOB_ID" && ok "Alice has Bob as a confirmed contact" \
 grep -q "^$ALICE_ID confirmed" "$T/walkthrough.out" && ok "Bob listed Alice as confirmed" \
         || not_ok "Bob listed Alice as confirmed"
 
+grep -q "^$ALICE_ID connected Déjeuner 🍽 <back at 2>$" "$T/walkthrough.out" \
+        && ok "Bob saw Alice connected (2) with her note" \
+        || not_ok "Bob saw Alice connected (2) with her note"
 stop_daemon alice
 echo "1..$n"
 echo "$passed passed, $failed failed"
