@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 
 #include "channel_wire.h"
-#include "pidf.h"
 #include "netaddr.h"
+#include "pidf.h"
 #include "wire.h"
 
 #define FUZZ_PASSWORD "peerbook-fuzz" /* as fuzz-identity.c */

@@ -41,7 +41,10 @@ struct pb_channels {
         int32_t port_config;
         uint16_t port;
         struct pb_chan *list;
-        unsigned n_open, n_pending;
+        unsigned n_open;
+        /* Being set up, ours ([1]) and accepted ([0]) apart: strangers
+         * holding every accepted slot never stop us from dialling. */
+        unsigned n_pending[2];
         uint64_t refused, dropped;
         uint64_t next_scan;
         struct pb_dial *dials;
@@ -50,6 +53,10 @@ struct pb_channels {
 };
 
 static const struct pb_chan_ops chan_ops;
+
+static unsigned total(const struct pb_channels *cs) {
+        return cs->n_open + cs->n_pending[0] + cs->n_pending[1];
+}
 
 static bool active_contact(const pb_account *a, const pb_hash *account) {
         char uri[PEERBOOK_ID_SIZE];
@@ -113,12 +120,12 @@ static bool saved_address(pb_account *a, const pb_hash *device, struct sockaddr_
 static void link_chan(struct pb_channels *cs, struct pb_chan *c) {
         c->next = cs->list;
         cs->list = c;
-        cs->n_pending++;
+        cs->n_pending[c->client]++;
 }
 
 static void dial(struct pb_channels *cs, const pb_hash *account, const pb_hash *device,
                  const struct sockaddr *addr) {
-        if (cs->n_pending >= PB_HANDSHAKES_MAX || cs->n_open + cs->n_pending >= PB_CHANNELS_MAX)
+        if (cs->n_pending[1] >= PB_HANDSHAKES_MAX || total(cs) >= PB_CHANNELS_MAX)
                 return;
         struct pb_chan *c = calloc(1, sizeof(*c));
         if (!c)
@@ -260,7 +267,7 @@ static void one_per_device(struct pb_channels *cs, struct pb_chan *c) {
 static void opened(struct pb_chan *c) {
         struct pb_channels *cs = c->owner;
         pb_account *a = cs->a;
-        cs->n_pending--;
+        cs->n_pending[c->client]--;
         cs->n_open++;
         struct pb_buddy *b = pb_buddy_find(a, &c->account);
         if (b)
@@ -294,7 +301,7 @@ static void closed(struct pb_chan *c, enum pb_chan_end why) {
         if (was_open)
                 cs->n_open--;
         else
-                cs->n_pending--;
+                cs->n_pending[c->client]--;
         if (why == PB_END_BAD || why == PB_END_FULL || (was_open && why == PB_END_GONE))
                 cs->dropped++;
         else if (why == PB_END_REFUSED && !c->client)
@@ -330,8 +337,8 @@ static void on_accept(struct pb_watch *w, uint32_t events) {
                 if (fd < 0)
                         return;
                 struct pb_chan *c = NULL;
-                if (cs->n_pending >= PB_HANDSHAKES_MAX ||
-                    cs->n_open + cs->n_pending >= PB_CHANNELS_MAX || !(c = calloc(1, sizeof(*c)))) {
+                if (cs->n_pending[0] >= PB_HANDSHAKES_MAX || total(cs) >= PB_CHANNELS_MAX ||
+                    !(c = calloc(1, sizeof(*c)))) {
                         close(fd);
                         cs->refused++;
                         continue;

@@ -27,7 +27,7 @@
 
 /* Caps, per account: a peer cannot make us hold more. */
 #define PB_CHANNELS_MAX 4096 /* channels, open or being set up */
-#define PB_HANDSHAKES_MAX 64 /* being set up (TCP, TLS, the mux) */
+#define PB_HANDSHAKES_MAX 64 /* being set up (TCP, TLS, the mux), each way */
 
 /* Reads the note and the port setting (at load). */
 int pb_channels_load(pb_account *a);

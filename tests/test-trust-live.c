@@ -138,10 +138,11 @@ static void test_request_accept_restart(void) {
         CHECK(live_confirmed(bob, alice->account));
         live_run(all, N_NODES, 1500);
         CHECK_EQ(requests_from(bob, alice->account), 0);
-        /* Contacts are tracked for presence without a subscription. */
+        /* Contacts are tracked for presence without a subscription, and hold
+         * a direct channel: connected (2). */
         peerbook_buddy_unsubscribe(alice->ctx, alice->account, bob->account);
         restart(alice);
-        struct live_status_want on = { alice, bob->account, PEERBOOK_STATUS_ONLINE };
+        struct live_status_want on = { alice, bob->account, PEERBOOK_STATUS_CONNECTED };
         CHECK(WAIT(live_has_status, &on, 10000));
 }
 

@@ -146,16 +146,21 @@ PEERBOOK_EXPORT int peerbook_ctx_new(const struct peerbook_ctx_options *options,
  * Accepts NULL; returns NULL. */
 PEERBOOK_EXPORT peerbook_ctx *peerbook_ctx_free(peerbook_ctx *ctx);
 
-/* A file descriptor that becomes readable when events are queued. Owned by
- * the context: do not close it. -EINVAL for a NULL ctx. */
+/* A file descriptor that becomes readable when events are queued or a
+ * direct channel's socket has work (it is an epoll fd: poll it for POLLIN,
+ * never read it). Owned by the context: do not close it. -EINVAL for a NULL
+ * ctx. Direct channels need peerbook_ctx_process() to be called when it is
+ * readable and at the timeout: a loop that stalls for several seconds makes
+ * this device look dead to its contacts (their beacons go unanswered). */
 PEERBOOK_EXPORT int peerbook_ctx_get_fd(peerbook_ctx *ctx);
 
 /* Milliseconds until peerbook_ctx_process() has timed work to do (retries,
  * refreshes), or -1 for none. */
 PEERBOOK_EXPORT int peerbook_ctx_get_timeout_ms(peerbook_ctx *ctx);
 
-/* Drains the event queue and runs due timers; calls the event callback for
- * each event, on this thread. Returns the number of events delivered, or
+/* Runs the direct channels' socket I/O, drains the event queue and runs due
+ * timers; calls the event callback for each event, on this thread. Never
+ * blocks. Returns the number of events delivered and sockets served, or
  * -EINVAL for a NULL ctx. */
 PEERBOOK_EXPORT int peerbook_ctx_process(peerbook_ctx *ctx);
 
