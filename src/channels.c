@@ -163,7 +163,9 @@ static void attempt(struct pb_channels *cs, struct pb_dial *d, const struct pb_k
 }
 
 /* The devices of active contacts that should have a channel and have none:
- * present on the DHT, or reached before and not yet tried since the start. */
+ * present on the DHT (peerbook devices only: a Jami device publishes no
+ * device state and would never answer), or reached before and not yet
+ * tried since the start. */
 static void scan_contact(struct pb_channels *cs, struct pb_buddy *b, uint64_t now) {
         struct pb_peer *p = pb_devices_get(cs->a, &b->id);
         for (unsigned i = 0; p && i < p->n_known; i++) {
@@ -174,7 +176,9 @@ static void scan_contact(struct pb_channels *cs, struct pb_buddy *b, uint64_t no
                 if (!d || now < d->next_at)
                         continue;
                 struct sockaddr_storage saved;
-                if (k->present || (!d->saved_tried && saved_address(cs->a, &k->id, &saved)))
+                bool peerbook = pb_presence_has_state(&b->presence, &k->id);
+                if ((k->present && peerbook) ||
+                    (!d->saved_tried && saved_address(cs->a, &k->id, &saved)))
                         attempt(cs, d, k, now);
         }
 }

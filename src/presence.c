@@ -145,6 +145,13 @@ unsigned pb_presence_count(const struct pb_buddy_presence *p) {
         return n;
 }
 
+bool pb_presence_has_state(const struct pb_buddy_presence *p, const pb_hash *dev) {
+        for (unsigned i = 0; i < p->n_devices; i++)
+                if (pb_hash_equal(&p->devices[i].id, dev))
+                        return p->devices[i].has_state;
+        return false;
+}
+
 bool pb_presence_is_announced(const struct pb_buddy_presence *p, const pb_hash *dev) {
         for (unsigned i = 0; i < p->n_devices; i++)
                 if (pb_hash_equal(&p->devices[i].id, dev))

@@ -76,5 +76,8 @@ bool pb_presence_device_present(const struct pb_device *d);
 int pb_presence_device_gone(struct pb_buddy_presence *p, const pb_hash *dev, bool gone);
 /* Number of present devices. */
 unsigned pb_presence_count(const struct pb_buddy_presence *p);
+/* Whether `dev` published a device state: a peerbook device (Jami's publish
+ * none, and have no direct channel to offer). */
+bool pb_presence_has_state(const struct pb_buddy_presence *p, const pb_hash *dev);
 /* Whether `dev` has a live announcement (so that its own state may be trusted). */
 bool pb_presence_is_announced(const struct pb_buddy_presence *p, const pb_hash *dev);
