@@ -12,7 +12,34 @@ static pb_hash dev(uint8_t n) {
         return h;
 }
 
+/* What a direct channel says outranks the DHT until the device shows it is
+ * back: a newer state, or a new channel. */
+static void test_gone(void) {
+        struct pb_buddy_presence p;
+        pb_presence_init(&p);
+        pb_hash d = dev(9);
+        CHECK_EQ(pb_presence_announcement(&p, &d, 900, false), 0);
+        CHECK_EQ(pb_presence_state(&p, &d, 5, true, 901), 0);
+        CHECK(pb_presence_has_state(&p, &d));
+        CHECK_EQ(pb_presence_count(&p), 1);
+        CHECK_EQ(pb_presence_device_gone(&p, &d, true), 0); /* died of silence */
+        CHECK_EQ(pb_presence_count(&p), 0);
+        CHECK_EQ(pb_presence_state(&p, &d, 5, true, 901), 0); /* the old state again */
+        CHECK_EQ(pb_presence_announcement(&p, &d, 900, false), 0);
+        CHECK_EQ(pb_presence_count(&p), 0);
+        CHECK_EQ(pb_presence_state(&p, &d, 6, true, 902), 0); /* restarted: newer */
+        CHECK_EQ(pb_presence_count(&p), 1);
+        CHECK_EQ(pb_presence_device_gone(&p, &d, true), 0);
+        CHECK_EQ(pb_presence_device_gone(&p, &d, false), 0); /* a new channel */
+        CHECK_EQ(pb_presence_count(&p), 1);
+        pb_hash jami = dev(10); /* announces, publishes no state */
+        CHECK_EQ(pb_presence_announcement(&p, &jami, 903, false), 0);
+        CHECK(!pb_presence_has_state(&p, &jami));
+        pb_presence_clear(&p);
+}
+
 int main(void) {
+        test_gone();
         struct pb_buddy_presence p;
         pb_presence_init(&p);
         pb_hash d1 = dev(1), d2 = dev(2);
