@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hooks.c — test hooks on a context's accounts (see testing.h). */
+#include "account-internal.h"
 #include "context.h"
 #include "testing.h"
 
@@ -22,5 +23,13 @@ int pb_ctx_set_request_limits(peerbook_ctx *ctx, const char *account_id,
         int r = pb_ctx_account(ctx, account_id, &a);
         if (r == 0)
                 pb_account_set_limits(a, limits);
+        return r;
+}
+
+int pb_ctx_node_id(peerbook_ctx *ctx, const char *account_id, pb_hash *ret) {
+        pb_account *a;
+        int r = pb_ctx_account(ctx, account_id, &a);
+        if (r == 0)
+                *ret = a->node ? pb_node_id(a->node) : (pb_hash){ 0 };
         return r;
 }

@@ -5,6 +5,7 @@
  * private src/dht/ header.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "dht/opendht_ext.h"
 #include "testing.h"
@@ -37,4 +38,11 @@ int pb_node_publish_cert(pb_node *node, const pb_identity *id, pb_done_cb done, 
         if (!node || !id)
                 return -EINVAL;
         return pb_ext_runner_publish_cert(pb_node_runner(node), id, done, userdata);
+}
+
+pb_hash pb_node_id(pb_node *node) {
+        dht_infohash id = dht_runner_get_node_id(pb_node_runner(node));
+        pb_hash h;
+        memcpy(h.d, id.d, sizeof(h.d));
+        return h;
 }
