@@ -5,6 +5,7 @@
 #include <gnutls/x509.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "tls.h"
 #include "util.h"
@@ -76,6 +77,13 @@ int pb_tls_creds_load(const char *account_dir, pb_tls_creds **ret) {
         return 0;
 }
 
+/* GnuTLS's own writes (sendmsg() without flags) raise SIGPIPE when the peer
+ * has gone, and that ends the program a library lives in: ours never do. */
+static ssize_t push(gnutls_transport_ptr_t fd, const giovec_t *iov, int n) {
+        struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)n };
+        return sendmsg((int)(intptr_t)fd, &m, MSG_NOSIGNAL);
+}
+
 int pb_tls_session_new(pb_tls_creds *c, int fd, bool client, gnutls_session_t *ret) {
         gnutls_session_t s;
         if (gnutls_init(&s, (client ? GNUTLS_CLIENT : GNUTLS_SERVER) | GNUTLS_NONBLOCK) < 0)
@@ -88,6 +96,7 @@ int pb_tls_session_new(pb_tls_creds *c, int fd, bool client, gnutls_session_t *r
         if (!client)
                 gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUIRE);
         gnutls_transport_set_int(s, fd);
+        gnutls_transport_set_vec_push_function(s, push);
         *ret = s;
         return 0;
 }
