@@ -305,7 +305,12 @@ static void handshake(struct pb_chan *c) {
                 return;
         }
         if (r < 0) {
-                finish(c, PB_END_REFUSED);
+                /* A peer that hangs up during the handshake was not refused: a
+                 * contact's device does so with its extra dials (channels.c
+                 * keeps one channel per device). */
+                bool hung_up = r == GNUTLS_E_PREMATURE_TERMINATION || r == GNUTLS_E_PULL_ERROR ||
+                               r == GNUTLS_E_PUSH_ERROR;
+                finish(c, hung_up ? PB_END_GONE : PB_END_REFUSED);
                 return;
         }
         set_events(c, EPOLLIN);

@@ -188,6 +188,32 @@ static inline int live_new_account(struct live_node *n, const char *bootstrap) {
         return peerbook_account_create(n->ctx, &p, n->account);
 }
 
+/* Creates `count` accounts from `first` on, bootstrapped from `bootstrap`,
+ * and waits until each is registered (pumping `pumped`); returns how many
+ * were. */
+static inline int live_join(struct live_node **pumped, int n_pumped, struct live_node *first,
+                            int count, const char *bootstrap, int timeout_ms) {
+        int up = 0;
+        for (int i = 0; i < count; i++)
+                if (live_new_account(&first[i], bootstrap) < 0)
+                        return 0;
+        for (int i = 0; i < count; i++)
+                up += live_wait(pumped, n_pumped, live_registered, &first[i], timeout_ms);
+        return up;
+}
+
+/* Closes the contexts, last first, and removes their folders; 0 or -EIO. */
+static inline int live_close_and_remove(struct live_node *n, int count) {
+        int r = 0;
+        for (int i = count - 1; i >= 0; i--) {
+                char cmd[128];
+                live_close(&n[i]);
+                snprintf(cmd, sizeof(cmd), "rm -rf %s", n[i].dir);
+                r |= system(cmd);
+        }
+        return r ? -EIO : 0;
+}
+
 static inline uint16_t live_port(struct live_node *n) {
         _cleanup_record_ struct peerbook_account_info *info = live_info(n);
         return info ? info->dht_port : 0;
