@@ -32,6 +32,11 @@ struct pb_dial {
         uint64_t next_at; /* pb_now_ms() of the next attempt */
         unsigned backoff_ms;
         bool saved_tried; /* its saved address was dialled since the start */
+        /* The listener addresses its last request or answer gave: when it
+         * dials us from one of their hosts, that is where it can be reached
+         * (an accepted connection's own port is an ephemeral one). */
+        struct sockaddr_storage offered[DIAL_ADDRS_MAX];
+        unsigned n_offered;
 };
 
 struct pb_channels {
@@ -98,14 +103,30 @@ static void reach_key(const pb_hash *device, char key[64]) {
         snprintf(key, 64, "reach:%s", hex);
 }
 
-static void save_reached(pb_account *a, const struct pb_chan *c) {
+static void save_reached(pb_account *a, const pb_hash *device, const struct sockaddr *sa) {
         char key[64], addr[PB_ADDR_STR_MAX], old[PB_ADDR_STR_MAX];
-        reach_key(&c->device, key);
-        if (pb_addr_format((const struct sockaddr *)&c->addr, addr) < 0)
+        reach_key(device, key);
+        if (pb_addr_format(sa, addr) < 0)
                 return;
         if (pb_store_get(a->store, key, old, sizeof(old)) == 0 && !strcmp(old, addr))
                 return;
         pb_store_set(a->store, key, addr);
+}
+
+static bool same_host(const struct sockaddr_storage *x, const struct sockaddr_storage *y) {
+        struct sockaddr_storage a = *x, b = *y;
+        pb_addr_set_port(&a, 1);
+        pb_addr_set_port(&b, 1);
+        return pb_addr_equal((struct sockaddr *)&a, (struct sockaddr *)&b);
+}
+
+/* A channel we accepted: the address it offered on the host it came from. */
+static void save_offered(pb_account *a, const struct pb_dial *d, const struct pb_chan *c) {
+        for (unsigned i = 0; i < d->n_offered; i++)
+                if (same_host(&d->offered[i], &c->addr)) {
+                        save_reached(a, &c->device, (const struct sockaddr *)&d->offered[i]);
+                        return;
+                }
 }
 
 static bool saved_address(pb_account *a, const pb_hash *device, struct sockaddr_storage *ret) {
@@ -280,7 +301,9 @@ static void opened(struct pb_chan *c) {
         if (d)
                 d->backoff_ms = BACKOFF_MIN_MS;
         if (c->client)
-                save_reached(a, c);
+                save_reached(a, &c->device, (const struct sockaddr *)&c->addr);
+        else if (d)
+                save_offered(a, d, c);
         one_per_device(cs, c);
         if (c->state == PB_CHAN_OPEN)
                 pb_chan_send_note(c, a->id, true, cs->note);
@@ -525,6 +548,11 @@ void pb_channels_handle_value(pb_account *a, const struct pb_item *item) {
         if (r < 0) {
                 cs->refused++;
                 return;
+        }
+        struct pb_dial *d = dial_of(cs, &in.account, &in.device);
+        if (d) {
+                d->n_offered = in.msg.n_addrs < DIAL_ADDRS_MAX ? in.msg.n_addrs : DIAL_ADDRS_MAX;
+                memcpy(d->offered, in.msg.addrs, d->n_offered * sizeof(d->offered[0]));
         }
         if (!in.msg.answer && cs->port && !chan_to(cs, &in.device, true))
                 pb_rendezvous_send(a, in.known, in.msg.id, true, cs->port);
