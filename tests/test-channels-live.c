@@ -117,6 +117,13 @@ int main(void) {
         CHECK(status_is(alice, bob, PEERBOOK_STATUS_CONNECTED, 15000));
         CHECK(status_is(bob, alice, PEERBOOK_STATUS_CONNECTED, 15000));
         printf("both at 2 %.0f ms after the request\n", live_now_ms() - t0);
+        {
+                _cleanup_record_ struct peerbook_account_info *ia = live_info(alice);
+                _cleanup_record_ struct peerbook_account_info *ib = live_info(bob);
+                printf("refused so far: alice %llu, bob %llu\n",
+                       (unsigned long long)ia->channels_refused,
+                       (unsigned long long)ib->channels_refused);
+        }
         live_run(all, N_NODES, 300);
         CHECK(channels_of(alice) == 1 && channels_of(bob) == 1);
 
