@@ -20,6 +20,7 @@
 
 #include "dht/dht.h"
 #include "live.h"
+#include "stats.h"
 #include "util.h"
 
 #define TARGET "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed" /* the flooded (watched) hash */
@@ -31,19 +32,6 @@
 static int n_values = 2000, value_size = 60000, value_type = 0, key_bits = 2048;
 static bool signed_values;
 static const char *mode = "both";
-
-static long status_kb(const char *field) {
-        FILE *f = fopen("/proc/self/status", "r");
-        char line[256];
-        long kb = -1;
-        size_t n = strlen(field);
-        while (f && fgets(line, sizeof(line), f))
-                if (!strncmp(line, field, n) && line[n] == ':')
-                        kb = strtol(line + n + 1, NULL, 10);
-        if (f)
-                fclose(f);
-        return kb;
-}
 
 /* The watcher: writes its port to `out`, runs until `in` closes, reports. */
 static int watcher(bool watch, int in, int out) {

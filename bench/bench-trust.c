@@ -91,18 +91,6 @@ static void measure_floor(const char *bootstrap, int count, struct samples *s) {
 
 /* ---- a big account ----------------------------------------------------------- */
 
-static long rss_kb(void) {
-        FILE *f = fopen("/proc/self/status", "r");
-        char line[256];
-        long kb = -1;
-        while (f && fgets(line, sizeof(line), f))
-                if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-                        break;
-        if (f)
-                fclose(f);
-        return kb;
-}
-
 static void measure_load(void) {
         struct live_node big = { 0 };
         if (live_new_account(&big, NULL) < 0)
@@ -143,14 +131,14 @@ static void measure_load(void) {
                live_now_ms() - t0);
 
         struct samples load = { 0 };
-        long rss_before = rss_kb(), rss_after = 0;
+        long rss_before = status_kb("VmRSS"), rss_after = 0;
         for (int run = 0; run < 5; run++) {
                 t0 = live_now_ms();
                 if (live_open(&big) < 0)
                         return;
                 samples_add(&load, live_now_ms() - t0);
                 live_run(one, 1, 2000);
-                rss_after = rss_kb();
+                rss_after = status_kb("VmRSS");
                 _cleanup_record_ struct peerbook_account_info *info = live_info(&big);
                 if (run == 0 && info)
                         printf("# loaded: %llu pending; RSS %ld -> %ld kB\n",

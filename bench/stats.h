@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
 
 struct samples {
         double *v;
@@ -41,4 +43,27 @@ static inline double samples_pct(struct samples *s, double p) {
 static inline void samples_print(const char *name, struct samples *s) {
         printf("%-44s n=%-4zu p50=%8.1f ms  p95=%8.1f ms  max=%8.1f ms\n", name, s->n,
                samples_pct(s, 50), samples_pct(s, 95), samples_pct(s, 100));
+}
+
+/* A field of /proc/self/status in kB ("VmRSS", "VmHWM"), or -1. */
+static inline long status_kb(const char *field) {
+        FILE *f = fopen("/proc/self/status", "r");
+        char line[256];
+        long kb = -1;
+        size_t n = strlen(field);
+        while (f && fgets(line, sizeof(line), f))
+                if (!strncmp(line, field, n) && line[n] == ':')
+                        kb = strtol(line + n + 1, NULL, 10);
+        if (f)
+                fclose(f);
+        return kb;
+}
+
+/* CPU time of this process, every thread, user + system, in ms. */
+static inline double cpu_ms(void) {
+        struct rusage ru;
+        if (getrusage(RUSAGE_SELF, &ru) < 0)
+                return 0;
+        return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+               (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }

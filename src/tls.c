@@ -89,7 +89,10 @@ static ssize_t pull(gnutls_transport_ptr_t fd, void *data, size_t len) {
 
 int pb_tls_session_new(pb_tls_creds *c, int fd, bool client, gnutls_session_t *ret) {
         gnutls_session_t s;
-        if (gnutls_init(&s, (client ? GNUTLS_CLIENT : GNUTLS_SERVER) | GNUTLS_NONBLOCK) < 0)
+        /* NO_SIGNAL: a write to a peer that reset its connection must end the
+         * channel, not the program that uses the library (SIGPIPE). */
+        if (gnutls_init(&s, (client ? GNUTLS_CLIENT : GNUTLS_SERVER) | GNUTLS_NONBLOCK |
+                                    GNUTLS_NO_SIGNAL) < 0)
                 return -ENOMEM;
         if (gnutls_priority_set(s, c->priority) < 0 ||
             gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, c->x509) < 0) {
