@@ -5,7 +5,6 @@
 #include <gnutls/x509.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "tls.h"
 #include "util.h"
@@ -77,16 +76,6 @@ int pb_tls_creds_load(const char *account_dir, pb_tls_creds **ret) {
         return 0;
 }
 
-/* GnuTLS writes with send() without MSG_NOSIGNAL: a peer that closed would
- * raise SIGPIPE in the embedding program, which a library must not do. */
-static ssize_t push(gnutls_transport_ptr_t fd, const void *data, size_t len) {
-        return send((int)(intptr_t)fd, data, len, MSG_NOSIGNAL);
-}
-
-static ssize_t pull(gnutls_transport_ptr_t fd, void *data, size_t len) {
-        return recv((int)(intptr_t)fd, data, len, 0);
-}
-
 int pb_tls_session_new(pb_tls_creds *c, int fd, bool client, gnutls_session_t *ret) {
         gnutls_session_t s;
         /* NO_SIGNAL: a write to a peer that reset its connection must end the
@@ -101,9 +90,7 @@ int pb_tls_session_new(pb_tls_creds *c, int fd, bool client, gnutls_session_t *r
         }
         if (!client)
                 gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUIRE);
-        gnutls_transport_set_ptr(s, (gnutls_transport_ptr_t)(intptr_t)fd);
-        gnutls_transport_set_push_function(s, push);
-        gnutls_transport_set_pull_function(s, pull);
+        gnutls_transport_set_int(s, fd);
         *ret = s;
         return 0;
 }
