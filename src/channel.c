@@ -268,6 +268,8 @@ static void read_all(struct pb_chan *c) {
                 feed(c, buf, (size_t)n);
         }
         c->more = c->state != PB_CHAN_CLOSED;
+        if (c->more)
+                c->ops->wake(c);
 }
 
 /* ---- connection set-up ------------------------------------------------- */

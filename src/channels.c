@@ -52,12 +52,20 @@ struct pb_channels {
         unsigned n_pending[2];
         uint64_t refused, dropped;
         uint64_t next_scan;
+        uint64_t chan_due; /* the earliest channel timer at the last walk */
+        bool walk;         /* a channel was added, opened, closed or has input left */
         struct pb_dial *dials;
         unsigned n_dials;
         char note[PEERBOOK_NOTE_MAX + 1];
 };
 
 static const struct pb_chan_ops chan_ops;
+
+/* The channels' timers are walked at the next tick. */
+static void changed(struct pb_channels *cs) {
+        cs->walk = true;
+        pb_account_wake(cs->a);
+}
 
 static unsigned total(const struct pb_channels *cs) {
         return cs->n_open + cs->n_pending[0] + cs->n_pending[1];
@@ -142,6 +150,7 @@ static void link_chan(struct pb_channels *cs, struct pb_chan *c) {
         c->next = cs->list;
         cs->list = c;
         cs->n_pending[c->client]++;
+        changed(cs);
 }
 
 static void dial(struct pb_channels *cs, const pb_hash *account, const pb_hash *device,
@@ -187,11 +196,16 @@ static void attempt(struct pb_channels *cs, struct pb_dial *d, const struct pb_k
  * present on the DHT (peerbook devices only: a Jami device publishes no
  * device state and would never answer), or reached before and not yet
  * tried since the start. */
-static void scan_contact(struct pb_channels *cs, struct pb_buddy *b, uint64_t now) {
+static int cmp_hash(const void *x, const void *y) {
+        return memcmp(x, y, PB_HASH_LEN);
+}
+
+static void scan_contact(struct pb_channels *cs, struct pb_buddy *b, const pb_hash *busy,
+                         size_t n_busy, uint64_t now) {
         struct pb_peer *p = pb_devices_get(cs->a, &b->id);
         for (unsigned i = 0; p && i < p->n_known; i++) {
                 const struct pb_known_device *k = &p->known[i];
-                if (chan_to(cs, &k->id, false))
+                if (n_busy && bsearch(&k->id, busy, n_busy, sizeof(*busy), cmp_hash))
                         continue;
                 struct pb_dial *d = dial_of(cs, &b->id, &k->id);
                 if (!d || now < d->next_at)
@@ -204,13 +218,26 @@ static void scan_contact(struct pb_channels *cs, struct pb_buddy *b, uint64_t no
         }
 }
 
+/* Once a second: the devices with a channel are sorted once, so that a
+ * hub with thousands of channels does not look each device up in the list. */
 static void scan(struct pb_channels *cs, uint64_t now) {
         pb_account *a = cs->a;
+        size_t n_busy = 0, n = 1;
+        for (struct pb_chan *c = cs->list; c; c = c->next)
+                n++;
+        pb_hash *busy = malloc(n * sizeof(*busy));
+        for (struct pb_chan *c = cs->list; busy && c; c = c->next)
+                if (c->state != PB_CHAN_CLOSED)
+                        busy[n_busy++] = c->device;
+        if (!busy)
+                return; /* out of memory: try at the next scan */
+        qsort(busy, n_busy, sizeof(*busy), cmp_hash);
         for (size_t i = 0; i < a->n_buddies; i++) {
                 struct pb_buddy *b = a->buddies[i];
                 if (b->contact && active_contact(a, &b->id))
-                        scan_contact(cs, b, now);
+                        scan_contact(cs, b, busy, n_busy, now);
         }
+        free(busy);
 }
 
 void pb_channels_device_appeared(pb_account *a, const pb_hash *account, const pb_hash *device) {
@@ -294,6 +321,7 @@ static void opened(struct pb_chan *c) {
         pb_account *a = cs->a;
         cs->n_pending[c->client]--;
         cs->n_open++;
+        changed(cs);
         struct pb_buddy *b = pb_buddy_find(a, &c->account);
         if (b)
                 pb_presence_device_gone(&b->presence, &c->device, false);
@@ -340,7 +368,11 @@ static void closed(struct pb_chan *c, enum pb_chan_end why) {
                         pb_presence_device_gone(&b->presence, &c->device, true);
                 recount(cs, &c->account, false);
         }
-        pb_account_wake(cs->a); /* its memory is freed at the tick */
+        changed(cs); /* its memory is freed at the tick */
+}
+
+static void wake(struct pb_chan *c) {
+        changed(c->owner);
 }
 
 static const struct pb_chan_ops chan_ops = {
@@ -348,6 +380,7 @@ static const struct pb_chan_ops chan_ops = {
         .opened = opened,
         .note = note,
         .closed = closed,
+        .wake = wake,
 };
 
 /* ---- the listener ------------------------------------------------------------ */
@@ -559,21 +592,34 @@ void pb_channels_handle_value(pb_account *a, const struct pb_item *item) {
         dial_addrs(cs, &in.account, &in.device, &in.msg);
 }
 
-uint64_t pb_channels_tick(pb_account *a, uint64_t now) {
-        struct pb_channels *cs = a->channels;
-        if (!cs || a->stopping)
-                return UINT64_MAX;
+/* The channels' timers, walked only when one is due or a channel changed:
+ * an account wakes at every beacon of every channel, and a hub with
+ * thousands of channels must not walk them all each time. What a channel
+ * receives only moves its own deadline later, so skipping is safe. */
+static uint64_t tick_channels(struct pb_channels *cs, uint64_t now) {
+        if (!cs->walk && now < cs->chan_due)
+                return cs->chan_due;
+        cs->walk = false;
         free_closed(cs);
         uint64_t next = UINT64_MAX;
         for (struct pb_chan *c = cs->list; c; c = c->next) {
                 uint64_t t = pb_chan_tick(c, now);
                 next = t < next ? t : next;
         }
+        free_closed(cs);
+        cs->chan_due = next;
+        return next;
+}
+
+uint64_t pb_channels_tick(pb_account *a, uint64_t now) {
+        struct pb_channels *cs = a->channels;
+        if (!cs || a->stopping)
+                return UINT64_MAX;
         if (now >= cs->next_scan) {
                 scan(cs, now);
                 cs->next_scan = now + SCAN_MS;
         }
-        free_closed(cs);
+        uint64_t next = tick_channels(cs, now);
         return next < cs->next_scan ? next : cs->next_scan;
 }
 
