@@ -31,7 +31,6 @@ struct pb_dial {
         pb_hash account, device;
         uint64_t next_at; /* pb_now_ms() of the next attempt */
         unsigned backoff_ms;
-        bool saved_tried; /* its saved address was dialled since the start */
         /* The listener addresses its last request or answer gave: when it
          * dials us from one of their hosts, that is where it can be reached
          * (an accepted connection's own port is an ephemeral one). */
@@ -176,26 +175,26 @@ static void dial_addrs(struct pb_channels *cs, const pb_hash *account, const pb_
                         dial(cs, account, device, (const struct sockaddr *)&m->addrs[i]);
 }
 
-/* One attempt at a channel to a known device: a rendezvous request, and its
- * saved address at once. */
+/* One attempt at a channel to a known device: its saved address, and a
+ * rendezvous request when the DHT says it is there (none to a device that
+ * is offline: DHT traffic for nothing). */
 static void attempt(struct pb_channels *cs, struct pb_dial *d, const struct pb_known_device *k,
-                    uint64_t now) {
+                    bool rendezvous, uint64_t now) {
         pb_account *a = cs->a;
         struct sockaddr_storage saved;
         d->next_at = now + d->backoff_ms;
         d->backoff_ms = d->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : d->backoff_ms * 2;
-        if (saved_address(a, &d->device, &saved)) {
-                d->saved_tried = true;
+        if (saved_address(a, &d->device, &saved))
                 dial(cs, &d->account, &d->device, (const struct sockaddr *)&saved);
-        }
-        if (a->rdv_listen)
+        if (rendezvous && a->rdv_listen)
                 pb_rendezvous_send(a, k, pb_random_u64() >> 11 | 1, false, cs->port);
 }
 
 /* The devices of active contacts that should have a channel and have none:
  * present on the DHT (peerbook devices only: a Jami device publishes no
- * device state and would never answer), or reached before and not yet
- * tried since the start. */
+ * device state and would never answer), or reached before at an address we
+ * saved, which is dialled with the same back-off whatever the DHT says (a
+ * restart, or a DHT that is slow or split, does not keep us apart). */
 static int cmp_hash(const void *x, const void *y) {
         return memcmp(x, y, PB_HASH_LEN);
 }
@@ -212,9 +211,9 @@ static void scan_contact(struct pb_channels *cs, struct pb_buddy *b, const pb_ha
                         continue;
                 struct sockaddr_storage saved;
                 bool peerbook = pb_presence_has_state(&b->presence, &k->id);
-                if ((k->present && peerbook) ||
-                    (!d->saved_tried && saved_address(cs->a, &k->id, &saved)))
-                        attempt(cs, d, k, now);
+                bool present = k->present && peerbook;
+                if (present || saved_address(cs->a, &k->id, &saved))
+                        attempt(cs, d, k, present, now);
         }
 }
 
@@ -513,7 +512,7 @@ void pb_channels_start(pb_account *a) {
                 return;
         open_listener(cs);
         for (unsigned i = 0; i < cs->n_dials; i++)
-                cs->dials[i].saved_tried = false;
+                cs->dials[i].next_at = 0; /* a (re)start dials at once */
         cs->next_scan = 0;
         pb_account_wake(a);
 }
