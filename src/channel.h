@@ -35,8 +35,8 @@
 /* Timers, in milliseconds (docs/architecture.md, "Direct channels"). */
 #define PB_CHAN_CONNECT_MS 5000   /* TCP connect */
 #define PB_CHAN_HANDSHAKE_MS 8000 /* from TCP up to OPEN */
-#define PB_CHAN_IDLE_MS 5000      /* silence before we send a beacon */
-#define PB_CHAN_ANSWER_MS 5000    /* then, silence before the peer is dead */
+#define PB_CHAN_IDLE_MS 8000      /* silence before we send a beacon */
+#define PB_CHAN_ANSWER_MS 4000    /* then, silence before the peer is dead */
 /* What a peer may make us buffer: our writes it does not read. Past it, the
  * channel is closed (a slow reader never makes us grow without bound). */
 #define PB_CHAN_OUT_MAX (256 * 1024)

@@ -22,7 +22,7 @@
 #include "wire.h"
 
 /* Requests acted on per sending device per minute. */
-#define PB_RENDEZVOUS_PER_MINUTE 12
+#define PB_RENDEZVOUS_PER_MINUTE 30
 
 struct pb_rendezvous_in {
         struct pb_rendezvous msg;

@@ -233,7 +233,7 @@ static void test_forged_request(struct trap *trap) {
 static void test_contact_request_dialled(struct trap *trap) {
         double t0 = live_now_ms();
         CHECK_EQ(put_request(keys.bob, keys.alice_pk, keys.alice_pk_len, trap->port), 0);
-        CHECK(WAIT(trap_accepted, trap, 10000));
+        CHECK(WAIT(trap_accepted, trap, 20000));
         printf("#   control: a request signed by bob's device (a contact of alice's) is "
                "dialled after %.0f ms\n",
                live_now_ms() - t0);

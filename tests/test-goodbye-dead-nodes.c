@@ -31,8 +31,10 @@
 #define SEEN_OFFLINE_MS 5000
 /* peerbook_ctx_free(): STOP_WAIT_MS (1.5 s, context.c) for the goodbye's
  * put, then at most SHUTDOWN_WAIT_MS (1.5 s, dht/node.c) for OpenDHT's
- * shutdown, and a margin for a loaded machine. */
-#define STOP_MAX_MS 4000
+ * shutdown, and a margin for a loaded machine (CI runs tests side by side). */
+#define STOP_MAX_MS 6000
+/* A first sighting: milliseconds, but OpenDHT's listen may need a retry. */
+#define ONLINE_WAIT_MS 30000
 /* How many plain nodes may be closer to D's hash than W's node: then W's
  * node is among the first 8, those that D's puts go to. */
 #define W_MAX_RANK 3
@@ -159,11 +161,11 @@ int main(void) {
 
         CHECK_EQ(peerbook_buddy_subscribe(w->ctx, w->account, d.account), 0);
         struct live_status_want online = { w, d.account, PEERBOOK_STATUS_ONLINE };
-        CHECK(live_wait(all, ALL, live_has_status, &online, 10000));
+        CHECK(live_wait(all, ALL, live_has_status, &online, ONLINE_WAIT_MS));
         stop_and_watch("every node alive");
 
         CHECK_EQ(live_open(&d), 0);
-        CHECK(live_wait(all, ALL, live_has_status, &online, 10000));
+        CHECK(live_wait(all, ALL, live_has_status, &online, ONLINE_WAIT_MS));
         live_run(all, ALL, 1000); /* W's listens settle, as a long watch's would */
         double t0 = live_now_ms();
         kill_closest(&key);
