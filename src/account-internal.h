@@ -144,23 +144,8 @@ static inline struct pb_item *pb_account_item(pb_account *a, enum pb_item_kind k
         return it;
 }
 
-/* Where a callback of the node (on an OpenDHT thread) sends what it got:
- * the account's queue, stamped with the account's serial and the node's
- * generation, so that what an old node reports after a restart is dropped. */
-struct pb_origin {
-        pb_queue *queue;
-        uint64_t serial, generation;
-};
-
 static inline struct pb_origin pb_account_origin(const pb_account *a) {
         return (struct pb_origin){ a->env.queue, a->serial, a->generation };
-}
-
-/* Any thread: stamps the item and queues it. */
-static inline void pb_origin_push(const struct pb_origin *o, struct pb_item *it) {
-        it->account_serial = o->serial;
-        it->generation = o->generation;
-        pb_queue_push(o->queue, it);
 }
 
 /* Work was scheduled outside a tick (an API call): tick at the next process. */

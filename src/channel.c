@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "channel.h"
+#include "netaddr.h"
 #include "pidf.h"
 #include "util.h"
 #include "wire.h"
@@ -35,9 +36,7 @@ static void init(struct pb_chan *c, pb_poll *poll, int fd, const struct sockaddr
         c->poll = poll;
         c->started = c->last_rx = pb_now_ms();
         pb_frame_reader_init(&c->reader);
-        memcpy(&c->addr, addr,
-               addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                           : sizeof(struct sockaddr_in));
+        pb_addr_copy(addr, &c->addr);
 }
 
 static void finish(struct pb_chan *c, enum pb_chan_end why) {
@@ -374,9 +373,7 @@ int pb_chan_dial(struct pb_chan *c, pb_poll *poll, pb_tls_creds *creds, const st
         c->account = *account;
         c->device = *device;
         c->state = PB_CHAN_CONNECTING;
-        socklen_t len = addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                    : sizeof(struct sockaddr_in);
-        int r = connect(fd, addr, len) < 0 && errno != EINPROGRESS ? -errno : 0;
+        int r = connect(fd, addr, pb_addr_len(addr)) < 0 && errno != EINPROGRESS ? -errno : 0;
         return r < 0 ? start_failed(c, r) : start_io(c, creds, EPOLLOUT);
 }
 

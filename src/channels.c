@@ -31,6 +31,10 @@ struct pb_dial {
         pb_hash account, device;
         uint64_t next_at; /* pb_now_ms() of the next attempt */
         unsigned backoff_ms;
+        /* Where it was last reached (the store's `reach:` key, read once when
+         * this record is made: the scan asks every second). */
+        bool has_saved;
+        struct sockaddr_storage saved;
         /* The listener addresses its last request or answer gave: when it
          * dials us from one of their hosts, that is where it can be reached
          * (an accepted connection's own port is an ephemeral one). */
@@ -70,26 +74,45 @@ static unsigned total(const struct pb_channels *cs) {
         return cs->n_open + cs->n_pending[0] + cs->n_pending[1];
 }
 
-static bool active_contact(const pb_account *a, const pb_hash *account) {
-        char uri[PEERBOOK_ID_SIZE];
-        pb_hash_to_hex(account, uri);
-        const struct pb_contact *c = pb_contact_find(a, uri);
-        return c && pb_contact_active(&c->row) && !c->row.banned;
+/* ---- saved addresses: where a device was last reached --------------------- */
+
+static void reach_key(const pb_hash *device, char key[64]) {
+        char hex[PB_HEX_LEN + 1];
+        pb_hash_to_hex(device, hex);
+        snprintf(key, 64, "reach:%s", hex);
 }
 
+static bool load_saved(pb_account *a, const pb_hash *device, struct sockaddr_storage *ret) {
+        char key[64], addr[PB_ADDR_STR_MAX];
+        reach_key(device, key);
+        return pb_store_get(a->store, key, addr, sizeof(addr)) == 0 &&
+               pb_addr_parse(addr, ret) == 0 && pb_addr_usable((struct sockaddr *)ret);
+}
+
+/* Sorted by device: the scan looks each contact's device up every second. */
 static struct pb_dial *dial_of(struct pb_channels *cs, const pb_hash *account,
                                const pb_hash *device) {
-        for (unsigned i = 0; i < cs->n_dials; i++)
-                if (pb_hash_equal(&cs->dials[i].device, device))
-                        return &cs->dials[i];
+        unsigned lo = 0, hi = cs->n_dials;
+        while (lo < hi) {
+                unsigned mid = (lo + hi) / 2;
+                int cmp = memcmp(cs->dials[mid].device.d, device->d, PB_HASH_LEN);
+                if (cmp == 0)
+                        return &cs->dials[mid];
+                if (cmp < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
         struct pb_dial *d = realloc(cs->dials, (cs->n_dials + 1) * sizeof(*d));
         if (!d)
                 return NULL;
         cs->dials = d;
-        d = &cs->dials[cs->n_dials++];
+        memmove(&d[lo + 1], &d[lo], (cs->n_dials++ - lo) * sizeof(*d));
+        d = &cs->dials[lo];
         *d = (struct pb_dial){ .account = *account,
                                .device = *device,
                                .backoff_ms = BACKOFF_MIN_MS };
+        d->has_saved = load_saved(cs->a, device, &d->saved);
         return d;
 }
 
@@ -102,21 +125,13 @@ static struct pb_chan *chan_to(struct pb_channels *cs, const pb_hash *device, bo
         return NULL;
 }
 
-/* ---- saved addresses: where a device was last reached --------------------- */
-
-static void reach_key(const pb_hash *device, char key[64]) {
-        char hex[PB_HEX_LEN + 1];
-        pb_hash_to_hex(device, hex);
-        snprintf(key, 64, "reach:%s", hex);
-}
-
-static void save_reached(pb_account *a, const pb_hash *device, const struct sockaddr *sa) {
-        char key[64], addr[PB_ADDR_STR_MAX], old[PB_ADDR_STR_MAX];
-        reach_key(device, key);
-        if (pb_addr_format(sa, addr) < 0)
+static void save_reached(pb_account *a, struct pb_dial *d, const struct sockaddr *sa) {
+        char key[64], addr[PB_ADDR_STR_MAX];
+        if ((d->has_saved && pb_addr_equal((struct sockaddr *)&d->saved, sa)) ||
+            pb_addr_format(sa, addr) < 0 || pb_addr_copy(sa, &d->saved) < 0)
                 return;
-        if (pb_store_get(a->store, key, old, sizeof(old)) == 0 && !strcmp(old, addr))
-                return;
+        d->has_saved = true;
+        reach_key(&d->device, key);
         pb_store_set(a->store, key, addr);
 }
 
@@ -128,19 +143,12 @@ static bool same_host(const struct sockaddr_storage *x, const struct sockaddr_st
 }
 
 /* A channel we accepted: the address it offered on the host it came from. */
-static void save_offered(pb_account *a, const struct pb_dial *d, const struct pb_chan *c) {
+static void save_offered(pb_account *a, struct pb_dial *d, const struct pb_chan *c) {
         for (unsigned i = 0; i < d->n_offered; i++)
                 if (same_host(&d->offered[i], &c->addr)) {
-                        save_reached(a, &c->device, (const struct sockaddr *)&d->offered[i]);
+                        save_reached(a, d, (const struct sockaddr *)&d->offered[i]);
                         return;
                 }
-}
-
-static bool saved_address(pb_account *a, const pb_hash *device, struct sockaddr_storage *ret) {
-        char key[64], addr[PB_ADDR_STR_MAX];
-        reach_key(device, key);
-        return pb_store_get(a->store, key, addr, sizeof(addr)) == 0 &&
-               pb_addr_parse(addr, ret) == 0 && pb_addr_usable((struct sockaddr *)ret);
 }
 
 /* ---- dialling --------------------------------------------------------------- */
@@ -181,11 +189,10 @@ static void dial_addrs(struct pb_channels *cs, const pb_hash *account, const pb_
 static void attempt(struct pb_channels *cs, struct pb_dial *d, const struct pb_known_device *k,
                     bool rendezvous, uint64_t now) {
         pb_account *a = cs->a;
-        struct sockaddr_storage saved;
         d->next_at = now + d->backoff_ms;
         d->backoff_ms = d->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : d->backoff_ms * 2;
-        if (saved_address(a, &d->device, &saved))
-                dial(cs, &d->account, &d->device, (const struct sockaddr *)&saved);
+        if (d->has_saved)
+                dial(cs, &d->account, &d->device, (const struct sockaddr *)&d->saved);
         if (rendezvous && a->rdv_listen)
                 pb_rendezvous_send(a, k, pb_random_u64() >> 11 | 1, false, cs->port);
 }
@@ -209,10 +216,9 @@ static void scan_contact(struct pb_channels *cs, struct pb_buddy *b, const pb_ha
                 struct pb_dial *d = dial_of(cs, &b->id, &k->id);
                 if (!d || now < d->next_at)
                         continue;
-                struct sockaddr_storage saved;
                 bool peerbook = pb_presence_has_state(&b->presence, &k->id);
                 bool present = k->present && peerbook;
-                if (present || saved_address(cs->a, &k->id, &saved))
+                if (present || d->has_saved)
                         attempt(cs, d, k, present, now);
         }
 }
@@ -233,7 +239,7 @@ static void scan(struct pb_channels *cs, uint64_t now) {
         qsort(busy, n_busy, sizeof(*busy), cmp_hash);
         for (size_t i = 0; i < a->n_buddies; i++) {
                 struct pb_buddy *b = a->buddies[i];
-                if (b->contact && active_contact(a, &b->id))
+                if (b->contact && pb_contact_trusted(a, &b->id))
                         scan_contact(cs, b, busy, n_busy, now);
         }
         free(busy);
@@ -241,7 +247,7 @@ static void scan(struct pb_channels *cs, uint64_t now) {
 
 void pb_channels_device_appeared(pb_account *a, const pb_hash *account, const pb_hash *device) {
         struct pb_channels *cs = a->channels;
-        if (!cs || !active_contact(a, account))
+        if (!cs || !pb_contact_trusted(a, account))
                 return;
         struct pb_dial *d = dial_of(cs, account, device);
         if (d) {
@@ -286,7 +292,7 @@ static void recount(struct pb_channels *cs, const pb_hash *account, bool note_ch
 
 static bool verify(struct pb_chan *c) {
         struct pb_channels *cs = c->owner;
-        return active_contact(cs->a, &c->account) && cs->n_open < PB_CHANNELS_MAX;
+        return pb_contact_trusted(cs->a, &c->account) && cs->n_open < PB_CHANNELS_MAX;
 }
 
 /* Which of two open channels to one device both sides keep: the one
@@ -327,8 +333,8 @@ static void opened(struct pb_chan *c) {
         struct pb_dial *d = dial_of(cs, &c->account, &c->device);
         if (d)
                 d->backoff_ms = BACKOFF_MIN_MS;
-        if (c->client)
-                save_reached(a, &c->device, (const struct sockaddr *)&c->addr);
+        if (d && c->client)
+                save_reached(a, d, (const struct sockaddr *)&c->addr);
         else if (d)
                 save_offered(a, d, c);
         one_per_device(cs, c);
@@ -446,8 +452,7 @@ static uint16_t bound_port(int fd) {
         socklen_t len = sizeof(ss);
         if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
                 return 0;
-        return ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                              : ((struct sockaddr_in *)&ss)->sin_port);
+        return pb_addr_port((struct sockaddr *)&ss);
 }
 
 /* A port chosen by the kernel (setting 0) is kept: saved as the setting. */

@@ -20,6 +20,13 @@ bool pb_contact_active(const struct pb_contact_row *c) {
         return c->added > c->removed;
 }
 
+bool pb_contact_trusted(const pb_account *a, const pb_hash *account) {
+        char uri[PEERBOOK_ID_SIZE];
+        pb_hash_to_hex(account, uri);
+        const struct pb_contact *c = pb_contact_find(a, uri);
+        return c && pb_contact_active(&c->row) && !c->row.banned;
+}
+
 /* Index of uri, or of where it would go (*found = false). */
 static size_t position(const pb_account *a, const char *uri, bool *found) {
         size_t lo = 0, hi = a->n_contacts;

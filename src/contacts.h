@@ -21,6 +21,9 @@ int pb_contacts_load(pb_account *a);
 void pb_contacts_free(pb_account *a);
 struct pb_contact *pb_contact_find(const pb_account *a, const char *uri);
 bool pb_contact_active(const struct pb_contact_row *c);
+/* Whether `account` is an active, non-banned contact: who may have a
+ * direct channel with us (channels.c, rendezvous.c). */
+bool pb_contact_trusted(const pb_account *a, const pb_hash *account);
 /* Saves the row (inserting the contact when new). */
 int pb_contact_save(pb_account *a, const struct pb_contact_row *row, const uint8_t *payload,
                     size_t payload_len, struct pb_contact **ret);

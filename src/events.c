@@ -122,3 +122,31 @@ void pb_items_free(struct pb_item *list) {
                 list = next;
         }
 }
+
+struct tagged_origin {
+        struct pb_origin origin;
+        uint32_t tag;
+};
+
+static void on_tagged_value(const struct pb_value_view *v, bool expired, void *userdata) {
+        struct tagged_origin *t = userdata;
+        struct pb_item *it = expired ? NULL : pb_item_from_value(0, t->tag, NULL, v, false);
+        if (it)
+                pb_origin_push(&t->origin, it);
+}
+
+static void on_tagged_done(void *userdata) {
+        free(userdata);
+}
+
+int pb_origin_listen(pb_node *node, const pb_hash *key, const struct pb_origin *o, uint32_t tag,
+                     pb_listen **ret) {
+        struct tagged_origin *t = malloc(sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        *t = (struct tagged_origin){ *o, tag };
+        int r = pb_node_listen(node, key, on_tagged_value, on_tagged_done, t, ret);
+        if (r < 0)
+                free(t);
+        return r;
+}

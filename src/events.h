@@ -60,3 +60,23 @@ struct pb_item *pb_queue_take_all(pb_queue *q);
 void pb_queue_requeue(pb_queue *q, struct pb_item *list);
 /* Frees a list of items. */
 void pb_items_free(struct pb_item *list);
+
+/* Where a callback of the node (on an OpenDHT thread) sends what it got:
+ * the account's queue, stamped with the account's serial and the node's
+ * generation, so that what an old node reports after a restart is dropped. */
+struct pb_origin {
+        pb_queue *queue;
+        uint64_t serial, generation;
+};
+
+/* Any thread: stamps the item and queues it. */
+static inline void pb_origin_push(const struct pb_origin *o, struct pb_item *it) {
+        it->account_serial = o->serial;
+        it->generation = o->generation;
+        pb_queue_push(o->queue, it);
+}
+
+/* Listens on key, queueing each value seen (not expiries) as a PB_ITEM_VALUE
+ * with `tag` and the origin's stamps: an inbox of ours. */
+int pb_origin_listen(pb_node *node, const pb_hash *key, const struct pb_origin *o, uint32_t tag,
+                     pb_listen **ret);

@@ -130,11 +130,15 @@ void pb_addr_set_port(struct sockaddr_storage *ss, uint16_t port) {
                 ((struct sockaddr_in6 *)(void *)ss)->sin6_port = htons(port);
 }
 
+socklen_t pb_addr_len(const struct sockaddr *sa) {
+        return !sa                         ? 0
+               : sa->sa_family == AF_INET  ? sizeof(struct sockaddr_in)
+               : sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                           : 0;
+}
+
 int pb_addr_copy(const struct sockaddr *sa, struct sockaddr_storage *ret) {
-        size_t len = !sa                         ? 0
-                     : sa->sa_family == AF_INET  ? sizeof(struct sockaddr_in)
-                     : sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                 : 0;
+        size_t len = pb_addr_len(sa);
         if (!len)
                 return -EAFNOSUPPORT;
         memset(ret, 0, sizeof(*ret));

@@ -44,6 +44,9 @@ uint16_t pb_addr_port(const struct sockaddr *sa); /* 0 for other families */
 /* Copies an AF_INET or AF_INET6 address into zeroed storage; -EAFNOSUPPORT
  * for another family. */
 int pb_addr_copy(const struct sockaddr *sa, struct sockaddr_storage *ret);
+/* The size of sa's struct (what connect() and bind() take); 0 when it is
+ * neither IPv4 nor IPv6. */
+socklen_t pb_addr_len(const struct sockaddr *sa);
 /* Appends a copy of sa to list[*n] unless it is there (pb_addr_equal) or the
  * list holds max already; returns whether it was added. */
 bool pb_addr_list_add(struct sockaddr_storage *list, unsigned *n, unsigned max,

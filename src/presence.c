@@ -27,7 +27,7 @@ static bool grow(struct pb_buddy_presence *p) {
         return true;
 }
 
-static struct pb_device *find_device(struct pb_buddy_presence *p, const pb_hash *dev) {
+static struct pb_device *find_device(const struct pb_buddy_presence *p, const pb_hash *dev) {
         for (unsigned i = 0; i < p->n_devices; i++)
                 if (pb_hash_equal(&p->devices[i].id, dev))
                         return &p->devices[i];
@@ -146,15 +146,11 @@ unsigned pb_presence_count(const struct pb_buddy_presence *p) {
 }
 
 bool pb_presence_has_state(const struct pb_buddy_presence *p, const pb_hash *dev) {
-        for (unsigned i = 0; i < p->n_devices; i++)
-                if (pb_hash_equal(&p->devices[i].id, dev))
-                        return p->devices[i].has_state;
-        return false;
+        const struct pb_device *d = find_device(p, dev);
+        return d && d->has_state;
 }
 
 bool pb_presence_is_announced(const struct pb_buddy_presence *p, const pb_hash *dev) {
-        for (unsigned i = 0; i < p->n_devices; i++)
-                if (pb_hash_equal(&p->devices[i].id, dev))
-                        return p->devices[i].n_values > 0;
-        return false;
+        const struct pb_device *d = find_device(p, dev);
+        return d && d->n_values > 0;
 }

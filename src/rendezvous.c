@@ -28,32 +28,14 @@ static pb_hash rendezvous_key(const pb_hash *device) {
         return pb_hash_of(key, strlen(key));
 }
 
-static void on_value(const struct pb_value_view *v, bool expired, void *userdata) {
-        struct pb_origin *o = userdata;
-        struct pb_item *it =
-                expired ? NULL : pb_item_from_value(0, PB_TAG_RENDEZVOUS, NULL, v, false);
-        if (it)
-                pb_origin_push(o, it);
-}
-
-static void on_done(void *userdata) {
-        free(userdata);
-}
-
 int pb_rendezvous_listen(pb_account *a) {
         if (!a->node || a->rdv_listen)
                 return 0;
-        struct pb_origin *o = malloc(sizeof(*o));
-        if (!o)
-                return -ENOMEM;
-        *o = pb_account_origin(a);
+        struct pb_origin o = pb_account_origin(a);
         pb_hash key = rendezvous_key(&a->keys.device_id);
         /* Only values encrypted to us can be requests: an encrypted value
          * is of no type a filter can see, so the check is ours, later. */
-        int r = pb_node_listen(a->node, &key, on_value, on_done, o, &a->rdv_listen);
-        if (r < 0)
-                free(o);
-        return r;
+        return pb_origin_listen(a->node, &key, &o, PB_TAG_RENDEZVOUS, &a->rdv_listen);
 }
 
 void pb_rendezvous_node_gone(pb_account *a) {
@@ -150,20 +132,14 @@ static int within_rate(pb_account *a, const pb_hash *device, uint64_t id) {
         return 0;
 }
 
-static bool active_contact(pb_account *a, const pb_hash *account) {
-        char uri[PEERBOOK_ID_SIZE];
-        pb_hash_to_hex(account, uri);
-        const struct pb_contact *c = pb_contact_find(a, uri);
-        return c && pb_contact_active(&c->row) && !c->row.banned;
-}
-
 int pb_rendezvous_receive(pb_account *a, const struct pb_item *item, struct pb_rendezvous_in *ret) {
         const struct pb_value_view *v = &item->value;
         if (!v->is_encrypted || !v->is_signed ||
             pb_rendezvous_decode(v->data, v->len, &ret->msg) < 0)
                 return -EBADMSG;
         struct pb_device_cert signer;
-        if (!pb_devices_find_signer(a, &v->owner, &signer) || !active_contact(a, &signer.account))
+        if (!pb_devices_find_signer(a, &v->owner, &signer) ||
+            !pb_contact_trusted(a, &signer.account))
                 return -EPERM;
         struct pb_peer *p = pb_devices_get(a, &signer.account);
         ret->known = p ? pb_devices_find(p, &v->owner) : NULL;

@@ -201,28 +201,12 @@ uint64_t pb_trust_tick(pb_account *a, uint64_t now) {
 
 /* ---- receiving ------------------------------------------------------------------ */
 
-static void on_inbox_value(const struct pb_value_view *v, bool expired, void *userdata) {
-        struct pb_origin *o = userdata;
-        struct pb_item *it = expired ? NULL : pb_item_from_value(0, PB_TAG_INBOX, NULL, v, false);
-        if (it)
-                pb_origin_push(o, it);
-}
-
-static void on_inbox_done(void *userdata) {
-        free(userdata);
-}
-
 int pb_trust_start(pb_account *a) {
         if (!a->node || a->inbox)
                 return 0;
-        struct pb_origin *ic = malloc(sizeof(*ic));
-        if (!ic)
-                return -ENOMEM;
-        *ic = pb_account_origin(a);
+        struct pb_origin o = pb_account_origin(a);
         pb_hash inbox = inbox_of(&a->keys.device_id);
-        int r = pb_node_listen(a->node, &inbox, on_inbox_value, on_inbox_done, ic, &a->inbox);
-        if (r < 0)
-                free(ic);
+        int r = pb_origin_listen(a->node, &inbox, &o, PB_TAG_INBOX, &a->inbox);
         pb_store_handled_prune(a->store, (int64_t)time(NULL) - HANDLED_KEEP_S);
         pb_store_discarded_prune(a->store, (int64_t)time(NULL) - DISCARDED_KEEP_S);
         return r;
