@@ -96,7 +96,9 @@ struct pb_account {
         /* buddy.c: other accounts' presence */
         struct pb_buddy **buddies;
         size_t n_buddies, cap_buddies;
-        uint64_t dropped; /* values dropped from buddies' hashes */
+        uint64_t dropped;        /* values dropped from buddies' hashes */
+        uint64_t recheck_window; /* pb_now_ms() when the current second of re-checks began */
+        unsigned rechecks_in_window;
 
         /* devices.c: other accounts' known devices, one peer per tracked buddy */
         struct pb_peer **peers;

@@ -318,6 +318,7 @@ void pb_account_tick(pb_account *a, uint64_t now) {
         if (listen)
                 start_listening(a);
         next = earliest(next, pb_trust_tick(a, now));
+        next = earliest(next, pb_buddies_tick(a, now));
         a->deadline = earliest(next, pb_channels_tick(a, now));
 }
 

@@ -2,7 +2,7 @@
 /*
  * buddy.c — tracking the presence of other accounts, and the subscriptions.
  *
- * Each tracked buddy has two DHT listens on its account hash (see buddy_listen()). The listen
+ * Each tracked buddy has a DHT listen on its account hash (see buddy_listen()). The listen
  * callback runs on an OpenDHT thread and only copies the value into the
  * queue; pb_buddy_handle_value() then checks and applies it on the owner's
  * thread. What a peer puts there is untrusted: unsigned values, values
@@ -20,6 +20,7 @@
 #include "buddy.h"
 #include "devices.h"
 #include "store.h"
+#include "util.h"
 #include "wire.h"
 
 struct listen_ctx {
@@ -39,32 +40,77 @@ static void on_listen_done(void *userdata) {
         free(userdata);
 }
 
-static int listen_for(pb_account *a, struct pb_buddy *b, const struct pb_listen_filter *f,
-                      pb_listen **ret) {
+/* One listen on the buddy's account hash, for its announcements and its
+ * devices' states alike. Not a filtered one: OpenDHT 2.4.12's listens with a
+ * value-type query miss values put by another node (measured: a watcher
+ * outside the storage nodes never saw its buddy), so what else a peer puts
+ * on the hash reaches us too, and is dropped and counted below. */
+static int buddy_listen(pb_account *a, struct pb_buddy *b) {
+        if (!a->node || b->listen)
+                return 0;
         struct listen_ctx *lc = malloc(sizeof(*lc));
         if (!lc)
                 return -ENOMEM;
         *lc = (struct listen_ctx){ .origin = pb_account_origin(a), .key = b->id };
-        int r = pb_node_listen_filtered(a->node, &b->id, f, on_value, on_listen_done, lc, ret);
+        int r = pb_node_listen(a->node, &b->id, on_value, on_listen_done, lc, &b->listen);
         if (r < 0)
                 free(lc); /* the done callback is not called for a failed listen */
         return r;
 }
 
-/* Two listens, each asking storage nodes for one kind of value only: the
- * announcements the buddy's account signed, and device states (small: our
- * nodes store no large ones, see PB_DEVICE_STATE_MAX). A flood of anything
- * else on the buddy's hash then costs a watcher nothing more than it costs
- * every node that stores it. */
-static int buddy_listen(pb_account *a, struct pb_buddy *b) {
-        if (!a->node)
-                return 0;
-        struct pb_listen_filter announcements = { .type = PB_TYPE_USER_DATA, .owner = &b->id };
-        struct pb_listen_filter states = { .type = PB_TYPE_DEVICE_STATE };
-        int r = b->listen ? 0 : listen_for(a, b, &announcements, &b->listen);
-        if (r == 0 && !b->state_listen)
-                r = listen_for(a, b, &states, &b->state_listen);
-        return r;
+/* ---- re-checks -------------------------------------------------------------
+ *
+ * A listen hears a buddy's goodbye only through the storage nodes that
+ * OpenDHT listens at, and when those just died it hears nothing until its
+ * listen refresh finds them dead, 20 s or more later (measured: not within
+ * 40 s), though the goodbye sits on every living storage node. So while a
+ * buddy counts as online through the DHT alone (a channel carries its own
+ * goodbye), the listen's nodes are probed every RECHECK_MS: a probe that dead
+ * nodes do not answer makes OpenDHT drop them and move the listen to living
+ * ones, which send the goodbye (measured: 1.0-2.3 s after the stop, with the
+ * 4 listen nodes of 12 dead). The probes are spread over time and capped per
+ * second, so that a watcher of many buddies sends a steady trickle, not
+ * bursts. */
+#define RECHECK_MS 2000
+#define RECHECKS_PER_S 50
+
+static bool needs_recheck(const struct pb_buddy *b) {
+        return b->connected == 0 && pb_presence_count(&b->presence) > 0;
+}
+
+static void recheck(pb_account *a, struct pb_buddy *b) {
+        pb_node_probe(a->node, &b->id);
+}
+
+uint64_t pb_buddies_tick(pb_account *a, uint64_t now) {
+        if (!a->node || a->listen_at != 0)
+                return UINT64_MAX; /* not listening: nothing to re-check */
+        if (now >= a->recheck_window + 1000) {
+                a->recheck_window = now;
+                a->rechecks_in_window = 0;
+        }
+        uint64_t next = UINT64_MAX;
+        for (size_t i = 0; i < a->n_buddies; i++) {
+                struct pb_buddy *b = a->buddies[i];
+                if (!needs_recheck(b)) {
+                        b->next_check = 0;
+                        continue;
+                }
+                if (b->next_check == 0) /* spread: each starts at its own phase */
+                        b->next_check = now + 1 + pb_random_u64() % RECHECK_MS;
+                if (b->next_check <= now) {
+                        if (a->rechecks_in_window < RECHECKS_PER_S) {
+                                a->rechecks_in_window++;
+                                recheck(a, b);
+                                b->next_check = now + RECHECK_MS;
+                        } else {
+                                b->next_check = a->recheck_window + 1000;
+                        }
+                }
+                if (b->next_check < next)
+                        next = b->next_check;
+        }
+        return next;
 }
 
 struct pb_buddy *pb_buddy_find(const pb_account *a, const pb_hash *id) {
@@ -99,8 +145,6 @@ static int buddy_add(pb_account *a, const pb_hash *id, struct pb_buddy **ret) {
 static void buddy_free(pb_account *a, struct pb_buddy *b) {
         if (b->listen && a->node)
                 pb_node_cancel_listen(a->node, b->listen);
-        if (b->state_listen && a->node)
-                pb_node_cancel_listen(a->node, b->state_listen);
         pb_devices_untrack(a, b->peer);
         pb_presence_clear(&b->presence);
         free(b);
@@ -131,7 +175,7 @@ void pb_buddies_listen(pb_account *a) {
 /* pb_node_free() ends every listen. */
 void pb_buddies_node_gone(pb_account *a) {
         for (size_t i = 0; i < a->n_buddies; i++)
-                a->buddies[i]->listen = a->buddies[i]->state_listen = NULL;
+                a->buddies[i]->listen = NULL;
 }
 
 static enum peerbook_status buddy_status(const struct pb_buddy *b) {
@@ -145,6 +189,8 @@ void pb_buddy_report(pb_account *a, const pb_hash *id, bool always) {
         struct pb_buddy *b = pb_buddy_find(a, id);
         if (!b)
                 return; /* unsubscribed while its item was queued */
+        if (b->next_check == 0 && needs_recheck(b))
+                pb_account_wake(a); /* its re-checks start (pb_buddies_tick()) */
         enum peerbook_status s = buddy_status(b);
         if (!always && s == b->reported)
                 return;

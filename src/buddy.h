@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * buddy.h — tracking the presence of other accounts (buddy.c): one DHT
- * listen per buddy and kind of value, tracked while it is subscribed or an
+ * listen per buddy, tracked while it is subscribed or an
  * active contact.
  */
 #pragma once
@@ -20,12 +20,12 @@ struct pb_buddy {
         char uri[PEERBOOK_ID_SIZE];
         struct pb_buddy_presence presence;
         enum peerbook_status reported;
-        pb_listen *listen;       /* announcements signed by the buddy */
-        pb_listen *state_listen; /* device states */
+        pb_listen *listen; /* its announcements and device states */
         /* channels.c: its devices with a live direct channel, and the note
          * they last sent ("" once none is connected) */
         unsigned connected;
         char line_status[PEERBOOK_NOTE_MAX + 1];
+        uint64_t next_check; /* pb_now_ms() of its next re-check; 0 = none due */
 };
 
 /* The saved subscriptions, at start. */
@@ -33,6 +33,9 @@ int pb_buddies_load(pb_account *a);
 void pb_buddies_free(pb_account *a);
 /* Listens to every buddy (the node's listens start once we announced). */
 void pb_buddies_listen(pb_account *a);
+/* Starts the re-checks that are due (see buddy.c); returns the next one's
+ * time, UINT64_MAX when none is needed. */
+uint64_t pb_buddies_tick(pb_account *a, uint64_t now);
 /* The node is gone, and every listen with it. */
 void pb_buddies_node_gone(pb_account *a);
 struct pb_buddy *pb_buddy_find(const pb_account *a, const pb_hash *id);

@@ -126,6 +126,9 @@ unsigned pb_node_good_nodes(pb_node *node);
 int pb_node_public_addresses(pb_node *node, struct sockaddr_storage *out, unsigned max,
                              unsigned *ret_n);
 
+/* Called once on an OpenDHT thread with the put's outcome. May be NULL. */
+typedef void (*pb_done_cb)(bool ok, void *userdata);
+
 /* A value as a listener sees it. Borrowed for the duration of the callback. */
 struct pb_value_view {
         uint64_t id;
@@ -147,20 +150,10 @@ typedef void (*pb_listen_done_cb)(void *userdata);
 
 int pb_node_listen(pb_node *node, const pb_hash *key, pb_listen_cb cb, pb_listen_done_cb done,
                    void *userdata, pb_listen **ret);
-/* What storage nodes may send a listen: a hostile flood on a watched key
- * that does not match never reaches OpenDHT's listen caches (which keep up
- * to 4,096 values per node answering, whatever their size). */
-struct pb_listen_filter {
-        int type;             /* only values of this type; -1 = any */
-        const pb_hash *owner; /* only values signed by this key id; NULL = any */
-};
-int pb_node_listen_filtered(pb_node *node, const pb_hash *key, const struct pb_listen_filter *f,
-                            pb_listen_cb cb, pb_listen_done_cb done, void *userdata,
-                            pb_listen **ret);
 void pb_node_cancel_listen(pb_node *node, pb_listen *listen);
-
-/* Called once on an OpenDHT thread with the put's outcome. May be NULL. */
-typedef void (*pb_done_cb)(bool ok, void *userdata);
+/* Makes the listens on key check their storage nodes now, instead of at
+ * OpenDHT's next refresh (opendht_ext.h, pb_ext_runner_probe()). */
+int pb_node_probe(pb_node *node, const pb_hash *key);
 
 /* Puts a value packed by pb_value_sign(). permanent: the node keeps it stored
  * (refreshed before expiry) until pb_node_cancel_put(). */

@@ -333,12 +333,6 @@ static void on_listen_done(void *userdata) {
 
 int pb_node_listen(pb_node *node, const pb_hash *key, pb_listen_cb cb, pb_listen_done_cb done,
                    void *userdata, pb_listen **ret) {
-        return pb_node_listen_filtered(node, key, NULL, cb, done, userdata, ret);
-}
-
-int pb_node_listen_filtered(pb_node *node, const pb_hash *key, const struct pb_listen_filter *f,
-                            pb_listen_cb cb, pb_listen_done_cb done, void *userdata,
-                            pb_listen **ret) {
         struct listen_ctx *ctx;
         struct pb_listen *l;
 
@@ -353,9 +347,7 @@ int pb_node_listen_filtered(pb_node *node, const pb_hash *key, const struct pb_l
         }
         *ctx = (struct listen_ctx){ cb, done, userdata };
         memcpy(l->key.d, key->d, PB_HASH_LEN);
-        l->token = f ? pb_ext_runner_listen(node->runner, key, f->type, f->owner, on_value,
-                                            on_listen_done, ctx)
-                     : dht_runner_listen(node->runner, &l->key, on_value, on_listen_done, ctx);
+        l->token = dht_runner_listen(node->runner, &l->key, on_value, on_listen_done, ctx);
         if (!l->token) {
                 /* Not reached in 2.4.12; the done callback already ran. */
                 free(l);
@@ -367,6 +359,10 @@ int pb_node_listen_filtered(pb_node *node, const pb_hash *key, const struct pb_l
         pthread_mutex_unlock(&node->lock);
         *ret = l;
         return 0;
+}
+
+int pb_node_probe(pb_node *node, const pb_hash *key) {
+        return node && key ? pb_ext_runner_probe(node->runner, key) : -EINVAL;
 }
 
 void pb_node_cancel_listen(pb_node *node, pb_listen *listen) {

@@ -443,47 +443,21 @@ int pb_ext_runner_publish_cert(dht_runner *r, const pb_identity *id, pb_done_cb 
         });
 }
 
-dht_op_token *pb_ext_runner_listen(dht_runner *r, const pb_hash *key, int type,
-                                   const pb_hash *owner, dht_value_cb cb, dht_shutdown_cb done,
-                                   void *userdata) {
-        /* As dht_runner_listen() in c/opendht.cpp: the guard calls `done` once,
-         * when OpenDHT destroys the callback. */
-        struct Guard {
-                dht_shutdown_cb done;
-                void *userdata;
-                Guard(dht_shutdown_cb d, void *u) : done(d), userdata(u) {
-                }
-                Guard(const Guard &) = delete;
-                ~Guard() {
-                        if (done)
-                                done(userdata);
-                }
-        };
-        std::shared_ptr<Guard> guard;
-        try {
-                guard = std::make_shared<Guard>(done, userdata);
-                dht::Where where;
-                if (type >= 0)
-                        where.valueType(static_cast<dht::ValueType::Id>(type));
-                if (owner)
-                        where.owner(hash_of(owner));
-                auto token = new std::future<size_t>;
-                *token = reinterpret_cast<dht::DhtRunner *>(r)->listen(
+int pb_ext_runner_probe(dht_runner *r, const pb_hash *key) {
+        return guarded([&] {
+                /* Selecting fields keeps the query from being answered out of
+                 * the listen's cache (Select::isSatisfiedBy()): it goes out. */
+                dht::Query q(dht::Select()
+                                     .field(dht::Value::Field::Id)
+                                     .field(dht::Value::Field::SeqNum));
+                reinterpret_cast<dht::DhtRunner *>(r)->query(
                         hash_of(key),
-                        [cb, userdata, guard](const std::vector<ValueSp> &values, bool expired) {
-                                for (const auto &v : values)
-                                        if (!cb(reinterpret_cast<const dht_value *>(&v), expired,
-                                                userdata))
-                                                return false;
+                        [](const std::vector<std::shared_ptr<dht::FieldValueIndex>> &) {
                                 return true;
                         },
-                        {}, std::move(where));
-                return reinterpret_cast<dht_op_token *>(token);
-        } catch (...) {
-                if (!guard && done)
-                        done(userdata);
-                return nullptr; /* else the guard, released on return, runs `done` */
-        }
+                        [](bool, const std::vector<std::shared_ptr<dht::Node>> &) {}, std::move(q));
+                return 0;
+        });
 }
 
 int pb_ext_runner_cap_type(dht_runner *r, uint16_t type, size_t max_size) {

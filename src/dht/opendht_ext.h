@@ -58,14 +58,12 @@ int pb_ext_runner_put_encrypted_as(dht_runner *r, const pb_hash *key, const pb_i
 /* Puts id's certificate as a CERTIFICATE_TYPE value at its key id. */
 int pb_ext_runner_publish_cert(dht_runner *r, const pb_identity *id, pb_done_cb done,
                                void *userdata);
-/* dht_runner_listen() with a query that storage nodes apply before they
- * send anything: only values of `type` (when >= 0) signed by `owner` (when
- * not NULL). What they filter out never reaches OpenDHT's listen caches. The
- * token is the binding's (dht_runner_cancel_listen(), dht_op_token_delete());
- * NULL on failure, after `done` ran. */
-dht_op_token *pb_ext_runner_listen(dht_runner *r, const pb_hash *key, int type,
-                                   const pb_hash *owner, dht_value_cb cb, dht_shutdown_cb done,
-                                   void *userdata);
+/* Asks the key's storage nodes for the ids and sequence numbers of its
+ * values, and drops the answer. A get would be answered out of a listen's
+ * cache; this goes out to the nodes of the search that the key's listens
+ * share, so that the search finds out which of them died and moves its
+ * listens to living ones, which then send what changed. */
+int pb_ext_runner_probe(dht_runner *r, const pb_hash *key);
 /* Registers `type` with OpenDHT's default policies (10-minute expiry, no
  * edits), except that this node stores values of it only up to max_size. */
 int pb_ext_runner_cap_type(dht_runner *r, uint16_t type, size_t max_size);
