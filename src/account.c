@@ -442,7 +442,9 @@ int pb_account_update(pb_account *a, const char *alias, const char *bootstrap, i
                         a->port = (uint16_t)port;
                 restart = true;
         }
-        if (r == 0 && restart) {
+        /* A disabled or inactive account runs no node: it starts with the
+         * new settings when it is enabled again. */
+        if (r == 0 && restart && pb_account_wanted(a)) {
                 pb_account_begin_stop(a);
                 stop_node(a);
                 a->stopping = false;

@@ -265,6 +265,9 @@ static void test_disable_and_name(void) {
         CHECK(live_wait(all, 2, unregistered, &x, 5000));
         live_run(all, 2, 500);
         CHECK(unregistered(&x) && live_port(&x) == 0);
+        CHECK_EQ(set_port(&x, 0), 0); /* a new port: kept for the next start, no node now */
+        live_run(all, 2, 300);
+        CHECK(unregistered(&x) && live_port(&x) == 0);
         CHECK(this_device_named(&x, "desk \xc3\xa9"));
         struct peerbook_contact **contacts = NULL;
         CHECK_EQ(peerbook_contact_list(x.ctx, x.account, &contacts), 1);

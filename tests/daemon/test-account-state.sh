@@ -4,8 +4,9 @@
 # Account state and this device's name through peerbookd (issue 9, items 1
 # and 6): Account.enable (setAccountDetails, sendRegister), setAccountActive,
 # accountDetailsChanged, volatileAccountDetailsChanged, Account.deviceName,
-# getKnownRingDevices and knownDevicesChanged. One real daemon on a private
-# session bus, its signals read by `gdbus monitor`; restarts in between.
+# getKnownRingDevices and knownDevicesChanged. Two real daemons on a private
+# session bus (B watches A's presence, to see its goodbye), A's signals read
+# by `gdbus monitor`; restarts in between.
 #
 # usage: test-account-state.sh PEERBOOKD PEERBOOK
 set -u
@@ -39,11 +40,18 @@ expect() { # DESC SECONDS CMD...
 STRANGER=3333333333333333333333333333333333333333
 HOST=$(hostname)
 
+# B watches A's presence, to see A's goodbye; A bootstraps from B.
+start_daemon B
+check "create B (standalone)" pb B account create --alias bob
+check "B registers" pb B wait-registered --timeout 30
+PORT_B=$(pb B --json account show | sed -n 's/.*"Account.dhtPort":"\([0-9]*\)".*/\1/p')
 start_daemon A
 monitor
-check "create an account" pb A account create --alias alice
+check "create an account" pb A account create --alias alice --bootstrap "127.0.0.1:$PORT_B"
 ID=$(cat "$T/out")
 check "it registers" pb A wait-registered --timeout 30
+check "B subscribes to A" pb B subscribe "$ID"
+check "B sees A online" pb B watch --buddy "$ID" --status 1 --count 1 --timeout 30
 check "a contact to keep" pb A contact add "$STRANGER"
 
 # ---- the device's name ---------------------------------------------------------
@@ -91,6 +99,7 @@ expect "volatileAccountDetailsChanged says UNREGISTERED" 5 \
 expect "Account.enable is false" 5 is Account.enable false
 expect "dhtBoundPort is 0 (no node)" 5 is Account.dhtBoundPort 0
 expect "no channel listener" 5 is Account.peerbookChannelBoundPort 0
+check "A said goodbye: B sees it offline" pb B watch --buddy "$ID" --status 0 --count 1 --timeout 15
 check "contacts still listed" pb A --json contacts
 check_output "the contact is there" "$STRANGER"
 check "device list still works" pb A device list
@@ -103,6 +112,7 @@ expect "after a restart: no node" 5 is Account.dhtBoundPort 0
 expect "the name survived the restart" 5 is Account.deviceName "$(printf 'é%.0s' {1..32})"
 check "account enable" pb A account enable
 check "it registers again" pb A wait-registered --timeout 30
+check "B sees A online again" pb B watch --buddy "$ID" --status 1 --count 1 --timeout 30
 expect "volatileAccountDetailsChanged on the way (TRYING, REGISTERED)" 5 \
         seen "volatileAccountDetailsChanged ('$ID', {.*'Account.registrationStatus': 'REGISTERED'"
 expect "a node again" 5 bash -c '[ "$(field Account.dhtBoundPort)" -gt 0 ]'
@@ -142,6 +152,7 @@ check_output "volatileAccountDetailsChanged(s, a{ss})" \
         "volatileAccountDetailsChanged(s accountID, a{ss} details)"
 check_output "knownDevicesChanged(s, a{ss})" "knownDevicesChanged(s accountID, a{ss} devices)"
 stop_daemon A
+stop_daemon B
 
 echo "1..$n"
 echo "$passed passed, $failed failed"
