@@ -116,12 +116,16 @@ bool pb_device_name_ok(const char *name) {
  * was never saved: accounts made before device names). */
 static int default_device_name(pb_account *a) {
         char host[256] = "";
-        if (gethostname(host, sizeof(host) - 1) < 0 || !pb_device_name_ok(host))
-                snprintf(host, sizeof(host), "peerbook");
-        host[PEERBOOK_DEVICE_NAME_MAX] = 0; /* a host name fits; cut between characters */
-        while (!pb_device_name_ok(host))
-                host[strlen(host) - 1] = 0;
-        snprintf(a->device_name, sizeof(a->device_name), "%s", host);
+        if (gethostname(host, sizeof(host) - 1) < 0)
+                host[0] = 0;
+        /* Linux's host names fit; a longer one is cut between characters. */
+        size_t len = strnlen(host, PEERBOOK_DEVICE_NAME_MAX);
+        while (len > 0 && !pb_utf8_valid(host, len))
+                len--;
+        memcpy(a->device_name, host, len);
+        a->device_name[len] = 0;
+        if (!pb_device_name_ok(a->device_name))
+                memcpy(a->device_name, "peerbook", sizeof("peerbook"));
         return pb_store_set(a->store, "device_name", a->device_name);
 }
 
