@@ -20,6 +20,8 @@ static const char account_usage[] =
         "  set ID [--alias A] [--bootstrap HOST:PORT;...] [--port N] [--channel-port N]\n"
         "                      change an account's settings\n"
         "  remove ID           stop an account and delete it from this device\n"
+        "  disable [ID]        stop an account and keep it stopped (its data stays)\n"
+        "  enable [ID]         start a disabled account again\n"
         "  export ID FILE [--password | --password-file F | --password-stdin]\n"
         "                      write the account into an archive file\n"
         "  import FILE [--password ...] [--alias A] [--bootstrap HOST:PORT;...] [--port N]\n"
@@ -299,12 +301,54 @@ static int account_export(struct cli *cli, int argc, char **argv) {
         return EXIT_SUCCESS;
 }
 
+/* sendRegister: Account.enable, saved by the daemon. */
+static int set_enabled(struct cli *cli, const char *command, const char *usage, int argc,
+                       char **argv, bool enable) {
+        g_autoptr(GError) error = NULL;
+        const char *given = NULL;
+        const struct cli_spec spec = {
+                .name = command, .usage = usage, .positional = &given, .min_pos = 0, .max_pos = 1
+        };
+
+        int status = cli_begin(cli, &spec, argc, argv, NULL);
+        if (status != CLI_GO_ON)
+                return status;
+        g_autofree char *id = cli_resolve_account(cli, given);
+        if (!id)
+                return EXIT_FAILURE;
+        if (!peerbook_dbus_configuration_manager_call_send_register_sync(cli->config, id, enable,
+                                                                         NULL, &error))
+                return cli_fail(cli, error);
+        return EXIT_SUCCESS;
+}
+
+static int account_disable(struct cli *cli, int argc, char **argv) {
+        static const char usage[] =
+                "usage: peerbook account disable [ID]\n"
+                "\n"
+                "Stops the account: its device says goodbye on the DHT, then runs no DHT node\n"
+                "and no direct channels (registration UNREGISTERED). Its contacts, requests\n"
+                "and settings stay; it stays disabled across restarts of the daemon until\n"
+                "'peerbook account enable'.\n"
+                "Without ID: the daemon's only account.\n";
+        return set_enabled(cli, "account disable", usage, argc, argv, false);
+}
+
+static int account_enable(struct cli *cli, int argc, char **argv) {
+        static const char usage[] = "usage: peerbook account enable [ID]\n"
+                                    "\n"
+                                    "Starts a disabled account again.\n"
+                                    "Without ID: the daemon's only account.\n";
+        return set_enabled(cli, "account enable", usage, argc, argv, true);
+}
+
 int cmd_account(struct cli *cli, int argc, char **argv) {
         static const struct cli_subcommand commands[] = {
                 { "create", account_create }, { "list", account_list },
                 { "show", account_show },     { "set", account_set },
                 { "remove", account_remove }, { "export", account_export },
-                { "import", account_import },
+                { "import", account_import }, { "disable", account_disable },
+                { "enable", account_enable },
         };
         return cli_dispatch(cli, "account", account_usage, commands, G_N_ELEMENTS(commands), argc,
                             argv);

@@ -194,6 +194,7 @@ void format_trust_request(struct cli *cli, GString *out, const char *from,
 /* ---- commands ----------------------------------------------------------- */
 
 int cmd_account(struct cli *cli, int argc, char **argv);
+int cmd_device(struct cli *cli, int argc, char **argv);
 int cmd_subscribe(struct cli *cli, int argc, char **argv);
 int cmd_unsubscribe(struct cli *cli, int argc, char **argv);
 int cmd_presence(struct cli *cli, int argc, char **argv);

@@ -14,7 +14,9 @@ static const char usage[] =
         "Decentralized contacts and presence: a client of peerbookd over D-Bus.\n"
         "\n"
         "Commands:\n"
-        "  account          create, list, show, remove, export and import accounts\n"
+        "  account          create, list, show, remove, export and import accounts;\n"
+        "                   enable and disable them\n"
+        "  device           the devices of an account; rename this one\n"
         "  subscribe        track a buddy's presence\n"
         "  unsubscribe      stop tracking a buddy's presence\n"
         "  presence         the current status of the subscriptions\n"
@@ -38,19 +40,13 @@ static const char usage[] =
         "  --version        show the version\n";
 
 static const struct cli_subcommand commands[] = {
-        { "account", cmd_account },
-        { "subscribe", cmd_subscribe },
-        { "unsubscribe", cmd_unsubscribe },
-        { "presence", cmd_presence },
-        { "publish", cmd_publish },
-        { "watch", cmd_watch },
-        { "wait-registered", cmd_wait_registered },
-        { "contact", cmd_contact },
-        { "contacts", cmd_contacts },
-        { "requests", cmd_requests },
-        { "accept", cmd_accept },
-        { "discard", cmd_discard },
-        { "block", cmd_block },
+        { "account", cmd_account },     { "device", cmd_device },
+        { "subscribe", cmd_subscribe }, { "unsubscribe", cmd_unsubscribe },
+        { "presence", cmd_presence },   { "publish", cmd_publish },
+        { "watch", cmd_watch },         { "wait-registered", cmd_wait_registered },
+        { "contact", cmd_contact },     { "contacts", cmd_contacts },
+        { "requests", cmd_requests },   { "accept", cmd_accept },
+        { "discard", cmd_discard },     { "block", cmd_block },
 };
 
 int main(int argc, char **argv) {

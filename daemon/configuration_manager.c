@@ -22,6 +22,8 @@ struct account_details {
         int dht_port;
         bool has_channel_port;
         int32_t channel_port; /* -1: no listener */
+        int enable;           /* -1 absent, 0 false, 1 true */
+        const char *device_name;
 };
 
 /* A decimal port 0..65535, nothing else (no sign, no spaces, no hex). */
@@ -54,15 +56,50 @@ static bool return_bad_hostname(GDBusMethodInvocation *invocation, int error,
         return true;
 }
 
+/* The library refuses a bad name with a bare -EINVAL: say what is wrong.
+ * D-Bus strings are UTF-8 already. */
+static bool device_name_ok(const char *name, GDBusMethodInvocation *invocation) {
+        const char *why = NULL;
+
+        if (!*name)
+                why = "empty";
+        else if (strlen(name) > PEERBOOK_DEVICE_NAME_MAX)
+                why = "longer than " G_STRINGIFY(PEERBOOK_DEVICE_NAME_MAX) " bytes";
+        else
+                for (const char *c = name; *c && !why; c++)
+                        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                                why = "control characters are not allowed";
+        if (!why)
+                return true;
+        daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
+                            "invalid " PB_DETAIL_DEVICE_NAME ": %s", why);
+        return false;
+}
+
 static bool parse_details(GVariant *details, struct account_details *ret,
                           GDBusMethodInvocation *invocation) {
         const char *port = NULL;
 
-        *ret = (struct account_details){ .dht_port = -1 };
+        const char *enable = NULL;
+
+        *ret = (struct account_details){ .dht_port = -1, .enable = -1 };
         g_variant_lookup(details, PB_DETAIL_ALIAS, "&s", &ret->alias);
         g_variant_lookup(details, PB_DETAIL_ARCHIVE_PASSWORD, "&s", &ret->password);
         g_variant_lookup(details, PB_DETAIL_HOSTNAME, "&s", &ret->hostname);
         g_variant_lookup(details, PB_DETAIL_ARCHIVE_PATH, "&s", &ret->archive_path);
+        g_variant_lookup(details, PB_DETAIL_DEVICE_NAME, "&s", &ret->device_name);
+        if (g_variant_lookup(details, PB_DETAIL_ENABLE, "&s", &enable)) {
+                ret->enable = !strcmp(enable, "true") ? 1 : !strcmp(enable, "false") ? 0 : -2;
+                if (ret->enable == -2) {
+                        daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
+                                            "invalid " PB_DETAIL_ENABLE
+                                            " '%s' (expected 'true' or 'false')",
+                                            enable);
+                        return false;
+                }
+        }
+        if (ret->device_name && !device_name_ok(ret->device_name, invocation))
+                return false;
         if (g_variant_lookup(details, PB_DETAIL_CHANNEL_PORT, "&s", &port)) {
                 bool none = strcmp(port, "-1") == 0;
                 ret->has_channel_port = true;
@@ -101,6 +138,8 @@ static bool parse_details(GVariant *details, struct account_details *ret,
         }
         return true;
 }
+
+static void emit_volatile_details(struct daemon *d, const char *account_id);
 
 /* An addAccount whose keys are being made on the library's worker thread. */
 struct add_call {
@@ -233,6 +272,41 @@ static void add_detail(GVariantBuilder *b, const char *key, const char *fmt, ...
         g_variant_builder_add(b, "{ss}", key, value);
 }
 
+/* The account's devices as getKnownRingDevices gives them (long ID → name),
+ * and this device's long ID into *ret_self when asked (g_free() it). NULL
+ * with the error: libpeerbook's negative errno in *ret_error. */
+static GVariant *known_devices(struct daemon *d, const char *account_id, char **ret_self,
+                               int *ret_error) {
+        struct peerbook_device **devices = NULL;
+        GVariantBuilder b;
+
+        int r = peerbook_device_list(d->ctx, account_id, &devices);
+        if (r < 0) {
+                *ret_error = r;
+                return NULL;
+        }
+        g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
+        for (int i = 0; i < r; i++) {
+                g_variant_builder_add(&b, "{ss}", devices[i]->long_id, devices[i]->name);
+                if (ret_self && devices[i]->this_device)
+                        *ret_self = g_strdup(devices[i]->long_id);
+        }
+        peerbook_list_free(devices);
+        return g_variant_builder_end(&b);
+}
+
+/* This device's long ID, "" when the account's devices cannot be listed (it
+ * failed to load). g_free() it. */
+static char *this_device_long_id(struct daemon *d, const char *account_id) {
+        char *self = NULL;
+        int error;
+
+        GVariant *devices = known_devices(d, account_id, &self, &error);
+        if (devices)
+                g_variant_unref(g_variant_ref_sink(devices));
+        return self ? self : g_strdup("");
+}
+
 static gboolean on_get_account_details(PeerbookDBusConfigurationManager *object,
                                        GDBusMethodInvocation *invocation, const char *account_id,
                                        gpointer userdata) {
@@ -242,6 +316,7 @@ static gboolean on_get_account_details(PeerbookDBusConfigurationManager *object,
         g_autoptr(PeerbookAccountInfo) info = get_info(d, invocation, account_id);
         if (!info)
                 return TRUE;
+        g_autofree char *long_id = this_device_long_id(d, account_id);
         g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
         add_detail(&b, PB_DETAIL_USERNAME, "%s", info->account_id);
         add_detail(&b, PB_DETAIL_DEVICE_ID, "%s", info->device_id);
@@ -250,7 +325,9 @@ static gboolean on_get_account_details(PeerbookDBusConfigurationManager *object,
         add_detail(&b, PB_DETAIL_DHT_PORT, "%u",
                    (unsigned)(info->dht_port ? info->dht_port : info->dht_port_config));
         add_detail(&b, PB_DETAIL_TYPE, "RING");
-        add_detail(&b, PB_DETAIL_ENABLE, "true");
+        add_detail(&b, PB_DETAIL_ENABLE, "%s", info->enabled ? "true" : "false");
+        add_detail(&b, PB_DETAIL_DEVICE_NAME, "%s", info->device_name ? info->device_name : "");
+        add_detail(&b, PB_DETAIL_DEVICE_LONG_ID, "%s", long_id);
         add_detail(&b, PB_DETAIL_ARCHIVE_HAS_PASSWORD, "%s", info->has_password ? "true" : "false");
         add_detail(&b, PB_DETAIL_DROPPED_VALUES, "%" G_GUINT64_FORMAT,
                    (guint64)info->dropped_values);
@@ -288,11 +365,15 @@ static gboolean on_set_account_details(PeerbookDBusConfigurationManager *object,
                 .fields = (in.alias ? PEERBOOK_PARAM_ALIAS : 0) |
                           (in.hostname ? PEERBOOK_PARAM_BOOTSTRAP : 0) |
                           (in.dht_port >= 0 ? PEERBOOK_PARAM_DHT_PORT : 0) |
-                          (in.has_channel_port ? PEERBOOK_PARAM_CHANNEL_PORT : 0),
+                          (in.has_channel_port ? PEERBOOK_PARAM_CHANNEL_PORT : 0) |
+                          (in.enable >= 0 ? PEERBOOK_PARAM_ENABLED : 0) |
+                          (in.device_name ? PEERBOOK_PARAM_DEVICE_NAME : 0),
                 .alias = in.alias,
                 .bootstrap = in.hostname,
                 .dht_port = in.dht_port < 0 ? 0 : (uint16_t)in.dht_port,
                 .channel_port = in.channel_port,
+                .enabled = in.enable == 1,
+                .device_name = in.device_name,
         };
         int r = peerbook_account_update(d->ctx, account_id, &params);
         if (return_bad_hostname(invocation, r, in.hostname))
@@ -302,18 +383,75 @@ static gboolean on_set_account_details(PeerbookDBusConfigurationManager *object,
                 return TRUE;
         }
         peerbook_dbus_configuration_manager_complete_set_account_details(object, invocation);
+        /* Jami's: the map as the client passed it, not the whole configuration. */
+        peerbook_dbus_configuration_manager_emit_account_details_changed(object, account_id,
+                                                                         details);
+        if (in.enable >= 0)
+                emit_volatile_details(d, account_id);
         return TRUE;
 }
 
-static gboolean on_get_volatile_account_details(PeerbookDBusConfigurationManager *object,
-                                                GDBusMethodInvocation *invocation,
-                                                const char *account_id, gpointer userdata) {
+/* Jami's sendRegister (Account.enable, saved) and setAccountActive (this run
+ * only): both stop the account, with a goodbye, or start it. */
+static void change_state(struct daemon *d, GDBusMethodInvocation *invocation,
+                         const char *account_id, bool saved, gboolean on) {
+        struct peerbook_account_params params = {
+                .size = sizeof(params),
+                .fields = PEERBOOK_PARAM_ENABLED,
+                .enabled = on,
+        };
+
+        if (!daemon_check_account(d, invocation, account_id))
+                return;
+        int r = saved ? peerbook_account_update(d->ctx, account_id, &params)
+                      : peerbook_account_set_active(d->ctx, account_id, on);
+        if (r < 0) {
+                daemon_return_errno(invocation, r, "cannot %s account '%s'",
+                                    saved ? (on ? "enable" : "disable")
+                                          : (on ? "activate" : "deactivate"),
+                                    account_id);
+                return;
+        }
+        g_dbus_method_invocation_return_value(invocation, NULL);
+        emit_volatile_details(d, account_id);
+}
+
+static gboolean on_send_register(PeerbookDBusConfigurationManager *object,
+                                 GDBusMethodInvocation *invocation, const char *account_id,
+                                 gboolean enable, gpointer userdata) {
+        change_state(userdata, invocation, account_id, true, enable);
+        return TRUE;
+}
+
+static gboolean on_set_account_active(PeerbookDBusConfigurationManager *object,
+                                      GDBusMethodInvocation *invocation, const char *account_id,
+                                      gboolean active, gpointer userdata) {
+        change_state(userdata, invocation, account_id, false, active);
+        return TRUE;
+}
+
+static gboolean on_get_known_ring_devices(PeerbookDBusConfigurationManager *object,
+                                          GDBusMethodInvocation *invocation, const char *account_id,
+                                          gpointer userdata) {
         struct daemon *d = userdata;
+        int r;
+
+        if (!daemon_check_account(d, invocation, account_id))
+                return TRUE;
+        GVariant *devices = known_devices(d, account_id, NULL, &r);
+        if (!devices) {
+                daemon_return_errno(invocation, r, "cannot list the devices of account '%s'",
+                                    account_id);
+                return TRUE;
+        }
+        peerbook_dbus_configuration_manager_complete_get_known_ring_devices(object, invocation,
+                                                                            devices);
+        return TRUE;
+}
+
+static GVariant *volatile_details(const struct peerbook_account_info *info) {
         GVariantBuilder b;
 
-        g_autoptr(PeerbookAccountInfo) info = get_info(d, invocation, account_id);
-        if (!info)
-                return TRUE;
         g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
         add_detail(&b, PB_DETAIL_REGISTRATION_STATUS, "%s",
                    peerbook_registration_name(info->registration));
@@ -321,9 +459,33 @@ static gboolean on_get_volatile_account_details(PeerbookDBusConfigurationManager
         add_detail(&b, PB_DETAIL_REGISTRATION_DESCRIPTION, "%s", info->registration_detail);
         add_detail(&b, PB_DETAIL_DHT_BOUND_PORT, "%u", (unsigned)info->dht_port);
         add_detail(&b, PB_DETAIL_CHANNEL_BOUND_PORT, "%u", (unsigned)info->channel_port);
+        add_detail(&b, PB_DETAIL_ACTIVE, "%s", info->active ? "true" : "false");
+        return g_variant_builder_end(&b);
+}
+
+static gboolean on_get_volatile_account_details(PeerbookDBusConfigurationManager *object,
+                                                GDBusMethodInvocation *invocation,
+                                                const char *account_id, gpointer userdata) {
+        struct daemon *d = userdata;
+
+        g_autoptr(PeerbookAccountInfo) info = get_info(d, invocation, account_id);
+        if (!info)
+                return TRUE;
         peerbook_dbus_configuration_manager_complete_get_volatile_account_details(
-                object, invocation, g_variant_builder_end(&b));
+                object, invocation, volatile_details(info));
         return TRUE;
+}
+
+/* volatileAccountDetailsChanged with the whole volatile map; nothing for an
+ * account gone meanwhile. */
+static void emit_volatile_details(struct daemon *d, const char *account_id) {
+        struct peerbook_account_info *info = NULL;
+
+        if (peerbook_account_get_info(d->ctx, account_id, &info) < 0)
+                return;
+        peerbook_dbus_configuration_manager_emit_volatile_account_details_changed(
+                d->config, account_id, volatile_details(info));
+        peerbook_free(info);
 }
 
 static gboolean on_export_to_file(PeerbookDBusConfigurationManager *object,
@@ -364,6 +526,17 @@ void configuration_manager_on_registration(struct daemon *d, const struct peerbo
         peerbook_dbus_configuration_manager_emit_registration_state_changed(
                 d->config, event->account_id, peerbook_registration_name(event->registration.state),
                 event->registration.code, detail);
+        emit_volatile_details(d, event->account_id); /* as Jami, on every registration change */
+}
+
+void configuration_manager_on_devices_changed(struct daemon *d,
+                                              const struct peerbook_event *event) {
+        int error;
+        GVariant *devices = known_devices(d, event->account_id, NULL, &error);
+
+        if (devices)
+                peerbook_dbus_configuration_manager_emit_known_devices_changed(
+                        d->config, event->account_id, devices);
 }
 
 PeerbookDBusConfigurationManager *configuration_manager_new(struct daemon *d) {
@@ -380,6 +553,10 @@ PeerbookDBusConfigurationManager *configuration_manager_new(struct daemon *d) {
         g_signal_connect(object, "handle-get-volatile-account-details",
                          G_CALLBACK(on_get_volatile_account_details), d);
         g_signal_connect(object, "handle-export-to-file", G_CALLBACK(on_export_to_file), d);
+        g_signal_connect(object, "handle-send-register", G_CALLBACK(on_send_register), d);
+        g_signal_connect(object, "handle-set-account-active", G_CALLBACK(on_set_account_active), d);
+        g_signal_connect(object, "handle-get-known-ring-devices",
+                         G_CALLBACK(on_get_known_ring_devices), d);
         contacts_connect(object, d);
         return object;
 }

@@ -27,7 +27,12 @@
 #define PB_DETAIL_ARCHIVE_HAS_PASSWORD "Account.archiveHasPassword"
 #define PB_DETAIL_USERNAME "Account.username" /* the account ID */
 #define PB_DETAIL_DEVICE_ID "Account.deviceID"
-#define PB_DETAIL_ENABLE "Account.enable"
+#define PB_DETAIL_ENABLE "Account.enable" /* "true"/"false": saved (sendRegister) */
+#define PB_DETAIL_DEVICE_NAME "Account.deviceName"
+/* This device's ID as getKnownRingDevices keys it (64 hex, SHA-256 of its
+ * public key): Jami gives it as Account.deviceID in the volatile details,
+ * where peerbook's Account.deviceID (40 hex) is already taken. */
+#define PB_DETAIL_DEVICE_LONG_ID "Account.peerbookDeviceLongId"
 #define PB_DETAIL_DROPPED_VALUES "Account.droppedValues"
 #define PB_DETAIL_DROPPED_REQUESTS "Account.droppedRequests"
 #define PB_DETAIL_PENDING_REQUESTS "Account.pendingRequests"
@@ -40,6 +45,7 @@
 
 /* Keys of getVolatileAccountDetails. */
 #define PB_DETAIL_REGISTRATION_STATUS "Account.registrationStatus"
+#define PB_DETAIL_ACTIVE "Account.active" /* "true"/"false": this run only (setAccountActive) */
 #define PB_DETAIL_REGISTRATION_CODE "Account.registrationCode"
 #define PB_DETAIL_REGISTRATION_DESCRIPTION "Account.registrationDescription"
 #define PB_DETAIL_DHT_BOUND_PORT "Account.dhtBoundPort"

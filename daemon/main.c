@@ -84,6 +84,9 @@ static void on_event(const struct peerbook_event *event, void *userdata) {
         case PEERBOOK_EVENT_TRUST_REQUEST:
         case PEERBOOK_EVENT_CONTACT_ADDED:
         case PEERBOOK_EVENT_CONTACT_REMOVED: contacts_on_event(d, event); break;
+        case PEERBOOK_EVENT_DEVICES_CHANGED:
+                configuration_manager_on_devices_changed(d, event);
+                break;
         }
 }
 

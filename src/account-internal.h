@@ -19,6 +19,7 @@
  *   │ ├ channel.c    one channel (TCP, TLS, framing, beacons)
  *   │ └ rendezvous.c channel requests over the DHT
  *   devices.c    other accounts' known devices (used by buddy, requests and trust)
+ *   own_devices.c  our own account's devices (own_devices_self.c walks them)
  *   store.c      the database (used by all)
  */
 #pragma once
@@ -77,6 +78,10 @@ struct pb_account {
         uint64_t next_retry; /* pb_now_ms() of the next load or start attempt */
         unsigned retry_backoff_ms;
         bool has_password;
+        bool enabled; /* saved: a disabled account keeps its data and runs nothing */
+        bool active;  /* this run only (peerbook_account_set_active()) */
+        char device_name[PEERBOOK_DEVICE_NAME_MAX + 1];
+        char device_long_id[PEERBOOK_LONG_ID_LEN + 1]; /* SHA-256 of our device's key */
 
         /* announce.c: our presence, the registration state */
         enum peerbook_registration reg;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "account-internal.h"
 #include "announce.h"
@@ -19,6 +20,8 @@
 #include "channels.h"
 #include "contacts.h"
 #include "devices.h"
+#include "own_devices.h"
+#include "pidf.h"
 #include "store.h"
 #include "trust.h"
 #include "util.h"
@@ -99,8 +102,36 @@ static void stop_node(pb_account *a) {
         pb_trust_stop(a); /* after the node: its look-ups' callbacks have run */
 }
 
+bool pb_device_name_ok(const char *name) {
+        size_t len = strlen(name);
+        if (len == 0 || len > PEERBOOK_DEVICE_NAME_MAX || !pb_utf8_valid(name, len))
+                return false;
+        for (size_t i = 0; i < len; i++)
+                if ((uint8_t)name[i] < 0x20 || name[i] == 0x7f)
+                        return false;
+        return true;
+}
+
+/* A new device is named after its host, as Jami names it (and when the name
+ * was never saved: accounts made before device names). */
+static int default_device_name(pb_account *a) {
+        char host[256] = "";
+        if (gethostname(host, sizeof(host) - 1) < 0)
+                host[0] = 0;
+        /* Linux's host names fit; a longer one is cut between characters. */
+        size_t len = strnlen(host, PEERBOOK_DEVICE_NAME_MAX);
+        while (len > 0 && !pb_utf8_valid(host, len))
+                len--;
+        memcpy(a->device_name, host, len);
+        a->device_name[len] = 0;
+        if (!pb_device_name_ok(a->device_name))
+                memcpy(a->device_name, "peerbook", sizeof("peerbook"));
+        return pb_store_set(a->store, "device_name", a->device_name);
+}
+
 static int load_settings(pb_account *a) {
         char buf[16];
+        int r = 0;
         if (pb_store_get(a->store, "alias", a->alias, sizeof(a->alias)) < 0)
                 a->alias[0] = 0;
         if (pb_store_get(a->store, "bootstrap", a->bootstrap, sizeof(a->bootstrap)) < 0)
@@ -108,7 +139,10 @@ static int load_settings(pb_account *a) {
         a->port = pb_store_get(a->store, "dht_port", buf, sizeof(buf)) == 0 ? atoi(buf) : 0;
         a->has_password =
                 pb_store_get(a->store, "has_password", buf, sizeof(buf)) == 0 && !strcmp(buf, "1");
-        return 0;
+        a->enabled = pb_store_get(a->store, "enabled", buf, sizeof(buf)) < 0 || strcmp(buf, "0");
+        if (pb_store_get(a->store, "device_name", a->device_name, sizeof(a->device_name)) < 0)
+                r = default_device_name(a);
+        return r;
 }
 
 /* An active contact is a tracked buddy. */
@@ -159,6 +193,34 @@ static int load(pb_account *a) {
         return r;
 }
 
+/* Our device's IDs, once its keys are loaded: the InfoHash and Jami's long ID. */
+static void device_ids(pb_account *a) {
+        _cleanup_free_ uint8_t *der = NULL;
+        size_t len = 0;
+        pb_hash_to_hex(&a->keys.device_id, a->device);
+        if (pb_identity_export_pubkey(a->keys.device, &der, &len) < 0 ||
+            pb_device_long_id(der, len, a->device_long_id) < 0)
+                a->device_long_id[0] = 0;
+}
+
+/* The node runs when the account is enabled (saved) and active (this run). */
+bool pb_account_wanted(const pb_account *a) {
+        return a->enabled && a->active;
+}
+
+static void unregistered(pb_account *a) {
+        pb_announce_registration(a, PEERBOOK_REGISTRATION_UNREGISTERED, 0,
+                                 a->enabled ? "account inactive" : "account disabled");
+}
+
+/* Starts the node, or says why it does not run. */
+static void start_if_wanted(pb_account *a) {
+        if (pb_account_wanted(a))
+                start_node(a);
+        else
+                unregistered(a);
+}
+
 int pb_account_open(const struct pb_account_env *env, const char *dir, uint64_t serial,
                     pb_account **ret) {
         pb_account *a = calloc(1, sizeof(*a));
@@ -169,6 +231,7 @@ int pb_account_open(const struct pb_account_env *env, const char *dir, uint64_t 
         a->env = *env;
         a->n_ref = 1;
         a->serial = serial;
+        a->active = true;
         a->reg = PEERBOOK_REGISTRATION_INITIALIZING;
         a->retry_backoff_ms = RETRY_MIN_MS;
         pb_request_limits_default(&a->limits);
@@ -178,8 +241,8 @@ int pb_account_open(const struct pb_account_env *env, const char *dir, uint64_t 
         *ret = a; /* a broken account stays, in ERROR, so it can be seen and removed */
         if (r < 0)
                 return r;
-        pb_hash_to_hex(&a->keys.device_id, a->device);
-        start_node(a);
+        device_ids(a);
+        start_if_wanted(a);
         return 0;
 }
 
@@ -196,8 +259,8 @@ static uint64_t retry_tick(pb_account *a, uint64_t now) {
                 return a->next_retry;
         if (a->load_error && load(a) < 0)
                 return transient(a->load_error) ? a->next_retry : UINT64_MAX;
-        pb_hash_to_hex(&a->keys.device_id, a->device);
-        start_node(a);
+        device_ids(a);
+        start_if_wanted(a);
         return a->start_error ? a->next_retry : now;
 }
 
@@ -300,6 +363,12 @@ void pb_account_handle(pb_account *a, const struct pb_item *item) {
                 break;
         case PB_ITEM_REGISTRATION: pb_announce_emit_registration(a, item); break;
         case PB_ITEM_NOTIFY: pb_buddy_report(a, &item->key, !item->flag); break;
+        case PB_ITEM_DEVICES: {
+                struct peerbook_event ev = { .type = PEERBOOK_EVENT_DEVICES_CHANGED,
+                                             .account_id = a->id };
+                pb_account_emit(a, &ev);
+                break;
+        }
         case PB_ITEM_JOB_DONE: break; /* the context's, never an account's */
         }
 }
@@ -311,6 +380,10 @@ static uint64_t earliest(uint64_t x, uint64_t y) {
 void pb_account_tick(pb_account *a, uint64_t now) {
         if (a->load_error || a->start_error) {
                 a->deadline = retry_tick(a, now);
+                return;
+        }
+        if (!pb_account_wanted(a)) { /* no node: nothing to announce, look up or dial */
+                a->deadline = UINT64_MAX;
                 return;
         }
         bool listen = false;
@@ -349,6 +422,9 @@ void pb_account_info(const pb_account *a, struct peerbook_account_info *ret) {
                 .channels_refused = ch.refused,
                 .channels_dropped = ch.dropped,
                 .note = ch.note,
+                .enabled = a->enabled,
+                .active = a->active,
+                .device_name = a->device_name,
         };
 }
 
@@ -371,7 +447,9 @@ int pb_account_update(pb_account *a, const char *alias, const char *bootstrap, i
                         a->port = (uint16_t)port;
                 restart = true;
         }
-        if (r == 0 && restart) {
+        /* A disabled or inactive account runs no node: it starts with the
+         * new settings when it is enabled again. */
+        if (r == 0 && restart && pb_account_wanted(a)) {
                 pb_account_begin_stop(a);
                 stop_node(a);
                 a->stopping = false;
@@ -379,6 +457,48 @@ int pb_account_update(pb_account *a, const char *alias, const char *bootstrap, i
                 start_node(a);
         }
         return r;
+}
+
+int pb_account_set_device_name(pb_account *a, const char *name) {
+        if (!a->store)
+                return -EIO;
+        if (!pb_device_name_ok(name))
+                return -EINVAL;
+        if (!strcmp(name, a->device_name))
+                return 0;
+        int r = pb_store_set(a->store, "device_name", name);
+        if (r == 0) {
+                snprintf(a->device_name, sizeof(a->device_name), "%s", name);
+                pb_own_devices_changed(a);
+        }
+        return r;
+}
+
+int pb_account_set_state(pb_account *a, int enabled, int active) {
+        if (!a->store)
+                return -EIO;
+        if (enabled >= 0 && (bool)enabled != a->enabled) {
+                int r = pb_store_set(a->store, "enabled", enabled ? "1" : "0");
+                if (r < 0)
+                        return r;
+                a->enabled = enabled;
+        }
+        if (active >= 0)
+                a->active = active;
+        return 0;
+}
+
+void pb_account_halt(pb_account *a) {
+        stop_node(a);
+        a->stopping = false;
+        a->start_error = 0; /* no retry: it is not to run */
+        pb_announce_restart(a);
+        unregistered(a);
+}
+
+void pb_account_resume(pb_account *a) {
+        if (!a->node && !a->load_error)
+                start_node(a);
 }
 
 int pb_account_export(pb_account *a, const char *path, const char *password) {

@@ -47,6 +47,23 @@ void pb_account_info(const pb_account *a, struct peerbook_account_info *ret);
 int pb_account_update(pb_account *a, const char *alias, const char *bootstrap, int port);
 int pb_account_export(pb_account *a, const char *path, const char *password);
 
+/* v0.5: a device name fits: UTF-8 without control characters, 1 to
+ * PEERBOOK_DEVICE_NAME_MAX bytes. */
+bool pb_device_name_ok(const char *name);
+/* Renames this device (saved; no restart): -EINVAL for a bad name. */
+int pb_account_set_device_name(pb_account *a, const char *name);
+
+/* Enabled (saved) and active (this run): the node runs only when both are. */
+bool pb_account_wanted(const pb_account *a);
+/* Sets enabled (saved) and active (this run only); -1 keeps one. Starts
+ * or stops nothing: the context then calls pb_account_halt() after the
+ * goodbye (pb_account_begin_stop(), waited for), or pb_account_resume(). */
+int pb_account_set_state(pb_account *a, int enabled, int active);
+/* The node stops for good (the goodbye is out): UNREGISTERED. */
+void pb_account_halt(pb_account *a);
+/* Starts the node of an account that was halted. */
+void pb_account_resume(pb_account *a);
+
 /* Test hook: other limits than the defaults. */
 void pb_account_set_limits(pb_account *a, const struct pb_request_limits *l);
 /* Test hook: the next n confirmations this account sends are lost. */

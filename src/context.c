@@ -22,6 +22,7 @@
 #include "context.h"
 #include "create_jobs.h"
 #include "identity.h"
+#include "own_devices.h"
 #include "peerbook/peerbook.h"
 #include "pollset.h"
 #include "record.h"
@@ -502,7 +503,25 @@ int peerbook_account_get_info(peerbook_ctx *ctx, const char *account_id,
 
 #define PARAMS_KNOWN                                                                 \
         (PEERBOOK_PARAM_ALIAS | PEERBOOK_PARAM_BOOTSTRAP | PEERBOOK_PARAM_DHT_PORT | \
-         PEERBOOK_PARAM_CHANNEL_PORT)
+         PEERBOOK_PARAM_CHANNEL_PORT | PEERBOOK_PARAM_ENABLED | PEERBOOK_PARAM_DEVICE_NAME)
+
+/* Enables or activates the account (-1 keeps a setting): a running account
+ * that is no longer wanted says goodbye, waited for as on removal, then
+ * stops its node; one that becomes wanted starts. */
+static int set_state(peerbook_ctx *ctx, pb_account *a, int enabled, int active) {
+        bool was = pb_account_wanted(a);
+        int r = pb_account_set_state(a, enabled, active);
+        if (r < 0 || was == pb_account_wanted(a))
+                return r;
+        if (was) {
+                pb_account_begin_stop(a);
+                wait_goodbyes(ctx, &a, 1);
+                pb_account_halt(a);
+        } else {
+                pb_account_resume(a);
+        }
+        return 0;
+}
 
 int peerbook_account_update(peerbook_ctx *ctx, const char *account_id,
                             const struct peerbook_account_params *params) {
@@ -511,7 +530,9 @@ int peerbook_account_update(peerbook_ctx *ctx, const char *account_id,
         int r = lookup_ready(ctx, account_id, &a);
         if (r < 0)
                 return r;
-        if ((r = read_params(params, &p)) < 0 || (p.fields & ~PARAMS_KNOWN))
+        if ((r = read_params(params, &p)) < 0 || (p.fields & ~PARAMS_KNOWN) ||
+            ((p.fields & PEERBOOK_PARAM_DEVICE_NAME) &&
+             (!p.device_name || !pb_device_name_ok(p.device_name))))
                 return -EINVAL;
         /* pb_account_update() keeps what is NULL or negative. */
         const char *alias = p.alias ? p.alias : "", *bootstrap = p.bootstrap ? p.bootstrap : "";
@@ -520,7 +541,17 @@ int peerbook_account_update(peerbook_ctx *ctx, const char *account_id,
                               p.fields & PEERBOOK_PARAM_DHT_PORT ? p.dht_port : -1);
         if (r == 0 && (p.fields & PEERBOOK_PARAM_CHANNEL_PORT))
                 r = pb_channels_set_port(a, p.channel_port);
+        if (r == 0 && (p.fields & PEERBOOK_PARAM_DEVICE_NAME))
+                r = pb_account_set_device_name(a, p.device_name);
+        if (r == 0 && (p.fields & PEERBOOK_PARAM_ENABLED))
+                r = set_state(ctx, a, p.enabled, -1);
         return r;
+}
+
+int peerbook_account_set_active(peerbook_ctx *ctx, const char *account_id, bool active) {
+        pb_account *a;
+        int r = lookup_ready(ctx, account_id, &a);
+        return r < 0 ? r : set_state(ctx, a, -1, active);
 }
 
 int peerbook_account_export(peerbook_ctx *ctx, const char *account_id, const char *path,
@@ -634,6 +665,18 @@ int peerbook_contact_list(peerbook_ctx *ctx, const char *account_id,
                 return -EINVAL;
         struct pb_list l = { .shape = &pb_shape_contact };
         return collect(pb_account_contact_list(a, pb_list_add, &l), &l, ret_contacts);
+}
+
+int peerbook_device_list(peerbook_ctx *ctx, const char *account_id,
+                         struct peerbook_device ***ret_devices) {
+        pb_account *a;
+        int r = lookup_ready(ctx, account_id, &a);
+        if (r < 0)
+                return r;
+        if (!ret_devices)
+                return -EINVAL;
+        struct pb_list l = { .shape = &pb_shape_device };
+        return collect(pb_own_devices_each(a, pb_list_add, &l), &l, ret_devices);
 }
 
 int peerbook_contact_get(peerbook_ctx *ctx, const char *account_id, const char *uri,

@@ -24,6 +24,7 @@ enum pb_item_kind {
         PB_ITEM_CONTACT,      /* report a contact change: tag = event type, key = uri */
         PB_ITEM_CERT,         /* a device certificate look-up ended; data = pb_device_cert */
         PB_ITEM_JOB_DONE,     /* an account creation ended; data = its pb_create_job pointer */
+        PB_ITEM_DEVICES,      /* report that the account's device list changed */
 };
 
 struct pb_item {

@@ -40,6 +40,7 @@ const char *peerbook_registration_name(enum peerbook_registration state) {
         case PEERBOOK_REGISTRATION_TRYING: return "TRYING";
         case PEERBOOK_REGISTRATION_REGISTERED: return "REGISTERED";
         case PEERBOOK_REGISTRATION_ERROR: return "ERROR_GENERIC";
+        case PEERBOOK_REGISTRATION_UNREGISTERED: return "UNREGISTERED";
         }
         return "ERROR_GENERIC";
 }

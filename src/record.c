@@ -18,7 +18,13 @@ const struct pb_record_shape pb_shape_account_info = {
                 offsetof(struct peerbook_account_info, alias),
                 offsetof(struct peerbook_account_info, bootstrap),
                 offsetof(struct peerbook_account_info, registration_detail),
-                offsetof(struct peerbook_account_info, note)),
+                offsetof(struct peerbook_account_info, note),
+                offsetof(struct peerbook_account_info, device_name)),
+};
+
+const struct pb_record_shape pb_shape_device = {
+        STRINGS(peerbook_device, offsetof(struct peerbook_device, device_id),
+                offsetof(struct peerbook_device, long_id), offsetof(struct peerbook_device, name)),
 };
 
 const struct pb_record_shape pb_shape_buddy = {

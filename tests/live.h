@@ -77,6 +77,7 @@ static inline void live_on_event(const struct peerbook_event *ev, void *userdata
                 snprintf(e->uri, sizeof(e->uri), "%s", ev->contact.uri);
                 e->value = ev->contact.banned;
                 break;
+        case PEERBOOK_EVENT_DEVICES_CHANGED: break; /* only the account */
         }
 }
 

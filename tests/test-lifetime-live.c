@@ -5,7 +5,9 @@
  * events queued; an event callback may remove its own account (the header
  * allows it: run this under ASan); a node restarted with puts in flight ends
  * registered and stays so; a DHT port chosen by the system is kept across
- * restarts. Each scenario has nodes of its own; every wait is bounded.
+ * restarts; a disabled account (v0.5) runs no node, keeps its data and
+ * stays disabled across restarts; this device's name is checked, saved and
+ * listed. Each scenario has nodes of its own; every wait is bounded.
  */
 #include <poll.h>
 #include <stdint.h>
@@ -203,6 +205,84 @@ static void test_port_kept(void) {
         node_done(&x);
 }
 
+static int set_state(struct live_node *n, uint32_t fields, bool enabled, const char *name) {
+        struct peerbook_account_params p = {
+                .size = sizeof(p), .fields = fields, .enabled = enabled, .device_name = name
+        };
+        return peerbook_account_update(n->ctx, n->account, &p);
+}
+
+static bool unregistered(void *arg) {
+        _cleanup_record_ struct peerbook_account_info *info = live_info(arg);
+        return info && info->registration == PEERBOOK_REGISTRATION_UNREGISTERED;
+}
+
+/* This device: listed alone, named `name`, its IDs those of the info. */
+static bool this_device_named(struct live_node *n, const char *name) {
+        _cleanup_record_ struct peerbook_account_info *info = live_info(n);
+        struct peerbook_device **devices = NULL;
+        bool ok = peerbook_device_list(n->ctx, n->account, &devices) == 1 && info &&
+                  devices[0]->this_device && !strcmp(devices[0]->name, name) &&
+                  !strcmp(devices[0]->device_id, info->device_id) &&
+                  strlen(devices[0]->long_id) == PEERBOOK_LONG_ID_LEN &&
+                  !strcmp(info->device_name, name);
+        peerbook_list_free(devices);
+        return ok;
+}
+
+/* The device's name (the host's by default) is checked and renamed without
+ * a restart; disabled, the account says goodbye, stops its node and keeps
+ * its contacts, also across a restart of the context; inactive is for this
+ * run only; enabled again, it registers. */
+static void test_disable_and_name(void) {
+        struct live_node x = { 0 };
+        struct live_node *all[] = { &boot, &x };
+        char host[256] = "", too_long[PEERBOOK_DEVICE_NAME_MAX + 2] = "";
+        CHECK_EQ(live_new_account(&x, bootstrap), 0);
+        CHECK(live_wait(all, 2, live_registered, &x, 15000));
+        CHECK_EQ(gethostname(host, sizeof(host) - 1), 0);
+        CHECK(this_device_named(&x, host));
+        memset(too_long, 'x', PEERBOOK_DEVICE_NAME_MAX + 1);
+        const char *bad[] = { "\xc3\x28", too_long, "", "a\tb", NULL };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                CHECK_EQ(set_state(&x, PEERBOOK_PARAM_DEVICE_NAME, true, bad[i]), -EINVAL);
+        too_long[PEERBOOK_DEVICE_NAME_MAX] = 0;
+        CHECK_EQ(set_state(&x, PEERBOOK_PARAM_DEVICE_NAME, true, too_long), 0);
+        struct live_count_want renamed = { &x, PEERBOOK_EVENT_DEVICES_CHANGED, "", -1, 1 };
+        CHECK(live_wait(all, 2, live_has_count, &renamed, 5000));
+        CHECK_EQ(set_state(&x, PEERBOOK_PARAM_DEVICE_NAME, true, "desk \xc3\xa9"), 0);
+        CHECK(this_device_named(&x, "desk \xc3\xa9"));
+        CHECK(live_registered(&x)); /* no restart */
+        CHECK_EQ(peerbook_contact_add(x.ctx, x.account, "4444444444444444444444444444444444444444"),
+                 0);
+
+        CHECK_EQ(set_state(&x, PEERBOOK_PARAM_ENABLED, false, NULL), 0);
+        CHECK(live_wait(all, 2, unregistered, &x, 5000));
+        _cleanup_record_ struct peerbook_account_info *off = live_info(&x);
+        CHECK(off && !off->enabled && off->active && off->dht_port == 0 && off->channel_port == 0);
+        live_close(&x);
+        CHECK_EQ(live_open(&x), 0);
+        CHECK(live_wait(all, 2, unregistered, &x, 5000));
+        live_run(all, 2, 500);
+        CHECK(unregistered(&x) && live_port(&x) == 0);
+        CHECK_EQ(set_port(&x, 0), 0); /* a new port: kept for the next start, no node now */
+        live_run(all, 2, 300);
+        CHECK(unregistered(&x) && live_port(&x) == 0);
+        CHECK(this_device_named(&x, "desk \xc3\xa9"));
+        struct peerbook_contact **contacts = NULL;
+        CHECK_EQ(peerbook_contact_list(x.ctx, x.account, &contacts), 1);
+        peerbook_list_free(contacts);
+
+        CHECK_EQ(set_state(&x, PEERBOOK_PARAM_ENABLED, true, NULL), 0);
+        CHECK(live_wait(all, 2, live_registered, &x, 15000));
+        CHECK_EQ(peerbook_account_set_active(x.ctx, x.account, false), 0);
+        CHECK(live_wait(all, 2, unregistered, &x, 5000));
+        live_close(&x); /* inactive is not saved */
+        CHECK_EQ(live_open(&x), 0);
+        CHECK(live_wait(all, 2, live_registered, &x, 15000));
+        node_done(&x);
+}
+
 static const struct {
         const char *name;
         void (*run)(void);
@@ -211,6 +291,7 @@ static const struct {
         { "remove-from-callback", test_remove_from_callback },
         { "restart-in-flight", test_restart_in_flight },
         { "port-kept", test_port_kept },
+        { "disable-and-name", test_disable_and_name },
 };
 
 /* With an argument, runs only the scenario of that name. */

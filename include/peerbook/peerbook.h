@@ -99,9 +99,13 @@ enum peerbook_registration {
         PEERBOOK_REGISTRATION_TRYING = 1,       /* node up, not yet connected/announced */
         PEERBOOK_REGISTRATION_REGISTERED = 2,   /* connected and the announcement is out */
         PEERBOOK_REGISTRATION_ERROR = 3,        /* see the registration code and detail */
+        /* v0.5: disabled (peerbook_account_params.enabled) or inactive
+         * (peerbook_account_set_active()): no node, no channels. */
+        PEERBOOK_REGISTRATION_UNREGISTERED = 4,
 };
 
-/* "INITIALIZING", "TRYING", "REGISTERED", "ERROR_GENERIC". Static string. */
+/* "INITIALIZING", "TRYING", "REGISTERED", "ERROR_GENERIC", "UNREGISTERED".
+ * Static string. */
 PEERBOOK_EXPORT const char *peerbook_registration_name(enum peerbook_registration state);
 
 /* A static, human-readable name for a negative errno returned by peerbook. */
@@ -170,6 +174,9 @@ enum peerbook_event_type {
         PEERBOOK_EVENT_TRUST_REQUEST = 3,   /* a new contact request arrived */
         PEERBOOK_EVENT_CONTACT_ADDED = 4,   /* a contact was added or confirmed */
         PEERBOOK_EVENT_CONTACT_REMOVED = 5, /* a contact was removed or banned */
+        /* v0.5: the account's device list (peerbook_device_list()) changed: a
+         * device was renamed, found or dropped. Only account_id is set. */
+        PEERBOOK_EVENT_DEVICES_CHANGED = 6,
 };
 
 /* Allocated by the library and borrowed by the callback: it may grow at the
@@ -219,6 +226,8 @@ enum peerbook_param {
         PEERBOOK_PARAM_BOOTSTRAP = 1u << 1,
         PEERBOOK_PARAM_DHT_PORT = 1u << 2,
         PEERBOOK_PARAM_CHANNEL_PORT = 1u << 3, /* v0.4 */
+        PEERBOOK_PARAM_ENABLED = 1u << 4,      /* v0.5 */
+        PEERBOOK_PARAM_DEVICE_NAME = 1u << 5,  /* v0.5 */
 };
 
 struct peerbook_account_params {
@@ -237,6 +246,16 @@ struct peerbook_account_params {
          * chosen at the first start and kept; -1 = no listener (this device
          * only dials out); otherwise 1..65535. */
         int32_t channel_port;
+        /* v0.5. peerbook_account_update() only (create and import ignore them:
+         * a new account starts enabled, and its device is named after the
+         * host, as Jami names it). enabled = false stops the account (a
+         * goodbye, then no node and no channels: registration UNREGISTERED)
+         * and keeps all its data; saved, so it stays disabled across
+         * restarts; true starts it again. device_name: this device's name,
+         * as its other devices list it; UTF-8 without control characters,
+         * 1..PEERBOOK_DEVICE_NAME_MAX bytes (-EINVAL otherwise). */
+        bool enabled;
+        const char *device_name;
 };
 
 /* Creates an account (account key and CA certificate, a first device), saves
@@ -311,6 +330,10 @@ struct peerbook_account_info {
          * stopped reading (buffer cap) or silence (no answer to a beacon). */
         uint64_t channels_dropped;
         const char *note; /* our published note, "" when none */
+        /* v0.5 */
+        bool enabled;            /* saved: false after an update with enabled = false */
+        bool active;             /* this run only: peerbook_account_set_active() */
+        const char *device_name; /* this device's name */
 };
 
 /* The account's state, also for an account that failed to load (then in
@@ -320,13 +343,25 @@ PEERBOOK_EXPORT int peerbook_account_get_info(peerbook_ctx *ctx, const char *acc
 
 /* Changes the members of params that params->fields names (NULL alias or
  * bootstrap: ""; port 0 picks a new free port, then kept); the node
- * restarts when bootstrap or port change. Blocks
- * when it restarts the node (a goodbye, then the node's shutdown, as
+ * restarts when bootstrap or port change, stops when enabled becomes false
+ * and starts when it becomes true; a new device name needs no restart and
+ * queues a PEERBOOK_EVENT_DEVICES_CHANGED. Blocks
+ * when it restarts or stops the node (a goodbye, then the node's shutdown, as
  * peerbook_account_remove()). -EINVAL bad params (size rule, a bit this
- * library does not know, an alias or bootstrap too long), -ESRCH no such
- * account, -EIO the account failed to load, or an errno from saving. */
+ * library does not know, an alias or bootstrap too long, a bad device
+ * name), -ESRCH no such account, -EIO the account failed to load, or an
+ * errno from saving. */
 PEERBOOK_EXPORT int peerbook_account_update(peerbook_ctx *ctx, const char *account_id,
                                             const struct peerbook_account_params *params);
+
+/* v0.5. Runs or stops an enabled account for this run only (Jami's
+ * setAccountActive): inactive, it says goodbye and runs no node and no
+ * channels (UNREGISTERED), as a disabled one, but the setting is not saved:
+ * every account is active when a context starts. Blocks when it stops the
+ * account (a goodbye, as peerbook_account_remove()). -ESRCH no such
+ * account, -EIO the account failed to load. */
+PEERBOOK_EXPORT int peerbook_account_set_active(peerbook_ctx *ctx, const char *account_id,
+                                                bool active);
 
 /* Writes the account (its key and certificate, never a device key) into one
  * archive file at path (mode 0600). The account key is encrypted with
@@ -356,6 +391,7 @@ PEERBOOK_EXPORT int peerbook_account_import(peerbook_ctx *ctx, const char *path,
 #define PEERBOOK_BOOTSTRAP_PORT 4222 /* the port of an entry that names none (Jami's) */
 #define PEERBOOK_KEY_BITS_MIN 2048   /* below this, RSA is no longer considered safe */
 #define PEERBOOK_KEY_BITS_MAX 8192   /* a larger key does not fit an announcement */
+#define PEERBOOK_DEVICE_NAME_MAX 64  /* v0.5: a device name's length in bytes, NUL excluded */
 
 /* Checks a bootstrap list, the one grammar of the library, the daemon's
  * Account.hostname and the CLI's --bootstrap:
@@ -373,6 +409,28 @@ PEERBOOK_EXPORT int peerbook_account_import(peerbook_ctx *ctx, const char *path,
  * part past the limit). Names are not resolved here. */
 PEERBOOK_EXPORT int peerbook_bootstrap_check(const char *list, size_t *ret_bad_offset,
                                              size_t *ret_bad_len);
+
+/* ---- devices of an account (v0.5) ----------------------------------------- */
+
+#define PEERBOOK_LONG_ID_LEN 64 /* a device's long ID: SHA-256, in hex */
+
+/* A record (see ABI above): grows only at the end. */
+struct peerbook_device {
+        const char *device_id; /* 40 hex: the InfoHash of the device's public key */
+        /* 64 hex: the SHA-256 of its public key (DER SubjectPublicKeyInfo),
+         * the ID Jami's getKnownRingDevices gives a device */
+        const char *long_id;
+        const char *name; /* as the device named itself, "" when unknown */
+        bool this_device;
+};
+
+/* The devices of the account known here, this one included, as a list: free
+ * it with peerbook_list_free(). Returns how many. A
+ * PEERBOOK_EVENT_DEVICES_CHANGED tells when it changes. Rename this device
+ * with peerbook_account_update() (PEERBOOK_PARAM_DEVICE_NAME). -ESRCH no
+ * such account, -EIO the account failed to load. */
+PEERBOOK_EXPORT int peerbook_device_list(peerbook_ctx *ctx, const char *account_id,
+                                         struct peerbook_device ***ret_devices);
 
 /* ---- presence ----------------------------------------------------------- */
 
