@@ -12,6 +12,9 @@
 #include "wire-msgpack.h"
 #include "wire.h"
 
+_Static_assert(PB_OWN_DEVICE_NAME_MAX == PEERBOOK_DEVICE_NAME_MAX, "a device name fits the store");
+_Static_assert(PB_OWN_DEVICE_PK_MAX == PB_PUBKEY_MAX, "a device key fits the store");
+
 /* ---- keys in std::map's order ------------------------------------------------ */
 
 struct keyed {
