@@ -662,8 +662,9 @@ static void seeds_device_sync(const uint8_t *pk, size_t pk_len) {
                 peers[i].removed = i % 3 ? 0 : 1700000100;
                 peers[i].confirmed = i % 2;
                 peers[i].banned = i % 6 == 0;
-                snprintf(peers[i].conversation_id, sizeof(peers[i].conversation_id),
-                         i % 4 ? "%040x" : "", i);
+                if (i % 4) /* a quarter without a conversation */
+                        snprintf(peers[i].conversation_id, sizeof(peers[i].conversation_id),
+                                 "%040x", i);
         }
         for (unsigned i = 0; i < 25; i++) {
                 reqs[i].from = some_hash((uint8_t)(5 * i + 100));

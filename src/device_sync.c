@@ -192,7 +192,7 @@ static int sort_all(const struct pb_device_sync *s, struct sorted *k) {
 }
 
 int pb_device_sync_encode(const struct pb_device_sync *s, uint8_t **ret, size_t *ret_len) {
-        struct sorted k = { NULL };
+        struct sorted k = { .devices = NULL };
         if (!s || !ret || !ret_len)
                 return -EINVAL;
         int r = sort_all(s, &k);
