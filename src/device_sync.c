@@ -178,11 +178,11 @@ static int sort_all(const struct pb_device_sync *s, struct sorted *k) {
             (s->n_requests && !s->requests) || s->n_devices > PB_SYNC_DEVICES_MAX ||
             s->n_peers > PB_SYNC_PEERS_MAX || s->date > INT64_MAX)
                 return -EINVAL;
-        /* +1: malloc(0) may say NULL */
-        k->devices = malloc((s->n_devices + 1) * sizeof(*k->devices));
-        k->peers = malloc((s->n_peers + 1) * sizeof(*k->peers));
-        k->peer_ids = malloc((s->n_peers + 1) * sizeof(*k->peer_ids));
-        k->requests = malloc((s->n_requests + 1) * sizeof(*k->requests));
+        /* +1: malloc(0) may say NULL; requests are not capped (20 go out) */
+        k->devices = malloc(((size_t)s->n_devices + 1) * sizeof(*k->devices));
+        k->peers = malloc(((size_t)s->n_peers + 1) * sizeof(*k->peers));
+        k->peer_ids = malloc(((size_t)s->n_peers + 1) * sizeof(*k->peer_ids));
+        k->requests = malloc(((size_t)s->n_requests + 1) * sizeof(*k->requests));
         if (!k->devices || !k->peers || !k->peer_ids || !k->requests)
                 return -ENOMEM;
         int r = sort_devices(s, k);

@@ -61,8 +61,10 @@
 #define PB_SYNC_DEVICES_MAX 64
 #define PB_SYNC_PEERS_MAX 10000
 /* Requests: Jami sends at most 20 (MAX_TRUST_REQUESTS, contact_list.cpp), so
- * does the encoder, a contiguous window from a random point, wrapping around,
- * as Jami chooses them; the decoder keeps up to 64. */
+ * does the encoder, given any number: when there are more, a window of 20
+ * consecutive ones (in key order) from a random one, wrapping around, as
+ * Jami chooses them, so that every request travels sooner or later. The
+ * decoder keeps up to 64. */
 #define PB_SYNC_REQUESTS_SEND_MAX 20
 #define PB_SYNC_REQUESTS_MAX 64
 
