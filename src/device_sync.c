@@ -12,7 +12,8 @@
 #include "wire-msgpack.h"
 #include "wire.h"
 
-_Static_assert(PB_OWN_DEVICE_NAME_MAX == PEERBOOK_DEVICE_NAME_MAX, "a device name fits the store");
+_Static_assert(PB_OWN_DEVICE_NAME_MAX == PEERBOOK_DEVICE_NAME_MAX + 1,
+               "a device name fits the store");
 _Static_assert(PB_OWN_DEVICE_PK_MAX == PB_PUBKEY_MAX, "a device key fits the store");
 
 /* ---- keys in std::map's order ------------------------------------------------ */
@@ -258,15 +259,15 @@ static int get_conversation(const msgpack_object *o, char out[PB_CONVERSATION_MA
 }
 
 /* A device name: any str (see device_sync.h), cut to fit; not UTF-8: none. */
-static int get_name(const msgpack_object *o, char out[PEERBOOK_DEVICE_NAME_MAX]) {
+static int get_name(const msgpack_object *o, char out[PEERBOOK_DEVICE_NAME_MAX + 1]) {
         if (o->type != MSGPACK_OBJECT_STR)
                 return -EBADMSG;
         const char *p = o->via.str.ptr, *nul;
         size_t n = o->via.str.size;
         if (n && (nul = memchr(p, 0, n)))
                 n = (size_t)(nul - p);
-        if (n >= PEERBOOK_DEVICE_NAME_MAX)
-                for (n = PEERBOOK_DEVICE_NAME_MAX - 1; n > 0 && ((uint8_t)p[n] & 0xc0) == 0x80;)
+        if (n > PEERBOOK_DEVICE_NAME_MAX)
+                for (n = PEERBOOK_DEVICE_NAME_MAX; n > 0 && ((uint8_t)p[n] & 0xc0) == 0x80;)
                         n--; /* p[n], the first byte cut, continues a character: cut before it */
         if (!pb_utf8_valid(p, n))
                 n = 0;

@@ -46,7 +46,7 @@
 #include "store.h"
 
 #ifndef PEERBOOK_DEVICE_NAME_MAX
-#define PEERBOOK_DEVICE_NAME_MAX 64 /* a device name's size, its final NUL included */
+#define PEERBOOK_DEVICE_NAME_MAX 64 /* a device name's length in bytes, NUL excluded */
 #endif
 
 #define PB_LONG_ID_LEN 32 /* Jami's PkId: SHA-256 of the device's public key */
@@ -77,7 +77,7 @@ struct pb_sync_device {
         /* A name longer than the buffer is cut at a UTF-8 character boundary,
          * one with a NUL byte at the NUL: Jami takes any string, and a long
          * name must not cost the whole sync. */
-        char name[PEERBOOK_DEVICE_NAME_MAX];
+        char name[PEERBOOK_DEVICE_NAME_MAX + 1];
 };
 
 struct pb_sync_request {

@@ -102,7 +102,7 @@ int pb_store_handled_prune(pb_store *s, int64_t before);
 
 /* ---- the account's own devices (ours among them) ------------------------------ */
 
-#define PB_OWN_DEVICE_NAME_MAX 64 /* = PEERBOOK_DEVICE_NAME_MAX */
+#define PB_OWN_DEVICE_NAME_MAX 65 /* PEERBOOK_DEVICE_NAME_MAX (64 bytes) and a NUL */
 #define PB_OWN_DEVICE_PK_MAX 2048 /* = PB_PUBKEY_MAX: an RSA-8192 key's DER */
 
 struct pb_own_device_row {

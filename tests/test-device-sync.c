@@ -404,16 +404,24 @@ static void test_malformed(void) {
 /* Names: any str, cut on a character boundary, none when not UTF-8. */
 static void test_names(void) {
         static struct mp m;
-        char longname[100];
-        /* 62 ASCII bytes then "é" (2 bytes): cutting at 63 would split it. */
-        memset(longname, 'x', 62);
-        memcpy(longname + 62, "\xc3\xa9yyyy", 7);
+        char longname[100], full[65];
+        uint8_t E[20];
+        memset(E, 0x70, sizeof(E));
+        memset(full, 'f', 64); /* exactly PEERBOOK_DEVICE_NAME_MAX bytes: kept whole */
+        full[64] = 0;
+        /* 63 ASCII bytes then "é" (2 bytes): cutting at 64 would split it. */
+        memset(longname, 'x', 63);
+        memcpy(longname + 63, "\xc3\xa9yyyy", 7);
         m.n = 0;
         byte(&m, 0x82);
         str(&m, "date");
         byte(&m, 0x01);
         str(&m, "devices_known");
-        byte(&m, 0x83);
+        byte(&m, 0x84);
+        bin(&m, E, 20);
+        byte(&m, 0xd9);
+        byte(&m, 64);
+        raw(&m, full, 64);
         bin(&m, S, 20);
         byte(&m, 0xd9);
         byte(&m, (uint8_t)strlen(longname));
@@ -425,11 +433,12 @@ static void test_names(void) {
         raw(&m, "ab\0cd", 5);
         struct pb_device_sync d;
         CHECK_EQ(pb_device_sync_decode(m.b, m.n, &d), 0);
-        CHECK_EQ(d.n_devices, 3);
-        /* in id order: S (0x10...), Q (0x30...), P (0x50...) */
-        CHECK(strlen(d.devices[0].name) == 62 && d.devices[0].name[61] == 'x');
+        CHECK_EQ(d.n_devices, 4);
+        /* in id order: S (0x10...), Q (0x30...), P (0x50...), E (0x70...) */
+        CHECK(strlen(d.devices[0].name) == 63 && d.devices[0].name[62] == 'x');
         CHECK(!strcmp(d.devices[1].name, "ab"));
         CHECK(!strcmp(d.devices[2].name, ""));
+        CHECK(!strcmp(d.devices[3].name, full));
         pb_device_sync_clear(&d);
 }
 
