@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "channel_wire.h"
+#include "device_sync.h"
 #include "netaddr.h"
 #include "pidf.h"
 #include "wire.h"
@@ -608,6 +609,107 @@ static void seeds_rendezvous(void) {
         put_garbage(t);
 }
 
+/* ---- DeviceSync --------------------------------------------------------------- */
+
+static void put_sync(const char *name, const struct pb_device_sync *s, bool variants) {
+        uint8_t *buf;
+        size_t len;
+        if (pb_device_sync_encode(s, &buf, &len) < 0)
+                die("cannot encode a device sync");
+        if (variants)
+                put_variants("device-sync", name, buf, len);
+        else {
+                put("device-sync", name, buf, len);
+                free(buf);
+        }
+}
+
+/* A contact {added, removed, confirmed, banned, conversationId}, plus extra
+ * keys as later Jami writes them (addedMs...). */
+static void mp_contact(struct mp *m, uint64_t added, bool later) {
+        mp_map(m, later ? 6 : 5);
+        mp_str(m, "added"), mp_uint(m, added), mp_str(m, "removed"), mp_byte(m, 0);
+        mp_str(m, "confirmed"), mp_bool(m, true), mp_str(m, "banned"), mp_bool(m, false);
+        mp_str(m, "conversationId"), mp_str(m, "0123456789abcdef0123456789abcdef01234567");
+        if (later)
+                mp_str(m, "addedMs"), mp_uint(m, added * 1000);
+}
+
+static void seeds_device_sync(const uint8_t *pk, size_t pk_len) {
+        const char *t = "device-sync";
+        static struct pb_contact_row peers[30];
+        static struct pb_sync_request reqs[25];
+        struct pb_sync_device devs[3] = { { .name = "laptop" },
+                                          { .name = "d\xc3\xa9sktop" },
+                                          { .name = "old jami", .legacy = true } };
+        struct pb_device_sync s = { .date = 1795959118557718279ULL,
+                                    .devices = devs,
+                                    .n_devices = 3,
+                                    .peers = peers,
+                                    .n_peers = 30,
+                                    .requests = reqs,
+                                    .n_requests = 2 };
+        struct mp m;
+
+        for (unsigned i = 0; i < 3; i++) {
+                devs[i].id = some_hash((uint8_t)(10 * i + 1));
+                memset(devs[i].long_id, 0x40 + i, PB_LONG_ID_LEN);
+        }
+        for (unsigned i = 0; i < 30; i++) {
+                pb_hash h = some_hash((uint8_t)(3 * i + 7));
+                pb_hash_to_hex(&h, peers[i].uri);
+                peers[i].added = 1700000000 + i;
+                peers[i].removed = i % 3 ? 0 : 1700000100;
+                peers[i].confirmed = i % 2;
+                peers[i].banned = i % 6 == 0;
+                if (i % 4) /* a quarter without a conversation */
+                        snprintf(peers[i].conversation_id, sizeof(peers[i].conversation_id),
+                                 "%040x", i);
+        }
+        for (unsigned i = 0; i < 25; i++) {
+                reqs[i].from = some_hash((uint8_t)(5 * i + 100));
+                reqs[i].received = 1700000200 + i;
+                reqs[i].device_pk = i % 2 ? NULL : (uint8_t *)pk;
+                reqs[i].device_pk_len = i % 2 ? 0 : pk_len;
+        }
+        put_sync("jami-2023", &s, true);
+        s.n_requests = 25; /* 20 go out */
+        put_sync("25-requests", &s, false);
+        s = (struct pb_device_sync){ .date = 1 };
+        put_sync("empty", &s, false);
+
+        /* Later Jami: extra keys, a device without sha1, no devices_known. */
+        m.n = 0;
+        mp_map(&m, 4), mp_str(&m, "date"), mp_uint(&m, 5), mp_str(&m, "devices"), mp_map(&m, 1);
+        mp_bin(&m, devs[0].long_id, PB_LONG_ID_LEN), mp_map(&m, 1), mp_str(&m, "name");
+        mp_str(&m, "phone"), mp_str(&m, "peers"), mp_map(&m, 2);
+        mp_bin(&m, some_hash(1).d, PB_HASH_LEN), mp_contact(&m, 1700000000, true);
+        mp_bin(&m, some_hash(0x80).d, PB_HASH_LEN), mp_contact(&m, 1700000001, false);
+        mp_str(&m, "trust_requests"), mp_map(&m, 1), mp_bin(&m, some_hash(9).d, PB_HASH_LEN);
+        mp_map(&m, 5), mp_str(&m, "device"), mp_byte(&m, 0xc0), mp_str(&m, "conversationId");
+        mp_str(&m, ""), mp_str(&m, "received"), mp_uint(&m, 3), mp_str(&m, "payload");
+        mp_bin(&m, "{}", 2), mp_str(&m, "receivedMs"), mp_uint(&m, 3000);
+        mp_put(t, "later-jami", &m);
+
+        /* Wrong types: a negative time, a bool as an int, a peer key of 19 bytes. */
+        m.n = 0;
+        mp_map(&m, 2), mp_str(&m, "date"), mp_uint(&m, 5), mp_str(&m, "peers"), mp_map(&m, 1);
+        mp_bin(&m, some_hash(1).d, PB_HASH_LEN), mp_map(&m, 1), mp_str(&m, "added");
+        mp_byte(&m, 0xd0), mp_byte(&m, 0x80);
+        mp_put(t, "negative-added", &m);
+        m.b[m.n - 2] = 0x01, m.n--;
+        m.b[m.n - 2] = 'r'; /* "added" -> "adder": an unknown key, skipped */
+        mp_put(t, "unknown-contact-key", &m);
+        m.n = 0;
+        mp_map(&m, 2), mp_str(&m, "date"), mp_uint(&m, 5), mp_str(&m, "peers"), mp_map(&m, 1);
+        mp_bin(&m, some_hash(1).d, 19), mp_map(&m, 0);
+        mp_put(t, "short-peer-key", &m);
+        m.n = 0;
+        mp_map(&m, 1), mp_str(&m, "date"), mp_byte(&m, 0xcf), mp_be(&m, 1ULL << 63, 8);
+        mp_put(t, "date-past-int64", &m);
+        put_garbage(t);
+}
+
 /* ---- keys and certificates ---------------------------------------------- */
 
 /* PEM body to DER: enough base64 for the armour GnuTLS writes. */
@@ -743,6 +845,7 @@ int main(int argc, char **argv) {
         seeds_channel_frame();
         seeds_pidf();
         seeds_rendezvous();
+        seeds_device_sync(pk, pk_len);
 
         free(pk), free(key), free(cert);
         pb_identity_free(alice);

@@ -32,6 +32,13 @@ static const char *const migrations[] = {
         "CREATE TABLE devices (account TEXT NOT NULL, device TEXT NOT NULL,"
         " pk BLOB NOT NULL, seen INTEGER NOT NULL, PRIMARY KEY (account, device));"
         "CREATE TABLE handled (value_id INTEGER PRIMARY KEY, at INTEGER NOT NULL);",
+
+        /* v3: the account's own devices (ours included), for the device list
+         * and the sync between them: last_sync is the date (ns) of the last
+         * sync accepted from the device, so that an older one is dropped. */
+        "CREATE TABLE own_devices (device TEXT PRIMARY KEY, long_id TEXT NOT NULL,"
+        " name TEXT NOT NULL, pk BLOB NOT NULL, last_sync INTEGER NOT NULL DEFAULT 0,"
+        " revoked INTEGER NOT NULL DEFAULT 0, seen INTEGER NOT NULL);",
 };
 
 /* SQLite result codes cross into errno here and nowhere else. */
@@ -506,4 +513,123 @@ int pb_store_handled_has(pb_store *s, uint64_t value_id) {
         int rc = sqlite3_step(st);
         sqlite3_finalize(st);
         return rc == SQLITE_ROW ? 1 : (rc == SQLITE_DONE ? 0 : sql_error(rc));
+}
+
+/* ---- the account's own devices ------------------------------------------------------ */
+
+int pb_store_own_device_put(pb_store *s, const struct pb_own_device_row *d) {
+        sqlite3_stmt *st;
+        const char *args[] = { d->device, d->long_id, d->name };
+        if (d->pk_len > sizeof(d->pk) || d->last_sync > INT64_MAX)
+                return -EINVAL;
+        int r = prepare(s,
+                        "INSERT OR REPLACE INTO own_devices(device, long_id, name, pk, last_sync,"
+                        " revoked, seen) VALUES(?, ?, ?, ?, ?, ?, ?)",
+                        &st, 3, args);
+        if (r < 0)
+                return r;
+        bind_blob(st, 4, d->pk, d->pk_len);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)d->last_sync);
+        sqlite3_bind_int(st, 6, d->revoked);
+        sqlite3_bind_int64(st, 7, d->seen);
+        return step_done(st);
+}
+
+#define OWN_DEVICE_COLUMNS "device, long_id, name, pk, last_sync, revoked, seen"
+
+/* A row whose key is longer than the buffer was not written by us: -EBADMSG. */
+static int own_device_row(sqlite3_stmt *st, struct pb_own_device_row *d) {
+        const void *pk = sqlite3_column_blob(st, 3);
+        size_t pk_len = (size_t)sqlite3_column_bytes(st, 3);
+        if (pk_len > sizeof(d->pk))
+                return -EBADMSG;
+        column_str(st, 0, d->device, sizeof(d->device));
+        column_str(st, 1, d->long_id, sizeof(d->long_id));
+        column_str(st, 2, d->name, sizeof(d->name));
+        if (pk_len)
+                memcpy(d->pk, pk, pk_len);
+        d->pk_len = pk_len;
+        d->last_sync = (uint64_t)sqlite3_column_int64(st, 4);
+        d->revoked = sqlite3_column_int(st, 5) != 0;
+        d->seen = sqlite3_column_int64(st, 6);
+        return 0;
+}
+
+int pb_store_own_device_get(pb_store *s, const char *device, struct pb_own_device_row *ret) {
+        sqlite3_stmt *st;
+        int r = prepare(s, "SELECT " OWN_DEVICE_COLUMNS " FROM own_devices WHERE device = ?", &st,
+                        1, &device);
+        if (r < 0)
+                return r;
+        int rc = sqlite3_step(st);
+        r = rc == SQLITE_ROW    ? own_device_row(st, ret)
+            : rc == SQLITE_DONE ? -ENOENT
+                                : sql_error(rc);
+        sqlite3_finalize(st);
+        return r;
+}
+
+int pb_store_own_devices(pb_store *s, int (*cb)(const struct pb_own_device_row *d, void *userdata),
+                         void *userdata) {
+        sqlite3_stmt *st;
+        struct pb_own_device_row d;
+        int r = prepare(s, "SELECT " OWN_DEVICE_COLUMNS " FROM own_devices ORDER BY device", &st, 0,
+                        NULL);
+        if (r < 0)
+                return r;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+                if ((r = own_device_row(st, &d)) < 0 || (r = cb(&d, userdata)) < 0)
+                        break;
+        sqlite3_finalize(st);
+        return r < 0 ? r : (rc == SQLITE_DONE ? 0 : sql_error(rc));
+}
+
+int pb_store_own_device_delete(pb_store *s, const char *device) {
+        int r = run(s, "DELETE FROM own_devices WHERE device = ?", 1, &device);
+        if (r < 0)
+                return r;
+        return sqlite3_changes(s->db) > 0 ? 0 : -ENOENT;
+}
+
+int pb_store_own_device_synced(pb_store *s, const char *device, uint64_t date) {
+        sqlite3_stmt *st;
+        if (date > INT64_MAX)
+                return -EINVAL;
+        int r = prepare(s,
+                        "UPDATE own_devices SET last_sync = ?2"
+                        " WHERE device = ?1 AND revoked = 0 AND last_sync < ?2",
+                        &st, 1, &device);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)date);
+        if ((r = step_done(st)) < 0)
+                return r;
+        if (sqlite3_changes(s->db) > 0)
+                return 1;
+        struct pb_own_device_row d; /* why not: unknown (-ENOENT), revoked or stale (0) */
+        r = pb_store_own_device_get(s, device, &d);
+        return r < 0 ? r : 0;
+}
+
+/* Our own syncs' dates: saved before use and only growing, even when the
+ * clock goes back, so that no device of the account ever drops one of ours
+ * as older than the last it saw, across our restarts too. */
+int pb_store_sync_next_date(pb_store *s, uint64_t now_ns, uint64_t *ret) {
+        char buf[32];
+        uint64_t last = 0, date = now_ns;
+        int r = pb_store_get(s, "sync_date", buf, sizeof(buf));
+        if (r == 0)
+                last = strtoull(buf, NULL, 10);
+        else if (r != -ENOENT)
+                return r;
+        if (date <= last)
+                date = last + 1;
+        if (date > INT64_MAX) /* what Jami reads; a saved date this far is not ours */
+                return -EOVERFLOW;
+        snprintf(buf, sizeof(buf), "%llu", (unsigned long long)date);
+        if ((r = pb_store_set(s, "sync_date", buf)) < 0)
+                return r;
+        *ret = date;
+        return 0;
 }

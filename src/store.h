@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * store.h — an account's database: settings and subscriptions (and, later,
- * contacts and requests). One SQLite file per account, WAL journal,
- * synchronous=FULL: every call that changes something commits one
- * transaction before it returns, so a killed process or a power cut loses
- * nothing that was acknowledged. The only file that includes <sqlite3.h>.
+ * store.h — an account's database: settings, subscriptions, contacts,
+ * requests, the devices of others and our own. One SQLite file per account,
+ * WAL journal, synchronous=FULL: every call that changes something commits
+ * one transaction before it returns, so a killed process or a power cut
+ * loses nothing that was acknowledged. The only file that includes <sqlite3.h>.
  */
 #pragma once
 
@@ -99,3 +99,39 @@ int pb_store_handled_has(pb_store *s, uint64_t value_id);
 int pb_store_handled_add(pb_store *s, uint64_t value_id, int64_t now);
 /* Forgets the ones older than `before` (the DHT has dropped them too). */
 int pb_store_handled_prune(pb_store *s, int64_t before);
+
+/* ---- the account's own devices (ours among them) ------------------------------ */
+
+#define PB_OWN_DEVICE_NAME_MAX 65 /* PEERBOOK_DEVICE_NAME_MAX (64 bytes) and a NUL */
+#define PB_OWN_DEVICE_PK_MAX 2048 /* = PB_PUBKEY_MAX: an RSA-8192 key's DER */
+
+struct pb_own_device_row {
+        char device[41];  /* SHA-1 of the device key, 40 lowercase hex */
+        char long_id[65]; /* SHA-256 of the device key (Jami's PkId), 64 hex */
+        char name[PB_OWN_DEVICE_NAME_MAX];
+        uint8_t pk[PB_OWN_DEVICE_PK_MAX]; /* DER public key */
+        size_t pk_len;
+        uint64_t last_sync; /* ns date of the last sync accepted from it; 0: none */
+        bool revoked;
+        int64_t seen; /* seconds: when we last learned of it */
+};
+
+/* Inserts or replaces the device's row (every field); -EINVAL for a key over
+ * PB_OWN_DEVICE_PK_MAX or a last_sync past INT64_MAX. */
+int pb_store_own_device_put(pb_store *s, const struct pb_own_device_row *d);
+/* -ENOENT when the device is not there. */
+int pb_store_own_device_get(pb_store *s, const char *device, struct pb_own_device_row *ret);
+/* Calls cb for each device, by device id; a negative return stops. */
+int pb_store_own_devices(pb_store *s, int (*cb)(const struct pb_own_device_row *d, void *userdata),
+                         void *userdata);
+/* -ENOENT when there is none. */
+int pb_store_own_device_delete(pb_store *s, const char *device);
+/* Accepts a sync dated date from the device, in one statement: 1 when it is
+ * newer than the last one accepted (now recorded), 0 when it is not or the
+ * device is revoked (drop it), -ENOENT for a device not ours. */
+int pb_store_own_device_synced(pb_store *s, const char *device, uint64_t date);
+
+/* The date (ns) for our next sync: max(now_ns, the last one + 1), saved
+ * (meta "sync_date") before it is returned, so dates strictly increase across
+ * restarts and clock steps back; -EOVERFLOW past INT64_MAX. */
+int pb_store_sync_next_date(pb_store *s, uint64_t now_ns, uint64_t *ret);

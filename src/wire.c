@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* wire.c — msgpack codecs; the only file that includes <msgpack.h>. */
+/* wire.c — msgpack codecs, and the strict helpers of wire-msgpack.h. */
 #include "wire.h"
 
 #include <errno.h>
@@ -8,53 +8,47 @@
 #include <string.h>
 
 #include "netaddr.h"
+#include "wire-msgpack.h"
 
 #define MAP_KEYS_MAX 32 /* a peer cannot make us walk a huge map */
 
 /* ---- encoding helpers ---------------------------------------------------- */
 
-static void pack_str(msgpack_packer *pk, const char *s) {
+void pb_mp_pack_str(msgpack_packer *pk, const char *s) {
         size_t n = strlen(s);
         msgpack_pack_str(pk, n);
         msgpack_pack_str_body(pk, s, n);
 }
 
-static void pack_bin(msgpack_packer *pk, const void *p, size_t n) {
+void pb_mp_pack_bin(msgpack_packer *pk, const void *p, size_t n) {
         msgpack_pack_bin(pk, n);
         msgpack_pack_bin_body(pk, p, n);
 }
 
-static void pack_bool(msgpack_packer *pk, bool v) {
+void pb_mp_pack_bool(msgpack_packer *pk, bool v) {
         if (v)
                 msgpack_pack_true(pk);
         else
                 msgpack_pack_false(pk);
 }
 
-/* Hands the sbuffer's bytes to the caller. */
 /* msgpack's sbuffer drops a write it cannot grow for and takes the next one,
  * which would make a value with a hole in it: a failed write fails the value. */
-struct packer {
-        msgpack_sbuffer sb;
-        msgpack_packer pk;
-        bool failed;
-};
-
 static int packer_write(void *data, const char *buf, size_t len) {
-        struct packer *p = data;
+        struct pb_mp_packer *p = data;
         if (!p->failed && msgpack_sbuffer_write(&p->sb, buf, len) < 0)
                 p->failed = true;
         return p->failed ? -1 : 0;
 }
 
-static msgpack_packer *packer_init(struct packer *p) {
+msgpack_packer *pb_mp_packer_init(struct pb_mp_packer *p) {
         msgpack_sbuffer_init(&p->sb);
         msgpack_packer_init(&p->pk, p, packer_write);
         p->failed = false;
         return &p->pk;
 }
 
-static int take_buffer(struct packer *p, uint8_t **ret, size_t *ret_len) {
+int pb_mp_take(struct pb_mp_packer *p, uint8_t **ret, size_t *ret_len) {
         if (p->failed || !p->sb.data) { /* the sbuffer only fails by not allocating */
                 msgpack_sbuffer_destroy(&p->sb);
                 return -ENOMEM;
@@ -131,7 +125,7 @@ static bool counts_fit(const uint8_t *p, size_t len) {
 }
 
 /* Unpacks exactly one object spanning all of data. */
-static int unpack_one(const uint8_t *data, size_t len, msgpack_unpacked *u) {
+int pb_mp_unpack_one(const uint8_t *data, size_t len, msgpack_unpacked *u) {
         if (!data || len == 0 || len > PB_VALUE_MAX || !counts_fit(data, len))
                 return -EBADMSG;
         msgpack_unpacked_init(u);
@@ -150,22 +144,22 @@ static int unpack_one(const uint8_t *data, size_t len, msgpack_unpacked *u) {
         return 0;
 }
 
-static bool key_is(const msgpack_object *k, const char *name) {
+bool pb_mp_key_is(const msgpack_object *k, const char *name) {
         size_t n = strlen(name);
         return k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
                memcmp(k->via.str.ptr, name, n) == 0;
 }
 
-static int get_bin(const msgpack_object *o, size_t max, uint8_t *out, size_t *out_len) {
+int pb_mp_get_bin(const msgpack_object *o, size_t max, uint8_t *out, size_t *out_len) {
         if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size > max)
                 return -EBADMSG;
-        if (o->via.bin.size) /* an empty one may have a NULL pointer (get_str) */
+        if (o->via.bin.size) /* an empty one may have a NULL pointer (pb_mp_get_str) */
                 memcpy(out, o->via.bin.ptr, o->via.bin.size);
         *out_len = o->via.bin.size;
         return 0;
 }
 
-static int get_hash(const msgpack_object *o, pb_hash *out) {
+int pb_mp_get_hash(const msgpack_object *o, pb_hash *out) {
         if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != PB_HASH_LEN)
                 return -EBADMSG;
         memcpy(out->d, o->via.bin.ptr, PB_HASH_LEN);
@@ -175,7 +169,7 @@ static int get_hash(const msgpack_object *o, pb_hash *out) {
 /* Copies a string of at most max-1 bytes without NUL bytes inside. msgpack-c
  * may give an empty string a NULL pointer, which memchr and memcpy must not
  * see even with a length of 0 (clang's UBSan checks it; found by fuzzing). */
-static int get_str(const msgpack_object *o, size_t max, char *out) {
+int pb_mp_get_str(const msgpack_object *o, size_t max, char *out) {
         size_t n = o->via.str.size;
         if (o->type != MSGPACK_OBJECT_STR || n >= max || (n && memchr(o->via.str.ptr, 0, n)))
                 return -EBADMSG;
@@ -185,12 +179,8 @@ static int get_str(const msgpack_object *o, size_t max, char *out) {
         return 0;
 }
 
-/* Walks a map with string keys: calls field() for known keys, each at most
- * once (a duplicate key is malformed), skips unknown ones. */
-typedef int (*field_fn)(unsigned index, const msgpack_object *value, void *out);
-
-static int walk_map(const msgpack_object *o, const char *const *names, unsigned n_names,
-                    field_fn field, void *out, unsigned *ret_seen) {
+int pb_mp_walk_map(const msgpack_object *o, const char *const *names, unsigned n_names,
+                   pb_mp_field_fn field, void *out, unsigned *ret_seen) {
         if (o->type != MSGPACK_OBJECT_MAP || o->via.map.size > MAP_KEYS_MAX)
                 return -EBADMSG;
         unsigned seen = 0;
@@ -199,7 +189,7 @@ static int walk_map(const msgpack_object *o, const char *const *names, unsigned 
                 if (kv->key.type != MSGPACK_OBJECT_STR)
                         return -EBADMSG;
                 for (unsigned f = 0; f < n_names; f++) {
-                        if (!key_is(&kv->key, names[f]))
+                        if (!pb_mp_key_is(&kv->key, names[f]))
                                 continue;
                         if (seen & (1u << f))
                                 return -EBADMSG;
@@ -219,32 +209,33 @@ int pb_announcement_encode(const pb_hash *dev, const uint8_t *pk, size_t pk_len,
                            size_t *ret_len) {
         if (!dev || pk_len > PB_PUBKEY_MAX || (pk_len && !pk))
                 return -EINVAL;
-        struct packer p;
-        msgpack_packer *pk_ = packer_init(&p);
+        struct pb_mp_packer p;
+        msgpack_packer *pk_ = pb_mp_packer_init(&p);
         msgpack_pack_map(pk_, pk_len ? 2 : 1);
-        pack_str(pk_, "dev");
-        pack_bin(pk_, dev->d, PB_HASH_LEN);
+        pb_mp_pack_str(pk_, "dev");
+        pb_mp_pack_bin(pk_, dev->d, PB_HASH_LEN);
         if (pk_len) {
-                pack_str(pk_, "pk");
-                pack_bin(pk_, pk, pk_len);
+                pb_mp_pack_str(pk_, "pk");
+                pb_mp_pack_bin(pk_, pk, pk_len);
         }
-        return take_buffer(&p, ret, ret_len);
+        return pb_mp_take(&p, ret, ret_len);
 }
 
 static int announcement_field(unsigned f, const msgpack_object *v, void *out) {
         struct pb_announcement *a = out;
-        return f == 0 ? get_hash(v, &a->dev) : get_bin(v, PB_PUBKEY_MAX, a->pk, &a->pk_len);
+        return f == 0 ? pb_mp_get_hash(v, &a->dev)
+                      : pb_mp_get_bin(v, PB_PUBKEY_MAX, a->pk, &a->pk_len);
 }
 
 int pb_announcement_decode(const uint8_t *data, size_t len, struct pb_announcement *ret) {
         static const char *const names[] = { "dev", "pk" };
         msgpack_unpacked u;
-        int r = unpack_one(data, len, &u);
+        int r = pb_mp_unpack_one(data, len, &u);
         if (r < 0)
                 return r;
         struct pb_announcement a = { .pk_len = 0 };
         unsigned seen = 0;
-        r = walk_map(&u.data, names, 2, announcement_field, &a, &seen);
+        r = pb_mp_walk_map(&u.data, names, 2, announcement_field, &a, &seen);
         msgpack_unpacked_destroy(&u);
         if (r < 0)
                 return r;
@@ -262,20 +253,20 @@ int pb_announcement_decode(const uint8_t *data, size_t len, struct pb_announceme
 int pb_device_state_encode(const struct pb_device_state *s, uint8_t **ret, size_t *ret_len) {
         if (!s)
                 return -EINVAL;
-        struct packer p;
-        msgpack_packer *pk = packer_init(&p);
+        struct pb_mp_packer p;
+        msgpack_packer *pk = pb_mp_packer_init(&p);
         msgpack_pack_array(pk, 5);
-        pack_str(pk, DEVICE_STATE_TAG);
+        pb_mp_pack_str(pk, DEVICE_STATE_TAG);
         msgpack_pack_uint32(pk, DEVICE_STATE_VERSION);
-        pack_bin(pk, s->dev.d, PB_HASH_LEN);
+        pb_mp_pack_bin(pk, s->dev.d, PB_HASH_LEN);
         msgpack_pack_uint64(pk, s->seq);
-        pack_bool(pk, s->online);
-        return take_buffer(&p, ret, ret_len);
+        pb_mp_pack_bool(pk, s->online);
+        return pb_mp_take(&p, ret, ret_len);
 }
 
 int pb_device_state_decode(const uint8_t *data, size_t len, struct pb_device_state *ret) {
         msgpack_unpacked u;
-        int r = unpack_one(data, len, &u);
+        int r = pb_mp_unpack_one(data, len, &u);
         if (r < 0)
                 return r;
         const msgpack_object *o = &u.data;
@@ -285,9 +276,10 @@ int pb_device_state_decode(const uint8_t *data, size_t len, struct pb_device_sta
         if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 5 || o->via.array.size > 16)
                 goto out;
         const msgpack_object *e = o->via.array.ptr;
-        if (!key_is(&e[0], DEVICE_STATE_TAG) || e[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
-            e[1].via.u64 < DEVICE_STATE_VERSION || get_hash(&e[2], &s.dev) < 0 ||
-            e[3].type != MSGPACK_OBJECT_POSITIVE_INTEGER || e[4].type != MSGPACK_OBJECT_BOOLEAN)
+        if (!pb_mp_key_is(&e[0], DEVICE_STATE_TAG) ||
+            e[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER || e[1].via.u64 < DEVICE_STATE_VERSION ||
+            pb_mp_get_hash(&e[2], &s.dev) < 0 || e[3].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+            e[4].type != MSGPACK_OBJECT_BOOLEAN)
                 goto out;
         s.seq = e[3].via.u64;
         s.online = e[4].via.boolean;
@@ -306,45 +298,45 @@ out:
 int pb_archive_encode(const struct pb_archive *a, uint8_t **ret, size_t *ret_len) {
         if (!a || a->key_len > PB_ARCHIVE_FIELD_MAX || a->cert_len > PB_ARCHIVE_FIELD_MAX)
                 return -EINVAL;
-        struct packer p;
-        msgpack_packer *pk = packer_init(&p);
+        struct pb_mp_packer p;
+        msgpack_packer *pk = pb_mp_packer_init(&p);
         msgpack_pack_map(pk, 5);
-        pack_str(pk, "format");
-        pack_str(pk, ARCHIVE_FORMAT);
-        pack_str(pk, "version");
+        pb_mp_pack_str(pk, "format");
+        pb_mp_pack_str(pk, ARCHIVE_FORMAT);
+        pb_mp_pack_str(pk, "version");
         msgpack_pack_uint32(pk, ARCHIVE_VERSION);
-        pack_str(pk, "alias");
-        pack_str(pk, a->alias);
-        pack_str(pk, "key");
-        pack_bin(pk, a->key, a->key_len);
-        pack_str(pk, "cert");
-        pack_bin(pk, a->cert, a->cert_len);
-        return take_buffer(&p, ret, ret_len);
+        pb_mp_pack_str(pk, "alias");
+        pb_mp_pack_str(pk, a->alias);
+        pb_mp_pack_str(pk, "key");
+        pb_mp_pack_bin(pk, a->key, a->key_len);
+        pb_mp_pack_str(pk, "cert");
+        pb_mp_pack_bin(pk, a->cert, a->cert_len);
+        return pb_mp_take(&p, ret, ret_len);
 }
 
 static int archive_field(unsigned f, const msgpack_object *v, void *out) {
         struct pb_archive *a = out;
         switch (f) {
-        case 0: return key_is(v, ARCHIVE_FORMAT) ? 0 : -EBADMSG;
+        case 0: return pb_mp_key_is(v, ARCHIVE_FORMAT) ? 0 : -EBADMSG;
         case 1:
                 return v->type == MSGPACK_OBJECT_POSITIVE_INTEGER && v->via.u64 == ARCHIVE_VERSION
                                ? 0
                                : -EBADMSG;
-        case 2: return get_str(v, sizeof(a->alias), a->alias);
-        case 3: return get_bin(v, PB_ARCHIVE_FIELD_MAX, a->key, &a->key_len);
-        default: return get_bin(v, PB_ARCHIVE_FIELD_MAX, a->cert, &a->cert_len);
+        case 2: return pb_mp_get_str(v, sizeof(a->alias), a->alias);
+        case 3: return pb_mp_get_bin(v, PB_ARCHIVE_FIELD_MAX, a->key, &a->key_len);
+        default: return pb_mp_get_bin(v, PB_ARCHIVE_FIELD_MAX, a->cert, &a->cert_len);
         }
 }
 
 int pb_archive_decode(const uint8_t *data, size_t len, struct pb_archive *ret) {
         static const char *const names[] = { "format", "version", "alias", "key", "cert" };
         msgpack_unpacked u;
-        int r = unpack_one(data, len, &u);
+        int r = pb_mp_unpack_one(data, len, &u);
         if (r < 0)
                 return r;
         ret->alias[0] = 0;
         unsigned seen = 0;
-        r = walk_map(&u.data, names, 5, archive_field, ret, &seen);
+        r = pb_mp_walk_map(&u.data, names, 5, archive_field, ret, &seen);
         msgpack_unpacked_destroy(&u);
         if (r < 0)
                 return r;
@@ -357,29 +349,29 @@ int pb_archive_decode(const uint8_t *data, size_t len, struct pb_archive *ret) {
 int pb_trust_request_encode(const struct pb_trust_request *r, uint8_t **ret, size_t *ret_len) {
         if (!r || r->payload_len > PB_PAYLOAD_MAX || (r->payload_len && !r->payload))
                 return -EINVAL;
-        struct packer p;
-        msgpack_packer *pk = packer_init(&p);
+        struct pb_mp_packer p;
+        msgpack_packer *pk = pb_mp_packer_init(&p);
         msgpack_pack_map(pk, r->request_id ? 5 : 4);
-        pack_str(pk, "service");
-        pack_str(pk, r->service);
-        pack_str(pk, "conversationId");
-        pack_str(pk, r->conversation_id);
-        pack_str(pk, "payload");
-        pack_bin(pk, r->payload, r->payload_len);
-        pack_str(pk, "confirm");
-        pack_bool(pk, r->confirm);
+        pb_mp_pack_str(pk, "service");
+        pb_mp_pack_str(pk, r->service);
+        pb_mp_pack_str(pk, "conversationId");
+        pb_mp_pack_str(pk, r->conversation_id);
+        pb_mp_pack_str(pk, "payload");
+        pb_mp_pack_bin(pk, r->payload, r->payload_len);
+        pb_mp_pack_str(pk, "confirm");
+        pb_mp_pack_bool(pk, r->confirm);
         if (r->request_id) {
-                pack_str(pk, "pbid");
+                pb_mp_pack_str(pk, "pbid");
                 msgpack_pack_uint64(pk, r->request_id);
         }
-        return take_buffer(&p, ret, ret_len);
+        return pb_mp_take(&p, ret, ret_len);
 }
 
 static int trust_request_field(unsigned f, const msgpack_object *v, void *out) {
         struct pb_trust_request *t = out;
         switch (f) {
-        case 0: return get_str(v, sizeof(t->service), t->service);
-        case 1: return get_str(v, sizeof(t->conversation_id), t->conversation_id);
+        case 0: return pb_mp_get_str(v, sizeof(t->service), t->service);
+        case 1: return pb_mp_get_str(v, sizeof(t->conversation_id), t->conversation_id);
         case 2:
                 if (v->type != MSGPACK_OBJECT_BIN || v->via.bin.size > PB_PAYLOAD_MAX)
                         return -EBADMSG;
@@ -408,12 +400,12 @@ int pb_trust_request_decode(const uint8_t *data, size_t len, struct pb_trust_req
         static const char *const names[] = { "service", "conversationId", "payload", "confirm",
                                              "pbid" };
         msgpack_unpacked u;
-        int r = unpack_one(data, len, &u);
+        int r = pb_mp_unpack_one(data, len, &u);
         if (r < 0)
                 return r;
         struct pb_trust_request t = { .confirm = false };
         unsigned seen = 0;
-        r = walk_map(&u.data, names, 5, trust_request_field, &t, &seen);
+        r = pb_mp_walk_map(&u.data, names, 5, trust_request_field, &t, &seen);
         msgpack_unpacked_destroy(&u);
         if (r == 0 && !(seen & 1)) /* a request names its service */
                 r = -EBADMSG;
@@ -430,18 +422,18 @@ int pb_trust_request_decode(const uint8_t *data, size_t len, struct pb_trust_req
 int pb_channel_request_encode(const struct pb_channel_request *q, uint8_t **ret, size_t *ret_len) {
         if (!q || q->state > PB_CHANNEL_DECLINE || !memchr(q->name, 0, sizeof(q->name)))
                 return -EINVAL;
-        struct packer p;
-        msgpack_packer *pk = packer_init(&p);
+        struct pb_mp_packer p;
+        msgpack_packer *pk = pb_mp_packer_init(&p);
         msgpack_pack_array(pk, 3);
-        pack_str(pk, q->name);
+        pb_mp_pack_str(pk, q->name);
         msgpack_pack_uint16(pk, q->channel);
         msgpack_pack_int(pk, q->state); /* Jami's MSGPACK_ADD_ENUM packs an int */
-        return take_buffer(&p, ret, ret_len);
+        return pb_mp_take(&p, ret, ret_len);
 }
 
 int pb_channel_request_decode(const uint8_t *data, size_t len, struct pb_channel_request *ret) {
         msgpack_unpacked u;
-        int r = unpack_one(data, len, &u);
+        int r = pb_mp_unpack_one(data, len, &u);
         if (r < 0)
                 return r;
         const msgpack_object *o = &u.data;
@@ -452,7 +444,7 @@ int pb_channel_request_decode(const uint8_t *data, size_t len, struct pb_channel
         /* Jami's conversion would take fewer or more fields, a bin name and
          * any state (an unknown one as DECLINE); no Jami sends any of those. */
         const msgpack_object *e = o->via.array.ptr;
-        if (get_str(&e[0], sizeof(q.name), q.name) < 0 ||
+        if (pb_mp_get_str(&e[0], sizeof(q.name), q.name) < 0 ||
             e[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER || e[1].via.u64 > UINT16_MAX ||
             e[2].type != MSGPACK_OBJECT_POSITIVE_INTEGER || e[2].via.u64 > PB_CHANNEL_DECLINE)
                 goto out;
@@ -469,17 +461,17 @@ int pb_protocol_msg_encode(const struct pb_protocol_msg *m, uint8_t **ret, size_
         if (!m || (m->kind != PB_PROTOCOL_VERSION && m->kind != PB_PROTOCOL_BEACON) ||
             (m->kind == PB_PROTOCOL_VERSION && m->version > INT32_MAX))
                 return -EINVAL;
-        struct packer p;
-        msgpack_packer *pk = packer_init(&p);
+        struct pb_mp_packer p;
+        msgpack_packer *pk = pb_mp_packer_init(&p);
         msgpack_pack_map(pk, 1);
         if (m->kind == PB_PROTOCOL_VERSION) {
-                pack_str(pk, "v");
+                pb_mp_pack_str(pk, "v");
                 msgpack_pack_int(pk, (int)m->version);
         } else {
-                pack_str(pk, "p");
-                pack_bool(pk, m->ping);
+                pb_mp_pack_str(pk, "p");
+                pb_mp_pack_bool(pk, m->ping);
         }
-        return take_buffer(&p, ret, ret_len);
+        return pb_mp_take(&p, ret, ret_len);
 }
 
 static int protocol_field(unsigned f, const msgpack_object *v, void *out) {
@@ -499,7 +491,7 @@ static int protocol_field(unsigned f, const msgpack_object *v, void *out) {
 int pb_protocol_msg_decode(const uint8_t *data, size_t len, struct pb_protocol_msg *ret) {
         static const char *const version[] = { "v" }, *const beacon[] = { "p" };
         msgpack_unpacked u;
-        int r = unpack_one(data, len, &u);
+        int r = pb_mp_unpack_one(data, len, &u);
         if (r < 0)
                 return r;
         const msgpack_object *o = &u.data;
@@ -510,11 +502,11 @@ int pb_protocol_msg_decode(const uint8_t *data, size_t len, struct pb_protocol_m
         if (o->type != MSGPACK_OBJECT_MAP || o->via.map.size == 0)
                 goto out;
         const msgpack_object *first = &o->via.map.ptr[0].key;
-        m.kind = key_is(first, "v")   ? PB_PROTOCOL_VERSION
-                 : key_is(first, "p") ? PB_PROTOCOL_BEACON
-                                      : PB_PROTOCOL_OTHER;
-        r = walk_map(o, m.kind == PB_PROTOCOL_VERSION ? version : beacon,
-                     m.kind == PB_PROTOCOL_OTHER ? 0 : 1, protocol_field, &m, &seen);
+        m.kind = pb_mp_key_is(first, "v")   ? PB_PROTOCOL_VERSION
+                 : pb_mp_key_is(first, "p") ? PB_PROTOCOL_BEACON
+                                            : PB_PROTOCOL_OTHER;
+        r = pb_mp_walk_map(o, m.kind == PB_PROTOCOL_VERSION ? version : beacon,
+                           m.kind == PB_PROTOCOL_OTHER ? 0 : 1, protocol_field, &m, &seen);
         if (r == 0)
                 *ret = m;
 out:
@@ -534,18 +526,18 @@ int pb_rendezvous_encode(const struct pb_rendezvous *r, uint8_t **ret, size_t *r
                 if (!pb_addr_usable(sa) || pb_addr_format(sa, text[i]) < 0)
                         return -EINVAL;
         }
-        struct packer p;
-        msgpack_packer *pk = packer_init(&p);
+        struct pb_mp_packer p;
+        msgpack_packer *pk = pb_mp_packer_init(&p);
         msgpack_pack_map(pk, 3);
-        pack_str(pk, "id");
+        pb_mp_pack_str(pk, "id");
         msgpack_pack_uint64(pk, r->id);
-        pack_str(pk, "addrs");
+        pb_mp_pack_str(pk, "addrs");
         msgpack_pack_array(pk, r->n_addrs);
         for (unsigned i = 0; i < r->n_addrs; i++)
-                pack_str(pk, text[i]);
-        pack_str(pk, "answer");
-        pack_bool(pk, r->answer);
-        return take_buffer(&p, ret, ret_len);
+                pb_mp_pack_str(pk, text[i]);
+        pb_mp_pack_str(pk, "answer");
+        pb_mp_pack_bool(pk, r->answer);
+        return pb_mp_take(&p, ret, ret_len);
 }
 
 /* Adds each address that is usable; one that does not parse is malformed. */
@@ -556,7 +548,7 @@ static int rendezvous_addrs(const msgpack_object *v, struct pb_rendezvous *r) {
         if (v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size > PB_RDV_ADDRS_MAX)
                 return -EBADMSG;
         for (uint32_t i = 0; i < v->via.array.size; i++) {
-                if (get_str(&v->via.array.ptr[i], sizeof(text), text) < 0 ||
+                if (pb_mp_get_str(&v->via.array.ptr[i], sizeof(text), text) < 0 ||
                     pb_addr_parse(text, &ss) < 0)
                         return -EBADMSG;
                 if (pb_addr_usable((const struct sockaddr *)&ss))
@@ -590,11 +582,11 @@ int pb_rendezvous_decode(const uint8_t *data, size_t len, struct pb_rendezvous *
 
         if (len > PB_RDV_MAX)
                 return -EBADMSG;
-        int e = unpack_one(data, len, &u);
+        int e = pb_mp_unpack_one(data, len, &u);
         if (e < 0)
                 return e;
-        /* All three keys, each once (walk_map): then a fourth is an extra one. */
-        e = walk_map(&u.data, names, 3, rendezvous_field, &r, &seen);
+        /* All three keys, each once (pb_mp_walk_map): then a fourth is an extra one. */
+        e = pb_mp_walk_map(&u.data, names, 3, rendezvous_field, &r, &seen);
         if (e == 0 && (seen != 7 || u.data.via.map.size != 3))
                 e = -EBADMSG;
         msgpack_unpacked_destroy(&u);

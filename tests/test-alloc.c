@@ -22,6 +22,7 @@
 
 #include "channel_wire.h"
 #include "check.h"
+#include "device_sync.h"
 #include "pidf.h"
 #include "store.h"
 #include "util.h"
@@ -338,6 +339,50 @@ static int pidf_parse(void *arg) {
         return r;
 }
 
+/* Two devices, three contacts, two requests (one with a device key). */
+static int device_sync_encode(void *arg) {
+        struct blob *b = arg;
+        static uint8_t pk[550];
+        struct pb_sync_device devs[2] = { { .name = "laptop" }, { .name = "old", .legacy = true } };
+        struct pb_contact_row peers[3] = {
+                { .uri = "1111111111111111111111111111111111111111",
+                  .added = 5,
+                  .conversation_id = "c" },
+                { .uri = "2222222222222222222222222222222222222222" },
+                { .uri = "3333333333333333333333333333333333333333", .removed = 9, .banned = true }
+        };
+        struct pb_sync_request reqs[2] = { { .device_pk = pk, .device_pk_len = sizeof(pk) },
+                                           { .received = 3 } };
+        struct pb_device_sync s = { .date = 1ull << 60,
+                                    .devices = devs,
+                                    .n_devices = 2,
+                                    .peers = peers,
+                                    .n_peers = 3,
+                                    .requests = reqs,
+                                    .n_requests = 2 };
+        memset(devs[0].long_id, 1, sizeof(devs[0].long_id));
+        memset(devs[1].id.d, 2, sizeof(devs[1].id.d));
+        memset(reqs[0].from.d, 4, sizeof(reqs[0].from.d));
+        memset(reqs[1].from.d, 5, sizeof(reqs[1].from.d));
+        free(b->data);
+        b->data = NULL;
+        return pb_device_sync_encode(&s, &b->data, &b->len);
+}
+
+static int device_sync_decode(void *arg) {
+        struct blob *b = arg;
+        struct pb_device_sync s;
+        int r = pb_device_sync_decode(b->data, b->len, &s);
+        if (r < 0)
+                return r;
+        r = s.n_devices == 2 && s.n_peers == 3 && s.n_requests == 2 &&
+                            s.requests[0].device_pk_len == 550
+                    ? 0
+                    : -EIO;
+        pb_device_sync_clear(&s);
+        return r;
+}
+
 static void test_codecs(void) {
         struct blob b = { 0 };
         torture("announcement encode", announcement_encode, &b, false);
@@ -352,6 +397,8 @@ static void test_codecs(void) {
         torture("protocol message decode", protocol_msg_decode, &b, false);
         torture("rendezvous encode", rendezvous_encode, &b, false);
         torture("rendezvous decode", rendezvous_decode, &b, false);
+        torture("device sync encode", device_sync_encode, &b, false);
+        torture("device sync decode", device_sync_decode, &b, false);
         torture("frame encode", frame_encode, &b, false);
         torture("frame read", frame_read, &b, false);
         torture("frame decode", frame_decode, &b, false);
@@ -396,6 +443,11 @@ static int count_device(const char *device, const uint8_t *pk, size_t pk_len, vo
         return 0;
 }
 
+static int count_own(const struct pb_own_device_row *d, void *userdata) {
+        (*(int *)userdata)++;
+        return 0;
+}
+
 #define URI_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
 /* Every table, written then read; each write replaces, so a run may repeat. */
@@ -412,9 +464,11 @@ static int store_tables(void *arg) {
                                     .payload = (const uint8_t *)"hi",
                                     .payload_len = 2,
                                     .fingerprint = "f" };
+        struct pb_own_device_row own = { .device = URI_A, .name = "laptop", .pk_len = 2 };
         uint8_t *payload = NULL;
+        uint64_t date = 0;
         size_t len, count;
-        int n_contacts = 0, n_requests = 0, n_devices = 0;
+        int n_contacts = 0, n_requests = 0, n_devices = 0, n_own = 0;
         if ((r = pb_store_set(s, "alias", "alice")) < 0 ||
             (r = pb_store_get(s, "alias", buf, sizeof(buf))) < 0 ||
             (r = pb_store_subscription_set(s, URI_A, true)) < 0 ||
@@ -429,10 +483,15 @@ static int store_tables(void *arg) {
             (r = pb_store_handled_prune(s, 0)) < 0 ||
             (r = pb_store_discarded_add(s, URI_A, "f", 1)) < 0 ||
             (r = pb_store_discarded_has(s, URI_A, "f")) < 0 ||
-            (r = pb_store_discarded_prune(s, 0)) < 0)
+            (r = pb_store_discarded_prune(s, 0)) < 0 ||
+            (r = pb_store_own_device_put(s, &own)) < 0 ||
+            (r = pb_store_own_device_synced(s, URI_A, 1)) < 0 ||
+            (r = pb_store_own_device_get(s, URI_A, &own)) < 0 ||
+            (r = pb_store_own_devices(s, count_own, &n_own)) < 0 ||
+            (r = pb_store_sync_next_date(s, 1, &date)) < 0)
                 goto out;
         r = !strcmp(buf, "alice") && len == 4 && count == 1 && n_contacts == 1 && n_requests == 1 &&
-                            n_devices == 1
+                            n_devices == 1 && n_own == 1 && date > 0 && own.pk_len == 2
                     ? 0
                     : -EIO;
 out:

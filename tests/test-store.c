@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-store.c — the account database, one test per table (settings,
- * subscriptions, contacts, requests, devices, handled, discarded), then
- * transactions, reopening, a corrupt file, and a schema from the future. */
+ * subscriptions, contacts, requests, devices, handled, discarded, own
+ * devices), the sync dates, then transactions, reopening, a corrupt file, a
+ * migration from the previous schema, and a schema from the future. */
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -294,6 +295,100 @@ static void test_discarded(void) {
         free(path);
 }
 
+struct own_rows {
+        int n;
+        struct pb_own_device_row first;
+};
+
+static int own_cb(const struct pb_own_device_row *d, void *userdata) {
+        struct own_rows *r = userdata;
+        if (r->n++ == 0)
+                r->first = *d;
+        return 0;
+}
+
+static struct pb_own_device_row own_row(const char *device, const char *name) {
+        struct pb_own_device_row d = { .pk_len = 3, .seen = 100 };
+        snprintf(d.device, sizeof(d.device), "%s", device);
+        memset(d.long_id, 'e', 64);
+        snprintf(d.name, sizeof(d.name), "%s", name);
+        memcpy(d.pk, "key", 3);
+        return d;
+}
+
+static void test_own_devices(void) {
+        char *path;
+        pb_store *s = open_fresh("own.db", &path);
+        struct pb_own_device_row b = own_row(URI_B, "desktop"), a = own_row(URI_A, "laptop");
+        b.pk_len = PB_OWN_DEVICE_PK_MAX;
+        memset(b.pk, 0x5a, b.pk_len);
+        CHECK_EQ(pb_store_own_device_put(s, &b), 0);
+        CHECK_EQ(pb_store_own_device_put(s, &a), 0);
+        b.pk_len = PB_OWN_DEVICE_PK_MAX + 1;
+        CHECK_EQ(pb_store_own_device_put(s, &b), -EINVAL);
+        s = pb_store_close(s);
+        CHECK_EQ(pb_store_open(path, true, &s), 0);
+
+        /* Every field comes back; the walk is in device order. */
+        struct pb_own_device_row d;
+        CHECK_EQ(pb_store_own_device_get(s, URI_B, &d), 0);
+        CHECK(!strcmp(d.device, URI_B) && !strcmp(d.name, "desktop") && strlen(d.long_id) == 64);
+        CHECK(d.pk_len == PB_OWN_DEVICE_PK_MAX && d.pk[PB_OWN_DEVICE_PK_MAX - 1] == 0x5a);
+        CHECK(d.last_sync == 0 && !d.revoked && d.seen == 100);
+        CHECK_EQ(pb_store_own_device_get(s, URI_C, &d), -ENOENT);
+        struct own_rows r = { 0 };
+        CHECK_EQ(pb_store_own_devices(s, own_cb, &r), 0);
+        CHECK(r.n == 2 && !strcmp(r.first.name, "laptop") && r.first.pk_len == 3);
+
+        /* Syncs: newer ones only; a nanosecond date past 2^62 intact. */
+        uint64_t t = (1ull << 62) + 5;
+        CHECK_EQ(pb_store_own_device_synced(s, URI_A, t), 1);
+        CHECK_EQ(pb_store_own_device_synced(s, URI_A, t), 0);
+        CHECK_EQ(pb_store_own_device_synced(s, URI_A, t - 1), 0);
+        CHECK_EQ(pb_store_own_device_synced(s, URI_A, t + 1), 1);
+        CHECK_EQ(pb_store_own_device_synced(s, URI_C, t), -ENOENT);
+        CHECK_EQ(pb_store_own_device_synced(s, URI_A, (uint64_t)INT64_MAX + 1), -EINVAL);
+        CHECK_EQ(pb_store_own_device_get(s, URI_A, &d), 0);
+        CHECK(d.last_sync == t + 1);
+
+        /* A revoked device's syncs are refused; a replace keeps the row single. */
+        d.revoked = true;
+        d.name[0] = 0;
+        CHECK_EQ(pb_store_own_device_put(s, &d), 0);
+        CHECK_EQ(pb_store_own_device_synced(s, URI_A, t + 2), 0);
+        r.n = 0;
+        CHECK_EQ(pb_store_own_devices(s, own_cb, &r), 0);
+        CHECK(r.n == 2 && r.first.revoked && r.first.name[0] == 0 && r.first.last_sync == t + 1);
+
+        CHECK_EQ(pb_store_own_device_delete(s, URI_A), 0);
+        CHECK_EQ(pb_store_own_device_delete(s, URI_A), -ENOENT);
+        r.n = 0;
+        CHECK_EQ(pb_store_own_devices(s, own_cb, &r), 0);
+        CHECK_EQ(r.n, 1);
+        pb_store_close(s);
+        free(path);
+}
+
+/* Our sync dates only grow: past a clock that went back, and across a reopen. */
+static void test_sync_dates(void) {
+        char *path;
+        pb_store *s = open_fresh("sync-date.db", &path);
+        uint64_t d1 = 0, d2 = 0, d3 = 0, d4 = 0;
+        CHECK_EQ(pb_store_sync_next_date(s, 1000, &d1), 0);
+        CHECK_EQ(pb_store_sync_next_date(s, 1000, &d2), 0);
+        CHECK_EQ(pb_store_sync_next_date(s, 10, &d3), 0);
+        s = pb_store_close(s);
+        CHECK_EQ(pb_store_open(path, true, &s), 0);
+        CHECK_EQ(pb_store_sync_next_date(s, 0, &d4), 0);
+        CHECK(d1 == 1000 && d2 == 1001 && d3 == 1002 && d4 == 1003);
+        CHECK_EQ(pb_store_sync_next_date(s, 5000, &d4), 0);
+        CHECK_EQ(d4, 5000);
+        CHECK_EQ(pb_store_set(s, "sync_date", "9223372036854775807"), 0);
+        CHECK_EQ(pb_store_sync_next_date(s, 0, &d4), -EOVERFLOW);
+        pb_store_close(s);
+        free(path);
+}
+
 static void test_transaction(void) {
         char *path;
         pb_store *s = open_fresh("transaction.db", &path);
@@ -325,6 +420,51 @@ static void test_corrupt(void) {
         free(bad);
 }
 
+static int user_version_of(const char *path) {
+        sqlite3 *db = NULL;
+        sqlite3_stmt *st = NULL;
+        int v = -1;
+        if (sqlite3_open(path, &db) == SQLITE_OK &&
+            sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+                v = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return v;
+}
+
+/* A database of the previous schema (v2: before own devices) keeps its rows
+ * and gains the own_devices table when opened. */
+static void test_migration_v3(void) {
+        char *path;
+        pb_store *s = open_fresh("v2.db", &path);
+        int v3 = user_version_of(path);
+        CHECK(v3 >= 3);
+        struct pb_contact_row c = { .uri = URI_A, .added = 10, .conversation_id = "kept" };
+        CHECK_EQ(pb_store_contact_put(s, &c, NULL, 0), 0);
+        s = pb_store_close(s);
+
+        sqlite3 *db = NULL;
+        CHECK_EQ(sqlite3_open(path, &db), SQLITE_OK);
+        CHECK_EQ(sqlite3_exec(db, "DROP TABLE own_devices; PRAGMA user_version=2;", NULL, NULL,
+                              NULL),
+                 SQLITE_OK);
+        sqlite3_close(db);
+        CHECK_EQ(user_version_of(path), 2);
+
+        CHECK_EQ(pb_store_open(path, false, &s), 0);
+        CHECK_EQ(user_version_of(path), v3);
+        struct rows r = { 0 };
+        CHECK_EQ(pb_store_contacts(s, contact_cb, &r), 0);
+        CHECK(r.n == 1 && !strcmp(r.contacts[0].conversation_id, "kept"));
+        struct pb_own_device_row d = own_row(URI_B, "new");
+        CHECK_EQ(pb_store_own_device_put(s, &d), 0);
+        CHECK_EQ(pb_store_own_device_get(s, URI_B, &d), 0);
+        CHECK_EQ(d.last_sync, 0);
+        pb_store_close(s);
+        free(path);
+}
+
 /* A database written by a newer peerbook (a schema version past ours) is
  * refused, and left as it was: an older program must not downgrade it. */
 static void test_future_schema(void) {
@@ -340,13 +480,7 @@ static void test_future_schema(void) {
 
         CHECK_EQ(pb_store_open(path, true, &s), -EPROTO);
         CHECK(s == NULL);
-        CHECK_EQ(sqlite3_open(path, &db), SQLITE_OK);
-        sqlite3_stmt *st = NULL;
-        CHECK_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
-        CHECK_EQ(sqlite3_step(st), SQLITE_ROW);
-        CHECK_EQ(sqlite3_column_int(st, 0), 1000);
-        sqlite3_finalize(st);
-        sqlite3_close(db);
+        CHECK_EQ(user_version_of(path), 1000);
         free(path);
 }
 
@@ -361,8 +495,11 @@ int main(void) {
         test_devices();
         test_handled();
         test_discarded();
+        test_own_devices();
+        test_sync_dates();
         test_transaction();
         test_corrupt();
+        test_migration_v3();
         test_future_schema();
         pb_rmtree(dir);
         return check_summary();
