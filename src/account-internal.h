@@ -19,7 +19,7 @@
  *   │ ├ channel.c    one channel (TCP, TLS, framing, beacons)
  *   │ └ rendezvous.c channel requests over the DHT
  *   devices.c    other accounts' known devices (used by buddy, requests and trust)
- *   own_devices.c  our own account's devices (own_devices_self.c walks them)
+ *   own_devices.c  our own account's other devices, from their announcements
  *   store.c      the database (used by all)
  */
 #pragma once
@@ -30,13 +30,14 @@
 
 /* What a listen or a put is for; carried by queue items. */
 enum pb_tag {
-        PB_TAG_BUDDY = 1,      /* listen on a buddy's account hash */
-        PB_TAG_ANNOUNCE = 2,   /* put of our announcement */
-        PB_TAG_STATE = 3,      /* put of our "online" device state */
-        PB_TAG_BYE = 4,        /* put of our goodbye */
-        PB_TAG_INBOX = 5,      /* listen on our device's inbox */
-        PB_TAG_REQUEST = 6,    /* put of a trust request */
-        PB_TAG_RENDEZVOUS = 7, /* listen on our device's rendezvous key */
+        PB_TAG_BUDDY = 1,       /* listen on a buddy's account hash */
+        PB_TAG_ANNOUNCE = 2,    /* put of our announcement */
+        PB_TAG_STATE = 3,       /* put of our "online" device state */
+        PB_TAG_BYE = 4,         /* put of our goodbye */
+        PB_TAG_INBOX = 5,       /* listen on our device's inbox */
+        PB_TAG_REQUEST = 6,     /* put of a trust request */
+        PB_TAG_RENDEZVOUS = 7,  /* listen on our device's rendezvous key */
+        PB_TAG_OWN_DEVICES = 8, /* listen on our account's hash */
 };
 
 struct pb_bucket {
@@ -127,6 +128,9 @@ struct pb_account {
 
         /* channels.c: direct channels (its struct is its own) */
         struct pb_channels *channels;
+
+        /* own_devices.c: our account's other devices */
+        pb_listen *own_listen;
 
         /* rendezvous.c: channel requests over the DHT */
         pb_listen *rdv_listen;

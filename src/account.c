@@ -93,11 +93,13 @@ static void start_listening(pb_account *a) {
         pb_buddies_listen(a);
         pb_trust_start(a);
         pb_channels_listen(a);
+        pb_own_devices_listen(a);
 }
 
 static void stop_node(pb_account *a) {
         pb_buddies_node_gone(a);
         pb_channels_node_gone(a);
+        pb_own_devices_node_gone(a);
         a->node = pb_node_free(a->node);
         pb_trust_stop(a); /* after the node: its look-ups' callbacks have run */
 }
@@ -352,6 +354,8 @@ void pb_account_handle(pb_account *a, const struct pb_item *item) {
                         pb_trust_handle_value(a, item);
                 else if (item->tag == PB_TAG_RENDEZVOUS)
                         pb_channels_handle_value(a, item);
+                else if (item->tag == PB_TAG_OWN_DEVICES)
+                        pb_own_devices_handle_value(a, item);
                 else
                         buddy_value(a, item);
                 break;

@@ -3,9 +3,8 @@
  * own_devices.h — the devices of our own account (this one and the others
  * that share its account key), as peerbook_device_list() gives them.
  *
- * own_devices_self.c knows only this device so far: the account's other
- * devices (their announcements on the account hash, their names from
- * DeviceSync) replace it. context.c makes the API's list from the walk.
+ * The others are found by their announcements on the account's hash
+ * (own_devices.c). context.c makes the API's list from the walk.
  */
 #pragma once
 
@@ -20,6 +19,14 @@
  * call) for every device of the account known here, this one included; a
  * negative return stops the walk and is returned. */
 int pb_own_devices_each(pb_account *a, pb_each_cb each, void *userdata);
+
+/* Listens on our account's hash for the announcements of its devices (once
+ * the node runs); the node's end ends the listen. */
+int pb_own_devices_listen(pb_account *a);
+void pb_own_devices_node_gone(pb_account *a);
+/* A value seen there (PB_TAG_OWN_DEVICES): a device of ours is saved and
+ * reported; a forgery is dropped and counted. */
+void pb_own_devices_handle_value(pb_account *a, const struct pb_item *item);
 
 /* The list changed (a rename, a device found or dropped): queues a
  * PEERBOOK_EVENT_DEVICES_CHANGED, reported from the next
