@@ -124,8 +124,8 @@ static int deflate_all(const uint8_t *in, size_t len, bool gzip, struct buf *ret
 /* SHA-256(argon2i(password, salt)): OpenDHT's stretchKey(). */
 static int stretch(const char *password, const uint8_t salt[SALT_LEN], uint8_t key[KEY_LEN]) {
         uint8_t raw[KEY_LEN];
-        int r = argon2i_hash_raw(t_cost, m_cost, 1, password, strlen(password), salt, SALT_LEN,
-                                 raw, sizeof(raw));
+        int r = argon2i_hash_raw(t_cost, m_cost, 1, password, strlen(password), salt, SALT_LEN, raw,
+                                 sizeof(raw));
         if (r == ARGON2_MEMORY_ALLOCATION_ERROR)
                 return -ENOMEM;
         if (r != ARGON2_OK)
@@ -182,8 +182,8 @@ static int encrypt(const uint8_t *pt, size_t len, const char *password, struct b
                 r = aead_open(key, &h);
         explicit_bzero(key, sizeof(key));
         if (r == 0) {
-                if (gnutls_aead_cipher_encrypt(h, out + SALT_LEN, IV_LEN, NULL, 0, TAG_LEN, pt,
-                                               len, out + SALT_LEN + IV_LEN, &ct_len) < 0)
+                if (gnutls_aead_cipher_encrypt(h, out + SALT_LEN, IV_LEN, NULL, 0, TAG_LEN, pt, len,
+                                               out + SALT_LEN + IV_LEN, &ct_len) < 0)
                         r = -EIO;
                 gnutls_aead_cipher_deinit(h);
         }
@@ -207,19 +207,21 @@ static int unwrap(const uint8_t *data, size_t len, const char *password, struct 
                 data = a.d;
                 len = a.len;
         }
-        /* An object, and not ciphertext that happens to start with '{'
-         * (which still fails later as JSON: 1 in 65,536). */
-        bool json = len >= 2 && data[0] == '{' && data[len - 1] == '}';
+        /* With a password, an object and not ciphertext that happens to
+         * start with '{' (which still fails later as JSON: 1 in 65,536). */
+        bool pw = password && *password, object = len && data[0] == '{';
+        bool json = object && (!pw || data[len - 1] == '}');
         if (is_gzip(data, len))
                 r = inflate_all(data, len, &b);
-        else if (!json && password && *password) {
+        else if (!json && pw) {
                 struct buf plain = { 0 };
                 r = decrypt(data, len, password, &plain);
                 if (r == 0)
                         r = inflate_all(plain.d, plain.len, &b);
                 free(plain.d);
-        } else if (!json && !a.d)
-                r = -EKEYREJECTED; /* not gzip, not JSON: encrypted, or not an archive */
+        } else if (!json)
+                /* Not gzip, not JSON: encrypted when long enough to be. */
+                r = len >= SALT_LEN + IV_LEN + TAG_LEN && !a.d ? -EKEYREJECTED : -EBADMSG;
         else if (!(b.d = malloc(len ? len : 1)))
                 r = -ENOMEM;
         else {
@@ -300,12 +302,11 @@ static int contact_from(const char *uri, json_t *c, struct pb_contact_row *row) 
         if (!optional_int(c, "added", &row->added) || !optional_int(c, "removed", &row->removed) ||
             !optional_bool(c, "confirmed", &row->confirmed) ||
             !optional_bool(c, "banned", &row->banned) ||
-            (conv && (!json_is_string(conv) ||
-                      json_string_length(conv) >= sizeof(row->conversation_id))))
+            (conv &&
+             (!json_is_string(conv) || json_string_length(conv) >= sizeof(row->conversation_id))))
                 return -EBADMSG;
         if (conv)
-                memcpy(row->conversation_id, json_string_value(conv),
-                       json_string_length(conv) + 1);
+                memcpy(row->conversation_id, json_string_value(conv), json_string_length(conv) + 1);
         return 0;
 }
 
@@ -367,7 +368,8 @@ static int take_fields(json_t *root, struct pb_jami_archive *a) {
                 return r;
         if (name)
                 copy_alias(json_string_value(name), a->alias, sizeof(a->alias));
-        static const char *const owned[] = { KEY, CERT, CRL, CONTACTS, NAME };
+        /* The CRL stays in `extra` too: an import keeps it for the export. */
+        static const char *const owned[] = { KEY, CERT, CONTACTS, NAME };
         for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
                 json_object_del(root, owned[i]);
         const char *k;

@@ -39,10 +39,10 @@ struct pb_jami_archive {
         size_t cert_len;
         uint8_t *crl; /* DER X.509 CRL (ringAccountCRL); NULL when none */
         size_t crl_len;
-        char alias[PEERBOOK_ALIAS_MAX]; /* Account.displayName, cut at a character */
+        char alias[PEERBOOK_ALIAS_MAX];  /* Account.displayName, cut at a character */
         struct pb_contact_row *contacts; /* ringAccountContacts (request_id 0) */
         size_t n_contacts;
-        struct json_t *extra; /* the other entries; NULL = none */
+        struct json_t *extra; /* the other entries (the CRL's too); NULL = none */
 };
 
 /* Reads an archive. password NULL or "": gzip or plain JSON; otherwise the
@@ -54,8 +54,8 @@ struct pb_jami_archive {
 int pb_jami_archive_decode(const uint8_t *data, size_t len, const char *password,
                            struct pb_jami_archive *ret);
 
-/* Writes an archive (key and cert required); password NULL or "": gzip.
- * *ret malloc()ed. */
+/* Writes an archive (key and cert required; crl, when set, replaces the
+ * one in extra); password NULL or "": gzip. *ret malloc()ed. */
 int pb_jami_archive_encode(const struct pb_jami_archive *a, const char *password, uint8_t **ret,
                            size_t *ret_len);
 
