@@ -23,7 +23,8 @@ static bool valid(int r) {
 static void check_same(const struct pb_jami_archive *a, const struct pb_jami_archive *b) {
         FUZZ_CHECK(a->key_len == b->key_len && memcmp(a->key, b->key, a->key_len) == 0);
         FUZZ_CHECK(a->cert_len == b->cert_len && memcmp(a->cert, b->cert, a->cert_len) == 0);
-        FUZZ_CHECK(a->crl_len == b->crl_len && (!a->crl_len || !memcmp(a->crl, b->crl, a->crl_len)));
+        FUZZ_CHECK(a->crl_len == b->crl_len &&
+                   (!a->crl_len || !memcmp(a->crl, b->crl, a->crl_len)));
         FUZZ_CHECK(strcmp(a->alias, b->alias) == 0);
         FUZZ_CHECK(a->n_contacts == b->n_contacts);
         for (size_t i = 0; i < a->n_contacts; i++)

@@ -26,9 +26,11 @@ static const char URI2[] = "89abcdef0123456789abcdef0123456789abcdef";
 /* An archive with made-up key and chain bytes: the format does not parse them. */
 static void sample(struct pb_jami_archive *a) {
         *a = (struct pb_jami_archive){ 0 };
-        a->key = (uint8_t *)strdup("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        a->key =
+                (uint8_t *)strdup("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
         a->key_len = strlen((char *)a->key);
-        a->cert = (uint8_t *)strdup("-----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----\n");
+        a->cert =
+                (uint8_t *)strdup("-----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----\n");
         a->cert_len = strlen((char *)a->cert);
         snprintf(a->alias, sizeof(a->alias), "Alice é");
         a->contacts = calloc(2, sizeof(*a->contacts));
@@ -38,8 +40,9 @@ static void sample(struct pb_jami_archive *a) {
         snprintf(a->contacts[0].conversation_id, 128, "conv1");
         a->contacts[1] = (struct pb_contact_row){ .added = 10, .removed = 20, .banned = true };
         memcpy(a->contacts[1].uri, URI2, sizeof(URI2));
-        a->extra = json_pack("{s:s, s:s, s:{s:{s:s}}, s:s}", "ethKey", "AAEC", "ringCaKey", "Q0E=",
-                             "conversations", "c1", "id", "c1", "Account.upnpEnabled", "false");
+        a->extra = json_pack("{s:s, s:s, s:{s:{s:s}}, s:s}", "ethKey", "AAEC", "ringCaKey",
+                             "Q0E=", "conversations", "c1", "id", "c1", "Account.upnpEnabled",
+                             "false");
 }
 
 static void check_same(const struct pb_jami_archive *a, const struct pb_jami_archive *b) {
@@ -248,8 +251,7 @@ static void test_account(const char *root) {
         CHECK_EQ(pb_file_read(file, PB_JAMI_ARCHIVE_MAX, &blob, &len), 0);
         t0 = pb_now_ms();
         CHECK_EQ(pb_jami_archive_decode(blob, len, "pw2", &a), 0);
-        printf("# decode of that archive alone: %llu ms\n",
-               (unsigned long long)(pb_now_ms() - t0));
+        printf("# decode of that archive alone: %llu ms\n", (unsigned long long)(pb_now_ms() - t0));
         CHECK(!strcmp(json_string_value(json_object_get(a.extra, "ethKey")), "AAEC"));
         CHECK(!strcmp(json_string_value(json_object_get(a.extra, "ringCaKey")), "Q0E="));
         CHECK(json_object_get(json_object_get(a.extra, "conversations"), "c1"));
