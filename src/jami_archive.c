@@ -422,6 +422,13 @@ int pb_jami_archive_decode(const uint8_t *data, size_t len, const char *password
         return 0;
 }
 
+/* A string peerbook holds (an alias, a conversation ID a peer sent): JSON
+ * carries only UTF-8, so anything else goes out as "". */
+static json_t *utf8_string(const char *s) {
+        json_t *v = json_string(s);
+        return v ? v : json_string("");
+}
+
 static json_t *contact_json(const struct pb_contact_row *c) {
         json_t *o = json_object();
         int r = o ? json_object_set_new(o, "added", json_integer(c->added)) : -1;
@@ -432,7 +439,7 @@ static json_t *contact_json(const struct pb_contact_row *c) {
         if (r == 0 && c->banned)
                 r = json_object_set_new(o, "banned", json_true());
         if (r == 0)
-                r = json_object_set_new(o, "conversationId", json_string(c->conversation_id));
+                r = json_object_set_new(o, "conversationId", utf8_string(c->conversation_id));
         if (r < 0) {
                 json_decref(o);
                 return NULL;
@@ -452,7 +459,7 @@ static int build(const struct pb_jami_archive *a, json_t **ret) {
                 r = base64_set(root, CERT, a->cert, a->cert_len);
         if (r == 0 && a->crl_len)
                 r = base64_set(root, CRL, a->crl, a->crl_len);
-        if (r == 0 && json_object_set_new(root, NAME, json_string(a->alias)) < 0)
+        if (r == 0 && json_object_set_new(root, NAME, utf8_string(a->alias)) < 0)
                 r = -ENOMEM;
         json_t *contacts = r == 0 && a->n_contacts ? json_object() : NULL;
         if (r == 0 && a->n_contacts && !contacts)

@@ -100,6 +100,14 @@ static void test_round_trip(void) {
         CHECK_EQ(decode(blob, len, "secret"), -EKEYREJECTED);
         free(blob);
         pb_jami_archive_test_cost(0, 0);
+
+        /* JSON carries UTF-8 only: another alias goes out as "". */
+        snprintf(a.alias, sizeof(a.alias), "\xff\xfe");
+        CHECK_EQ(pb_jami_archive_encode(&a, NULL, &blob, &len), 0);
+        CHECK_EQ(pb_jami_archive_decode(blob, len, NULL, &b), 0);
+        CHECK(!strcmp(b.alias, ""));
+        pb_jami_archive_clear(&b);
+        free(blob);
         pb_jami_archive_clear(&a);
 }
 
