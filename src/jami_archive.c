@@ -195,6 +195,12 @@ static int encrypt(const uint8_t *pt, size_t len, const char *password, struct b
         return 0;
 }
 
+static bool parses(const uint8_t *d, size_t len) {
+        json_t *root = json_loadb((const char *)d, len, JSON_REJECT_DUPLICATES, NULL);
+        json_decref(root);
+        return root != NULL;
+}
+
 /* Jami's readArchive(): gunzip, then decrypt and inflate when a password is
  * given, or gunzip once more. A file that is JSON after the gunzip is taken
  * as it is, with a password or not (Jami would refuse it with one). */
@@ -207,10 +213,10 @@ static int unwrap(const uint8_t *data, size_t len, const char *password, struct 
                 data = a.d;
                 len = a.len;
         }
-        /* With a password, an object and not ciphertext that happens to
-         * start with '{' (which still fails later as JSON: 1 in 65,536). */
+        /* With a password, JSON only when it parses: ciphertext starts with
+         * '{' once in 256 files (and ends with '}' once in 65,536). */
         bool pw = password && *password, object = len && data[0] == '{';
-        bool json = object && (!pw || data[len - 1] == '}');
+        bool json = object && (!pw || parses(data, len));
         if (is_gzip(data, len))
                 r = inflate_all(data, len, &b);
         else if (!json && pw) {
