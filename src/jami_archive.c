@@ -374,6 +374,9 @@ static int take_fields(json_t *root, struct pb_jami_archive *a) {
                 return r;
         if (name)
                 copy_alias(json_string_value(name), a->alias, sizeof(a->alias));
+        /* Kept as the export writes it: base64 without the blanks GnuTLS skips. */
+        if (a->crl && (r = base64_set(root, CRL, a->crl, a->crl_len)) < 0)
+                return r;
         /* The CRL stays in `extra` too: an import keeps it for the export. */
         static const char *const owned[] = { KEY, CERT, CONTACTS, NAME };
         for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
