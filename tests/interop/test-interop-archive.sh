@@ -6,7 +6,9 @@
 # jamid imports into peerbook with the same account ID, its contacts and its
 # chain [device, account, Jami CA]; a peerbook account exported by peerbook
 # is taken by Jami's addAccount (Account.archivePath) with the same
-# Account.username, its display name and its contacts. Set-up as
+# Account.username, its display name and its contacts; the Jami-made account
+# holds a direct channel with a peerbook one (TLS, chains of three and two).
+# Set-up as
 # test-interop-jami.sh (lib.sh); skipped (77) without jamid.
 #
 # usage: test-interop-archive.sh PEERBOOKD PEERBOOK NETLINK_FIX_SO
@@ -69,11 +71,25 @@ if ! pb account import "$T/jpw.gz" --password-file "$T/wrong" >"$T/out" 2>&1 &&
    grep -q "wrong password" "$T/out"; then ok "peerbook: a wrong password is refused as such"
 else not_ok "peerbook: a wrong password is refused as such"; fi
 t0=$(date +%s%N)
-check "peerbook: import Jami's encrypted archive" pb account import "$T/jpw.gz" --password-file "$T/jpass"
+check "peerbook: import Jami's encrypted archive" pb account import "$T/jpw.gz" --password-file "$T/jpass" \
+        --bootstrap "127.0.0.1:$PORT"
 echo "# peerbook imported Jami's encrypted archive in $((($(date +%s%N) - t0) / 1000000)) ms (argon2 64 MiB, a 2048-bit device key, D-Bus)"
 check_output "peerbook: same account ID ($JID1)" "^$JID1\$"
 check "peerbook: contacts of the encrypted import" pb --json contacts --account "$JID1"
 check_output "peerbook: $X1 is there" "\"uri\":\"$X1\""
+# A direct channel (TLS, each side checking the other's chain) between the
+# Jami-made account, chain of three, and a peerbook one, chain of two.
+check "peerbook: an account Q" pb account create --alias q --bootstrap "127.0.0.1:$PORT"
+Q=$(cat "$T/out")
+check "peerbook: Jami's account registers" pb wait-registered --account "$JID1" --timeout 30
+check "peerbook: Q registers" pb wait-registered --account "$Q" --timeout 30
+check "Q: contact add Jami's account" pb contact add --account "$Q" "$JID1" --message hi
+check "Jami's account: Q's request" pb watch --account "$JID1" --event trustRequest --count 1 --timeout 45
+check "Jami's account: accept Q" pb accept --account "$JID1" "$Q"
+check "Q sees Jami's account connected (2): TLS with the chain [device, account, Jami CA]" \
+        pb watch --account "$Q" --buddy "$JID1" --status 2 --count 1 --timeout 30
+check "Jami's account sees Q connected (2)" \
+        pb watch --account "$JID1" --buddy "$Q" --status 2 --count 1 --timeout 30
 
 # ---- peerbook → Jami ------------------------------------------------------------------
 check "peerbook: a new account to export" pb account create --alias "pb Bob" --bootstrap "127.0.0.1:$PORT"
