@@ -8,8 +8,7 @@
 # is taken by Jami's addAccount (Account.archivePath) with the same
 # Account.username, its display name and its contacts; the Jami-made account
 # holds a direct channel with a peerbook one (TLS, chains of three and two).
-# Set-up as
-# test-interop-jami.sh (lib.sh); skipped (77) without jamid.
+# Set-up as test-interop-jami.sh (lib.sh); skipped (77) without jamid.
 #
 # usage: test-interop-archive.sh PEERBOOKD PEERBOOK NETLINK_FIX_SO
 set -u
