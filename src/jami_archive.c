@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "dht/dht.h"
+#include "pidf.h" /* pb_utf8_valid() */
 #include "util.h"
 
 #define SALT_LEN 16
@@ -30,6 +31,11 @@ void pb_jami_archive_test_cost(uint32_t t, uint32_t m) {
 }
 
 /* ---- bytes: compression and encryption ------------------------------------ */
+
+/* A GnuTLS failure: out of memory, or `other`. */
+static int tls_error(int e, int other) {
+        return e == GNUTLS_E_MEMORY_ERROR ? -ENOMEM : other;
+}
 
 struct buf {
         uint8_t *d;
@@ -130,14 +136,16 @@ static int stretch(const char *password, const uint8_t salt[SALT_LEN], uint8_t k
                 return -ENOMEM;
         if (r != ARGON2_OK)
                 return -EINVAL;
-        r = gnutls_hash_fast(GNUTLS_DIG_SHA256, raw, sizeof(raw), key) < 0 ? -EIO : 0;
+        r = gnutls_hash_fast(GNUTLS_DIG_SHA256, raw, sizeof(raw), key);
+        r = r < 0 ? tls_error(r, -EIO) : 0;
         explicit_bzero(raw, sizeof(raw));
         return r;
 }
 
 static int aead_open(const uint8_t key[KEY_LEN], gnutls_aead_cipher_hd_t *ret) {
         gnutls_datum_t k = { (uint8_t *)key, KEY_LEN };
-        return gnutls_aead_cipher_init(ret, GNUTLS_CIPHER_AES_256_GCM, &k) < 0 ? -EIO : 0;
+        int r = gnutls_aead_cipher_init(ret, GNUTLS_CIPHER_AES_256_GCM, &k);
+        return r < 0 ? tls_error(r, -EIO) : 0;
 }
 
 /* salt ‖ iv ‖ ct ‖ tag → plaintext; -EKEYREJECTED when the tag fails. */
@@ -156,9 +164,9 @@ static int decrypt(const uint8_t *d, size_t len, const char *password, struct bu
         uint8_t *out = malloc(ct_len ? ct_len : 1);
         if (!out)
                 r = -ENOMEM;
-        else if (gnutls_aead_cipher_decrypt(h, d + SALT_LEN, IV_LEN, NULL, 0, TAG_LEN,
-                                            d + SALT_LEN + IV_LEN, ct_len, out, &out_len) < 0)
-                r = -EKEYREJECTED;
+        else if ((r = gnutls_aead_cipher_decrypt(h, d + SALT_LEN, IV_LEN, NULL, 0, TAG_LEN,
+                                                 d + SALT_LEN + IV_LEN, ct_len, out, &out_len)) < 0)
+                r = tls_error(r, -EKEYREJECTED);
         gnutls_aead_cipher_deinit(h);
         if (r < 0) {
                 free(out);
@@ -175,16 +183,17 @@ static int encrypt(const uint8_t *pt, size_t len, const char *password, struct b
         uint8_t *out = malloc(cap);
         if (!out)
                 return -ENOMEM;
-        int r = gnutls_rnd(GNUTLS_RND_NONCE, out, SALT_LEN + IV_LEN) < 0 ? -EIO : 0;
+        int r = gnutls_rnd(GNUTLS_RND_NONCE, out, SALT_LEN + IV_LEN);
+        r = r < 0 ? tls_error(r, -EIO) : 0;
         if (r == 0)
                 r = stretch(password, out, key);
         if (r == 0)
                 r = aead_open(key, &h);
         explicit_bzero(key, sizeof(key));
         if (r == 0) {
-                if (gnutls_aead_cipher_encrypt(h, out + SALT_LEN, IV_LEN, NULL, 0, TAG_LEN, pt, len,
-                                               out + SALT_LEN + IV_LEN, &ct_len) < 0)
-                        r = -EIO;
+                r = gnutls_aead_cipher_encrypt(h, out + SALT_LEN, IV_LEN, NULL, 0, TAG_LEN, pt, len,
+                                               out + SALT_LEN + IV_LEN, &ct_len);
+                r = r < 0 ? tls_error(r, -EIO) : 0;
                 gnutls_aead_cipher_deinit(h);
         }
         if (r < 0) {
@@ -254,9 +263,10 @@ static int base64_field(json_t *v, bool required, uint8_t **ret, size_t *ret_len
         if (!s || !len || len > FIELD_MAX * 4 / 3 + 4)
                 return -EBADMSG;
         gnutls_datum_t in = { (uint8_t *)s, (unsigned)len }, out = { NULL, 0 };
-        if (gnutls_base64_decode2(&in, &out) < 0 || !out.size) {
+        int r = gnutls_base64_decode2(&in, &out);
+        if (r < 0 || !out.size) {
                 gnutls_free(out.data);
-                return -EBADMSG;
+                return r < 0 ? tls_error(r, -EBADMSG) : -EBADMSG;
         }
         uint8_t *d = malloc(out.size);
         if (d)
@@ -395,8 +405,11 @@ static int take_fields(json_t *root, struct pb_jami_archive *a) {
 static int parse(const uint8_t *json, size_t len, json_t **ret) {
         json_error_t err;
         json_t *root = json_loadb((const char *)json, len, JSON_REJECT_DUPLICATES, &err);
+        /* jansson says nothing when it cannot even start (its lexer's
+         * buffer): an error without a text is an allocation failure. */
         if (!root)
-                return json_error_code(&err) == json_error_out_of_memory ? -ENOMEM : -EBADMSG;
+                return json_error_code(&err) == json_error_out_of_memory || !err.text[0] ? -ENOMEM
+                                                                                         : -EBADMSG;
         if (!json_is_object(root)) {
                 json_decref(root);
                 return -EBADMSG;
@@ -434,8 +447,7 @@ int pb_jami_archive_decode(const uint8_t *data, size_t len, const char *password
 /* A string peerbook holds (an alias, a conversation ID a peer sent): JSON
  * carries only UTF-8, so anything else goes out as "". */
 static json_t *utf8_string(const char *s) {
-        json_t *v = json_string(s);
-        return v ? v : json_string("");
+        return json_string_nocheck(pb_utf8_valid(s, strlen(s)) ? s : "");
 }
 
 static json_t *contact_json(const struct pb_contact_row *c) {
@@ -489,6 +501,22 @@ static int build(const struct pb_jami_archive *a, json_t **ret) {
         return 0;
 }
 
+/* Compact and sorted, as Jami's jsoncpp writer. jansson 2.14's json_dumps()
+ * can lose an allocation failure and return a text with a piece missing
+ * (found by test-alloc): the text is read back before it is trusted. */
+static char *dump_checked(json_t *root) {
+        char *text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+        json_t *back = text ? json_loads(text, JSON_REJECT_DUPLICATES, NULL) : NULL;
+        bool same = back && json_equal(root, back);
+        json_decref(back);
+        if (!same && text) {
+                explicit_bzero(text, strlen(text));
+                free(text);
+                text = NULL;
+        }
+        return text;
+}
+
 int pb_jami_archive_encode(const struct pb_jami_archive *a, const char *password, uint8_t **ret,
                            size_t *ret_len) {
         json_t *root = NULL;
@@ -497,8 +525,7 @@ int pb_jami_archive_encode(const struct pb_jami_archive *a, const char *password
         int r = build(a, &root);
         if (r < 0)
                 return r;
-        /* Compact and sorted, as Jami's jsoncpp writer. */
-        char *text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+        char *text = dump_checked(root);
         json_decref(root);
         if (!text)
                 return -ENOMEM;
