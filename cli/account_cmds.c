@@ -23,10 +23,13 @@ static const char account_usage[] =
         "  disable [ID]        stop an account and keep it stopped (its data stays)\n"
         "  enable [ID]         start a disabled account again\n"
         "  export ID FILE [--password | --password-file F | --password-stdin]\n"
-        "                      write the account into an archive file\n"
+        "                      write the account into an archive file (Jami's format)\n"
         "  import FILE [--password ...] [--alias A] [--bootstrap HOST:PORT;...] [--port N]\n"
         "         [--channel-port N]\n"
-        "                      add an exported account to this device; prints its ID\n"
+        "                      add an exported account (peerbook's or Jami's) to this\n"
+        "                      device; prints its ID\n"
+        "  password ID [--password ...] [--new-password ...]\n"
+        "                      set, change or remove the account's password\n"
         "\n"
         "Run 'peerbook account COMMAND --help' for a command's options.\n";
 
@@ -122,8 +125,9 @@ static int account_import(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
                 "usage: peerbook account import FILE [--password | --password-file F | --password-stdin] [--alias A] [--bootstrap HOST:PORT;...] [--port N] [--channel-port N]\n"
                 "\n"
-                "Adds an account exported with 'peerbook account export' to this device (it\n"
-                "gets a new device key) and prints its ID. The password is the archive's.\n"
+                "Adds an account exported with 'peerbook account export' or by Jami to this\n"
+                "device (it gets a new device key, and the archive's contacts) and prints\n"
+                "its ID. The password is the archive's.\n"
                 "\n" CLI_PASSWORD_HELP
                 "  --alias A        a display name (default: the archive's)\n" BOOTSTRAP_HELP
                 "  --port N         the DHT port, 0..65535 (default 0: any free port)\n" CHANNEL_PORT_HELP;
@@ -267,10 +271,11 @@ static int account_export(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
                 "usage: peerbook account export ID FILE [--password | --password-file F | --password-stdin]\n"
                 "\n"
-                "Writes the account (its key and certificate) into FILE (mode 0600), for\n"
-                "'peerbook account import' on another device. A password encrypts the key\n"
-                "in the archive; it is required, and must be the account's, when the\n"
-                "account has one.\n"
+                "Writes the account (its key and certificate, contacts and alias) into FILE\n"
+                "(mode 0600) in Jami's archive format, for 'peerbook account import' or\n"
+                "Jami's account import on another device. A password encrypts the archive;\n"
+                "it is required, and must be the account's, when the account has one\n"
+                "(change it with 'peerbook account password').\n"
                 "\n" CLI_PASSWORD_HELP;
         g_autoptr(GError) error = NULL;
         struct cli_password pw = {};
@@ -342,13 +347,65 @@ static int account_enable(struct cli *cli, int argc, char **argv) {
         return set_enabled(cli, "account enable", usage, argc, argv, true);
 }
 
+static int account_password(struct cli *cli, int argc, char **argv) {
+        static const char usage[] =
+                "usage: peerbook account password ID [--password | --password-file F | --password-stdin]\n"
+                "                                    [--new-password | --new-password-file F | --new-password-stdin]\n"
+                "\n"
+                "Sets, changes or removes the password that encrypts the account key (and\n"
+                "that export asks for). Without options both are asked on the terminal:\n"
+                "the current one (empty when the account has none), then the new one twice\n"
+                "(empty removes it).\n"
+                "\n" CLI_PASSWORD_HELP
+                "  --new-password, --new-password-file F, --new-password-stdin\n"
+                "                   the same for the new password\n";
+        g_autoptr(GError) error = NULL;
+        struct cli_password old = { .label = "Current password" },
+                            new = { .label = "New password" };
+        const char *pos[1] = {};
+        const struct cli_option options[] = { CLI_PASSWORD_OPTIONS(&old),
+                                              CLI_FLAG("new-password", &new.prompt),
+                                              CLI_VALUE("new-password-file", &new.file),
+                                              CLI_FLAG("new-password-stdin", &new.from_stdin),
+                                              {} };
+        const struct cli_spec spec = { .name = "account password",
+                                       .usage = usage,
+                                       .options = options,
+                                       .positional = pos,
+                                       .min_pos = 1,
+                                       .max_pos = 1 };
+        char *old_pw = NULL, *new_pw = NULL;
+        gboolean ok = FALSE;
+
+        int status = cli_begin(cli, &spec, argc, argv, NULL);
+        if (status == CLI_GO_ON && old.from_stdin && new.from_stdin)
+                status = cli_usage_error("only one password can come from standard input");
+        if (status == CLI_GO_ON)
+                status = cli_read_password_or_ask(&old, false, &old_pw);
+        if (status == CLI_GO_ON)
+                status = cli_read_password_or_ask(&new, true, &new_pw);
+        if (status == CLI_GO_ON && !new.prompt && !new.file && !new.from_stdin)
+                status = cli_usage_error("no new password: give --new-password-file F or "
+                                         "--new-password-stdin (no terminal to ask on)");
+        if (status == CLI_GO_ON &&
+            !peerbook_dbus_configuration_manager_call_change_account_password_sync(
+                    cli->config, pos[0], old_pw ? old_pw : "", new_pw ? new_pw : "", &ok, NULL,
+                    &error))
+                status = cli_fail(cli, error);
+        else if (status == CLI_GO_ON && !ok)
+                status = cli_error("cannot change the password of account '%s'", pos[0]);
+        cli_password_free(old_pw);
+        cli_password_free(new_pw);
+        return status == CLI_GO_ON ? EXIT_SUCCESS : status;
+}
+
 int cmd_account(struct cli *cli, int argc, char **argv) {
         static const struct cli_subcommand commands[] = {
                 { "create", account_create }, { "list", account_list },
                 { "show", account_show },     { "set", account_set },
                 { "remove", account_remove }, { "export", account_export },
                 { "import", account_import }, { "disable", account_disable },
-                { "enable", account_enable },
+                { "enable", account_enable }, { "password", account_password },
         };
         return cli_dispatch(cli, "account", account_usage, commands, G_N_ELEMENTS(commands), argc,
                             argv);

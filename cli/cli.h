@@ -79,6 +79,7 @@ struct cli_password {
         bool prompt;
         const char *file;
         bool from_stdin;
+        const char *label; /* the terminal's prompt; NULL: "Password" */
 };
 #define CLI_PASSWORD_OPTIONS(p)                                                     \
         CLI_FLAG("password", &(p)->prompt), CLI_VALUE("password-file", &(p)->file), \
@@ -93,6 +94,9 @@ struct cli_password {
  * free with cli_password_free()); a new password is asked twice on the
  * terminal (`confirm`). Returns CLI_GO_ON or an exit status. */
 int cli_read_password(const struct cli_password *p, bool confirm, char **ret);
+/* As cli_read_password(), but asks on the terminal when no option was
+ * given (CLI_GO_ON with *ret NULL when there is no terminal). */
+int cli_read_password_or_ask(struct cli_password *p, bool confirm, char **ret);
 /* Wipes and frees a password; accepts NULL. */
 void cli_password_free(char *password);
 

@@ -58,13 +58,15 @@ static char *ask(int tty, const char *prompt) {
         return line;
 }
 
-static int from_terminal(bool confirm, char **ret) {
+static int from_terminal(const char *label, bool confirm, char **ret) {
         int tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
         if (tty < 0)
                 return cli_usage_error("cannot ask for the password: no terminal "
                                        "(use --password-file F or --password-stdin)");
-        char *first = ask(tty, "Password: ");
-        char *again = first && confirm ? ask(tty, "Password again: ") : NULL;
+        g_autofree char *prompt = g_strdup_printf("%s: ", label ? label : "Password");
+        g_autofree char *prompt2 = g_strdup_printf("%s again: ", label ? label : "Password");
+        char *first = ask(tty, prompt);
+        char *again = first && confirm ? ask(tty, prompt2) : NULL;
         close(tty);
         if (!first || (confirm && !again)) {
                 cli_password_free(first);
@@ -87,7 +89,7 @@ int cli_read_password(const struct cli_password *p, bool confirm, char **ret) {
                 return cli_usage_error("give one of --password, --password-file and "
                                        "--password-stdin");
         if (p->prompt)
-                return from_terminal(confirm, ret);
+                return from_terminal(p->label, confirm, ret);
         if (!p->file && !p->from_stdin)
                 return CLI_GO_ON;
         int fd = p->from_stdin ? STDIN_FILENO : open(p->file, O_RDONLY | O_CLOEXEC);
@@ -99,6 +101,16 @@ int cli_read_password(const struct cli_password *p, bool confirm, char **ret) {
         if (!*ret)
                 return cli_error("the password is longer than %d bytes", PASSWORD_MAX);
         return CLI_GO_ON;
+}
+
+int cli_read_password_or_ask(struct cli_password *p, bool confirm, char **ret) {
+        *ret = NULL;
+        if (!p->prompt && !p->file && !p->from_stdin) {
+                if (!isatty(STDIN_FILENO))
+                        return CLI_GO_ON;
+                p->prompt = true;
+        }
+        return cli_read_password(p, confirm, ret);
 }
 
 void cli_password_free(char *password) {

@@ -520,6 +520,25 @@ static gboolean on_export_to_file(PeerbookDBusConfigurationManager *object,
         return TRUE;
 }
 
+static gboolean on_change_account_password(PeerbookDBusConfigurationManager *object,
+                                           GDBusMethodInvocation *invocation,
+                                           const char *account_id, const char *old_password,
+                                           const char *new_password, gpointer userdata) {
+        struct daemon *d = userdata;
+
+        if (!daemon_check_account(d, invocation, account_id))
+                return TRUE;
+        int r = peerbook_account_set_password(d->ctx, account_id, old_password, new_password);
+        if (r < 0) {
+                daemon_return_errno(invocation, r, "cannot change the password of account '%s'",
+                                    account_id);
+                return TRUE;
+        }
+        peerbook_dbus_configuration_manager_complete_change_account_password(object, invocation,
+                                                                             TRUE);
+        return TRUE;
+}
+
 void configuration_manager_on_registration(struct daemon *d, const struct peerbook_event *event) {
         const char *detail = event->registration.detail ? event->registration.detail : "";
 
@@ -557,6 +576,8 @@ PeerbookDBusConfigurationManager *configuration_manager_new(struct daemon *d) {
         g_signal_connect(object, "handle-set-account-active", G_CALLBACK(on_set_account_active), d);
         g_signal_connect(object, "handle-get-known-ring-devices",
                          G_CALLBACK(on_get_known_ring_devices), d);
+        g_signal_connect(object, "handle-change-account-password",
+                         G_CALLBACK(on_change_account_password), d);
         contacts_connect(object, d);
         return object;
 }

@@ -17,6 +17,7 @@
 
 #include "channel_wire.h"
 #include "device_sync.h"
+#include "jami_archive.h"
 #include "netaddr.h"
 #include "pidf.h"
 #include "wire.h"
@@ -819,6 +820,70 @@ static void seeds_pubkey(const pb_identity *alice, uint8_t **ret, size_t *ret_le
         *ret_len = pk_len;
 }
 
+/* Jami's archive: our encoder's two forms (the password one at the fuzz
+ * target's argon2 cost), what Jami also reads, and refusals. */
+static void seeds_jami_archive(void) {
+        const char *t = "jami-archive";
+        static const char key[] = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+        static const char crt[] = "-----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----\n";
+        static const char json[] =
+                "{\"Account.displayName\":\"Alice\",\"Account.upnpEnabled\":\"false\","
+                "\"TLS.privateKeyFile\":\"eA==\",\"conversations\":{\"c1\":{\"id\":\"c1\","
+                "\"members\":[{\"uri\":\"0123456789abcdef0123456789abcdef01234567\"}]}},"
+                "\"ethKey\":\"\",\"ringAccountCRL\":\"MAA=\",\"ringAccountCert\":\"Q0VSVA==\","
+                "\"ringAccountContacts\":{\"0123456789abcdef0123456789abcdef01234567\":"
+                "{\"added\":1700000000,\"confirmed\":true,\"conversationId\":\"c1\"},"
+                "\"89abcdef0123456789abcdef0123456789abcdef\":{\"added\":1,\"removed\":2,"
+                "\"banned\":true,\"conversationId\":\"\"}},\"ringAccountKey\":\"S0VZ\"}";
+        struct pb_jami_archive a;
+        uint8_t *buf, *buf2;
+        size_t len, len2;
+
+        put(t, "plain-json", json, strlen(json));
+        if (pb_jami_archive_decode((const uint8_t *)json, strlen(json), NULL, &a) < 0)
+                die("cannot read the JSON seed");
+        free(a.key), free(a.cert);
+        a.key = (uint8_t *)strdup(key), a.key_len = strlen(key);
+        a.cert = (uint8_t *)strdup(crt), a.cert_len = strlen(crt);
+        if (pb_jami_archive_encode(&a, NULL, &buf, &len) < 0)
+                die("cannot encode a Jami archive");
+        put(t, "gzip", buf, len);
+        put(t, "gzip-truncated", buf, len / 2);
+        pb_jami_archive_test_cost(1, 8);
+        if (pb_jami_archive_encode(&a, "peerbook-fuzz", &buf2, &len2) < 0)
+                die("cannot encrypt a Jami archive");
+        put(t, "password", buf2, len2);
+        buf2[len2 - 1] ^= 1;
+        put(t, "password-bad-tag", buf2, len2);
+        free(buf2);
+        pb_jami_archive_test_cost(0, 0);
+        pb_jami_archive_clear(&a);
+        /* The smallest archive the encoder writes. */
+        struct pb_jami_archive w = {
+                .key = (uint8_t *)key, .key_len = 1, .cert = (uint8_t *)crt, .cert_len = 1
+        };
+        if (pb_jami_archive_encode(&w, NULL, &buf2, &len2) < 0)
+                die("cannot encode a Jami archive");
+        put(t, "tiny", buf2, len2);
+        free(buf2);
+        free(buf);
+
+        static const char *const bad[][2] = {
+                { "duplicate-key", "{\"ringAccountKey\":\"S0VZ\",\"ringAccountKey\":\"S0VZ\","
+                                   "\"ringAccountCert\":\"Q0VSVA==\"}" },
+                { "trailing-data",
+                  "{\"ringAccountKey\":\"S0VZ\",\"ringAccountCert\":\"Q0VSVA==\"}{}" },
+                { "bad-base64", "{\"ringAccountKey\":\"S0V\",\"ringAccountCert\":\"Q0VSVA==\"}" },
+                { "contact-case",
+                  "{\"ringAccountKey\":\"S0VZ\",\"ringAccountCert\":\"Q0VSVA==\","
+                  "\"ringAccountContacts\":{\"abcdef0123456789abcdef0123456789abcdef01\":{},"
+                  "\"ABCDEF0123456789abcdef0123456789abcdef01\":{}}}" },
+                { "not-object", "[\"ringAccountKey\"]" },
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                put(t, bad[i][0], bad[i][1], strlen(bad[i][1]));
+}
+
 int main(int argc, char **argv) {
         pb_identity *alice, *bob;
         uint8_t *pk, *key, *cert;
@@ -846,6 +911,7 @@ int main(int argc, char **argv) {
         seeds_pidf();
         seeds_rendezvous();
         seeds_device_sync(pk, pk_len);
+        seeds_jami_archive();
 
         free(pk), free(key), free(cert);
         pb_identity_free(alice);

@@ -7,7 +7,8 @@
 set -eu
 PKGS="build-essential cmake ninja-build pkg-config \
 libopendht-dev libopendht-c-dev dhtnode libmsgpack-dev libgnutls28-dev \
-libsqlite3-dev sqlite3 libexpat1-dev libglib2.0-dev libglib2.0-bin dbus dbus-bin"
+libsqlite3-dev sqlite3 libexpat1-dev libglib2.0-dev libglib2.0-bin dbus dbus-bin \
+libjansson-dev libargon2-dev zlib1g-dev"
 if [ "${1:-}" = "--test" ]; then
   PKGS="$PKGS clang libclang-rt-14-dev clang-format-14 jami-daemon jq iproute2"
 fi

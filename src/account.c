@@ -505,16 +505,52 @@ void pb_account_resume(pb_account *a) {
                 start_node(a);
 }
 
+/* The contact list as rows (all of them, removed ones too, as Jami's
+ * archive has them); *ret malloc()ed. */
+static int contact_rows(const pb_account *a, struct pb_contact_row **ret) {
+        *ret = malloc((a->n_contacts ? a->n_contacts : 1) * sizeof(**ret));
+        if (!*ret)
+                return -ENOMEM;
+        for (size_t i = 0; i < a->n_contacts; i++)
+                (*ret)[i] = a->contacts[i].row;
+        return 0;
+}
+
 int pb_account_export(pb_account *a, const char *path, const char *password) {
+        _cleanup_free_ struct pb_contact_row *rows = NULL;
+        int r = contact_rows(a, &rows);
+        if (r < 0)
+                return r;
         /* Without a password of its own, the account key is read as is and the
          * archive is encrypted with `password`; with one, it must be given. An
          * account whose database did not load does not know which: exporting
          * is how its owner saves it, so the password given is tried first. */
         if (a->load_error && password) {
-                int r = pb_archive_export(a->dir, password, password, a->alias, path);
+                r = pb_archive_export(a->dir, password, password, a->alias, rows, a->n_contacts,
+                                      path);
                 if (r != -EKEYREJECTED)
                         return r;
         }
         return pb_archive_export(a->dir, a->has_password ? password : NULL, password, a->alias,
-                                 path);
+                                 rows, a->n_contacts, path);
+}
+
+int pb_account_set_password(pb_account *a, const char *old, const char *new_password) {
+        bool had = a->has_password, has = new_password && *new_password;
+        /* As Jami: a password given for an account without one is wrong. */
+        if (!had && old && *old)
+                return -EKEYREJECTED;
+        if (a->load_error)
+                return -EIO;
+        int r = pb_account_key_rekey(a->dir, had ? old : NULL, new_password);
+        if (r < 0)
+                return r;
+        r = pb_store_set(a->store, "has_password", has ? "1" : "0");
+        if (r < 0) {
+                /* Put the key back as it was, so that file and flag agree. */
+                pb_account_key_rekey(a->dir, new_password, had ? old : NULL);
+                return r;
+        }
+        a->has_password = has;
+        return 0;
 }

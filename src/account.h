@@ -46,6 +46,8 @@ uint64_t pb_account_deadline(const pb_account *a);
 void pb_account_info(const pb_account *a, struct peerbook_account_info *ret);
 int pb_account_update(pb_account *a, const char *alias, const char *bootstrap, int port);
 int pb_account_export(pb_account *a, const char *path, const char *password);
+/* peerbook_account_set_password(). */
+int pb_account_set_password(pb_account *a, const char *old, const char *new_password);
 
 /* v0.5: a device name fits: UTF-8 without control characters, 1 to
  * PEERBOOK_DEVICE_NAME_MAX bytes. */

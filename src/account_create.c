@@ -65,7 +65,9 @@ void pb_new_account_clear(struct pb_new_account *n) {
         *n = (struct pb_new_account){ 0 };
 }
 
-static int write_settings(const char *dir, const struct pb_new_account *n, const char *alias) {
+/* The settings, and the contacts an imported archive carried. */
+static int write_settings(const char *dir, const struct pb_new_account *n,
+                          const struct pb_jami_archive *archive) {
         _cleanup_free_ char *db = pb_path_join(dir, "account.db");
         pb_store *st = NULL;
         char port[8], channel_port[12];
@@ -73,7 +75,9 @@ static int write_settings(const char *dir, const struct pb_new_account *n, const
         snprintf(channel_port, sizeof(channel_port), "%d", (int)n->channel_port);
         int r = db ? pb_store_open(db, true, &st) : -ENOMEM;
         if (r == 0)
-                r = pb_store_set(st, "alias", alias ? alias : "");
+                r = pb_store_begin(st);
+        if (r == 0)
+                r = pb_store_set(st, "alias", n->alias ? n->alias : archive->alias);
         if (r == 0)
                 r = pb_store_set(st, "bootstrap", n->bootstrap ? n->bootstrap : "");
         if (r == 0)
@@ -82,18 +86,23 @@ static int write_settings(const char *dir, const struct pb_new_account *n, const
                 r = pb_store_set(st, "channel_port", channel_port);
         if (r == 0)
                 r = pb_store_set(st, "has_password", n->password ? "1" : "0");
+        for (size_t i = 0; r == 0 && i < archive->n_contacts; i++)
+                r = pb_store_contact_put(st, &archive->contacts[i], NULL, 0);
+        if (r == 0)
+                r = pb_store_commit(st);
+        else if (st)
+                pb_store_rollback(st);
         pb_store_close(st);
         return r;
 }
 
-/* The account key: generated, or read from the archive with its alias. */
+/* The account key: generated, or read from the archive with the rest of it. */
 static int account_identity(const struct pb_new_account *n, pb_identity **ret,
-                            char archive_alias[128]) {
-        archive_alias[0] = 0;
+                            struct pb_jami_archive *archive) {
+        *archive = (struct pb_jami_archive){ 0 };
         if (!n->archive_path)
                 return pb_identity_generate("peerbook account", NULL, n->key_bits, ret);
-        return pb_archive_import(n->archive_path, n->password ? n->password : "", ret,
-                                 archive_alias);
+        return pb_archive_import(n->archive_path, n->password ? n->password : "", ret, archive);
 }
 
 /* ".<id>.<pid>.<random>.tmp": never an account ID (pb_account_open's folders
@@ -119,8 +128,8 @@ static int already_here(const struct pb_new_account *n) {
 
 int pb_new_account_build(struct pb_new_account *n) {
         pb_identity *account = NULL;
-        char archive_alias[128];
-        int r = account_identity(n, &account, archive_alias);
+        struct pb_jami_archive archive;
+        int r = account_identity(n, &account, &archive);
         if (r < 0)
                 return r;
         n->id = pb_identity_id(account);
@@ -131,7 +140,10 @@ int pb_new_account_build(struct pb_new_account *n) {
         if (r == 0)
                 r = pb_device_keys_create(n->tmp_dir, account, n->password, n->key_bits);
         if (r == 0)
-                r = write_settings(n->tmp_dir, n, n->alias ? n->alias : archive_alias);
+                r = pb_archive_keep_extra(n->tmp_dir, &archive);
+        if (r == 0)
+                r = write_settings(n->tmp_dir, n, &archive);
+        pb_jami_archive_clear(&archive);
         pb_identity_free(account);
         return r;
 }

@@ -565,6 +565,13 @@ int peerbook_account_export(peerbook_ctx *ctx, const char *account_id, const cha
         return pb_account_export(a, path, password);
 }
 
+int peerbook_account_set_password(peerbook_ctx *ctx, const char *account_id, const char *old,
+                                  const char *new_password) {
+        pb_account *a;
+        int r = lookup(ctx, account_id, &a);
+        return r < 0 ? r : pb_account_set_password(a, old, new_password);
+}
+
 /* ---- presence ---------------------------------------------------------- */
 
 int peerbook_buddy_subscribe(peerbook_ctx *ctx, const char *account_id, const char *uri) {

@@ -11,6 +11,7 @@
 #include "wire.h"
 
 #define KEY_FILE_MAX (64 * 1024)
+#define EXTRA_FILE "archive-extra.json"
 
 uint64_t pb_announce_value_id(const pb_hash *device_id) {
         uint64_t id;
@@ -87,7 +88,10 @@ int pb_device_keys_create(const char *dir, const pb_identity *account, const cha
         int r = pb_identity_generate("peerbook device", account, bits, &device);
         if (r < 0)
                 return r;
-        if ((r = save_identity(dir, "account", account, password)) == 0 &&
+        /* An imported account certificate that is no CA (or out of its
+         * dates) would give a device that no peer accepts. */
+        if ((r = pb_identity_check_issued_by(device, account)) == 0 &&
+            (r = save_identity(dir, "account", account, password)) == 0 &&
             (r = save_identity(dir, "device", device, NULL)) == 0 &&
             (r = sign_announcement(account, device, &announce, &announce_len)) == 0)
                 r = write_in(dir, "announce.bin", announce, announce_len);
@@ -119,54 +123,119 @@ int pb_device_keys_load(const char *account_dir, struct pb_device_keys *ret) {
         return 0;
 }
 
+/* The account's archive fields: its key (not encrypted) and chain, and the
+ * entries kept from an import. */
+static int archive_fields(const char *account_dir, const pb_identity *account,
+                          struct pb_jami_archive *a) {
+        _cleanup_free_ uint8_t *extra = NULL;
+        size_t extra_len;
+        int r = pb_identity_export_key(account, NULL, &a->key, &a->key_len);
+        if (r == 0)
+                r = read_in(account_dir, "account.crt", &a->cert, &a->cert_len);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *p = pb_path_join(account_dir, EXTRA_FILE);
+        r = p ? pb_file_read(p, PB_JAMI_ARCHIVE_MAX, &extra, &extra_len) : -ENOMEM;
+        if (r == -ENOENT)
+                return 0;
+        return r < 0 ? r : pb_jami_extra_load(extra, extra_len, a);
+}
+
 int pb_archive_export(const char *account_dir, const char *current_password, const char *password,
-                      const char *alias, const char *path) {
+                      const char *alias, const struct pb_contact_row *contacts, size_t n_contacts,
+                      const char *path) {
         pb_identity *account = NULL;
+        struct pb_jami_archive a = { 0 };
+        _cleanup_free_ uint8_t *blob = NULL;
+        size_t blob_len;
         int r = load_identity(account_dir, "account", current_password, &account);
         if (r < 0)
                 return r;
-        struct pb_archive *a = calloc(1, sizeof(*a));
-        _cleanup_free_ uint8_t *key = NULL, *crt = NULL, *blob = NULL;
-        size_t blob_len;
-        if (!a) {
-                pb_identity_free(account);
-                return -ENOMEM;
-        }
-        snprintf(a->alias, sizeof(a->alias), "%s", alias ? alias : "");
-        if ((r = pb_identity_export_key(account, password, &key, &a->key_len)) == 0 &&
-            (r = pb_identity_export_cert(account, &crt, &a->cert_len)) == 0 &&
-            (a->key_len > sizeof(a->key) || a->cert_len > sizeof(a->cert)))
-                r = -EMSGSIZE;
+        snprintf(a.alias, sizeof(a.alias), "%s", alias ? alias : "");
+        r = archive_fields(account_dir, account, &a);
+        pb_identity_free(account);
         if (r == 0) {
-                memcpy(a->key, key, a->key_len);
-                memcpy(a->cert, crt, a->cert_len);
-                r = pb_archive_encode(a, &blob, &blob_len);
+                /* Borrowed for the encoding only. */
+                a.contacts = (struct pb_contact_row *)contacts;
+                a.n_contacts = n_contacts;
+                r = pb_jami_archive_encode(&a, password, &blob, &blob_len);
+                a.contacts = NULL;
         }
+        pb_jami_archive_clear(&a);
         if (r == 0)
                 r = pb_file_write(path, blob, blob_len);
-        free(a);
-        pb_identity_free(account);
+        return r;
+}
+
+/* peerbook v0.1's archive (wire.h): the key encrypted with the password. */
+static int import_v01(const struct pb_archive *v, const char *password, pb_identity **ret_account,
+                      struct pb_jami_archive *ret) {
+        int r = pb_identity_load(v->key, v->key_len, password, v->cert, v->cert_len, ret_account);
+        if (r == 0) {
+                *ret = (struct pb_jami_archive){ 0 };
+                memcpy(ret->alias, v->alias, sizeof(ret->alias));
+        }
         return r;
 }
 
 int pb_archive_import(const char *path, const char *password, pb_identity **ret_account,
-                      char ret_alias[PEERBOOK_ALIAS_MAX]) {
+                      struct pb_jami_archive *ret) {
         _cleanup_free_ uint8_t *blob = NULL;
         size_t len;
-        int r = pb_file_read(path, 4 * PB_ARCHIVE_FIELD_MAX, &blob, &len);
+        int r = pb_file_read(path, PB_JAMI_ARCHIVE_MAX, &blob, &len);
         if (r == -EFBIG)
                 return -EBADMSG;
         if (r < 0)
                 return r;
-        struct pb_archive *a = malloc(sizeof(*a));
-        if (!a)
+        struct pb_archive *v = malloc(sizeof(*v));
+        if (!v)
                 return -ENOMEM;
-        r = pb_archive_decode(blob, len, a);
+        int v01 = pb_archive_decode(blob, len, v);
+        if (v01 == 0)
+                r = import_v01(v, password, ret_account, ret);
+        explicit_bzero(v, sizeof(*v));
+        free(v);
+        if (v01 != -EBADMSG)
+                return v01 < 0 ? v01 : r;
+        struct pb_jami_archive a;
+        if ((r = pb_jami_archive_decode(blob, len, password, &a)) < 0)
+                return r;
+        /* Jami's key is not encrypted inside the archive. */
+        r = pb_identity_load(a.key, a.key_len, NULL, a.cert, a.cert_len, ret_account);
+        if (r < 0) {
+                pb_jami_archive_clear(&a);
+                return r == -EKEYREJECTED ? -EBADMSG : r;
+        }
+        *ret = a;
+        return 0;
+}
+
+int pb_archive_keep_extra(const char *account_dir, const struct pb_jami_archive *a) {
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        if (!a->extra)
+                return 0;
+        int r = pb_jami_extra_dump(a, &text, &len);
         if (r == 0)
-                r = pb_identity_load(a->key, a->key_len, password, a->cert, a->cert_len,
-                                     ret_account);
+                r = write_in(account_dir, EXTRA_FILE, text, len);
+        if (text)
+                explicit_bzero(text, len); /* ringCaKey, ethKey */
+        return r;
+}
+
+int pb_account_key_rekey(const char *account_dir, const char *old, const char *new_password) {
+        pb_identity *account = NULL;
+        _cleanup_free_ uint8_t *key = NULL;
+        size_t key_len;
+        int r = load_identity(account_dir, "account", old && *old ? old : NULL, &account);
+        if (r < 0)
+                return r;
+        r = pb_identity_export_key(account, new_password && *new_password ? new_password : NULL,
+                                   &key, &key_len);
+        pb_identity_free(account);
         if (r == 0)
-                memcpy(ret_alias, a->alias, sizeof(a->alias));
-        free(a);
+                r = write_in(account_dir, "account.key", key, key_len);
+        if (key)
+                explicit_bzero(key, key_len);
         return r;
 }

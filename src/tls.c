@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* tls.c — GnuTLS credentials and peer checks of the direct channels (tls.h). */
+#define _GNU_SOURCE /* memmem() */
 #include <errno.h>
 #include <gnutls/abstract.h>
 #include <gnutls/x509.h>
@@ -36,12 +37,14 @@ static int read_in(const char *dir, const char *name, uint8_t **ret, size_t *ret
         return path ? pb_file_read(path, KEY_FILE_MAX, ret, ret_len) : -ENOMEM;
 }
 
-/* The chain [device, account] in one PEM buffer, as GnuTLS sends it. */
+/* device.crt holds the device's chain [device, account(, Jami CA)] (see
+ * identity.h), which GnuTLS sends as it is; account.crt is appended only to
+ * a lone device certificate. */
 static int load_chain(const char *dir, gnutls_certificate_credentials_t x509) {
         _cleanup_free_ uint8_t *dev = NULL, *acc = NULL, *key = NULL, *chain = NULL;
-        size_t dev_len, acc_len, key_len;
+        size_t dev_len, acc_len = 0, key_len;
         int r = read_in(dir, "device.crt", &dev, &dev_len);
-        if (r == 0)
+        if (r == 0 && (dev_len < 2 || !memmem(dev + 1, dev_len - 1, "-----BEGIN CERTIFICATE", 22)))
                 r = read_in(dir, "account.crt", &acc, &acc_len);
         if (r == 0)
                 r = read_in(dir, "device.key", &key, &key_len);
@@ -51,7 +54,8 @@ static int load_chain(const char *dir, gnutls_certificate_credentials_t x509) {
                 return -ENOMEM;
         memcpy(chain, dev, dev_len);
         chain[dev_len] = '\n';
-        memcpy(chain + dev_len + 1, acc, acc_len);
+        if (acc)
+                memcpy(chain + dev_len + 1, acc, acc_len);
         gnutls_datum_t c = { chain, (unsigned)(dev_len + 1 + acc_len) };
         gnutls_datum_t k = { key, (unsigned)key_len };
         r = gnutls_certificate_set_x509_key_mem2(x509, &c, &k, GNUTLS_X509_FMT_PEM, NULL,
@@ -117,8 +121,9 @@ static int check_chain(gnutls_x509_crt_t device, gnutls_x509_crt_t account) {
         unsigned status = 0;
         if (gnutls_x509_crt_verify(device, &account, 1, 0, &status) < 0 || status != 0)
                 return -EPERM;
-        /* The account certificate is self-signed, as Jami's are (a Jami
-         * account's may be issued by "Jami CA": accepted as it comes). */
+        /* The account is the device's direct issuer: self-signed (peerbook's)
+         * or issued by "Jami CA" (a Jami account's, depth 3), accepted as it
+         * comes, as Jami does. */
         return 0;
 }
 

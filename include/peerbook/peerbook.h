@@ -363,23 +363,43 @@ PEERBOOK_EXPORT int peerbook_account_update(peerbook_ctx *ctx, const char *accou
 PEERBOOK_EXPORT int peerbook_account_set_active(peerbook_ctx *ctx, const char *account_id,
                                                 bool active);
 
-/* Writes the account (its key and certificate, never a device key) into one
- * archive file at path (mode 0600). The account key is encrypted with
- * `password` in the archive; when the account has a password it must be
- * given. The file is replaced atomically, never through a symbolic link.
- * Blocks: reads and writes files. -EKEYREJECTED wrong password, -ENOENT no
- * such directory for `path`, -ESRCH no such account, -ENOSPC no space left,
- * or another errno from writing. An account that failed to load can still be
- * exported with its password. */
+/* Writes the account into one archive file at path (mode 0600), in Jami's
+ * format (v0.5; Jami's addAccount with Account.archivePath reads it): the
+ * account key and certificate chain (never a device key), the contacts, the
+ * alias as Account.displayName, and what an imported Jami archive carried
+ * that peerbook does not use. With a password the file is encrypted
+ * (argon2i and AES-256-GCM, as Jami's), without one it is gzip. When the
+ * account has a password, `password` must be it (as Jami's exportToFile:
+ * an export never changes the password; see
+ * peerbook_account_set_password()). The file is replaced atomically,
+ * never through a symbolic link. Blocks: reads and writes files, and the
+ * password costs about a second and 64 MiB. -EKEYREJECTED wrong password,
+ * -ENOENT no such directory for `path`, -ESRCH no such account, -ENOSPC no
+ * space left, or another errno from writing. An account that failed to
+ * load can still be exported with its password (without its contacts). */
 PEERBOOK_EXPORT int peerbook_account_export(peerbook_ctx *ctx, const char *account_id,
                                             const char *path, const char *password);
 
-/* Imports an archive made by peerbook_account_export(): the account gets a
- * new device here, issued by the account key. params->password must be the
- * archive's password; alias NULL keeps the archive's alias. Blocks for the
- * device's key generation. -ENOENT no such file, -EBADFD not a regular file
- * (a FIFO or a device: never opened for reading), -EKEYREJECTED wrong
- * password, -EBADMSG not an archive, -EEXIST the account is already here. */
+/* v0.5. Sets, changes or removes the account's password (the one that
+ * encrypts its key on disk and is asked by export): `old` is the current
+ * one (NULL or "" for an account without one), `new_password` NULL or ""
+ * removes it. The key file is replaced atomically. Blocks: reads and
+ * writes the key. -EKEYREJECTED `old` is wrong (nothing changed), -ESRCH no
+ * such account, -EIO the account failed to load, or an errno from saving. */
+PEERBOOK_EXPORT int peerbook_account_set_password(peerbook_ctx *ctx, const char *account_id,
+                                                  const char *old, const char *new_password);
+
+/* Imports an account archive: Jami's (a file from Jami's exportToFile, or
+ * from peerbook_account_export(); v0.5) or peerbook's v0.1 format. The
+ * account gets a new device here, issued by the archive's account
+ * certificate (a Jami account's chain [account, Jami CA] is kept), and the
+ * archive's contacts. params->password must be the archive's password (and
+ * becomes the account's); alias NULL keeps the archive's alias. Blocks for
+ * the device's key generation and the password's stretch (about a second).
+ * -ENOENT no such file, -EBADFD not a regular file (a FIFO or a device:
+ * never opened for reading), -EKEYREJECTED wrong password (or none given
+ * for an encrypted archive), -EBADMSG not an archive, -EEXIST the account
+ * is already here. */
 PEERBOOK_EXPORT int peerbook_account_import(peerbook_ctx *ctx, const char *path,
                                             const struct peerbook_account_params *params,
                                             char ret_account_id[PEERBOOK_ID_SIZE]);

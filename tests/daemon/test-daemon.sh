@@ -227,6 +227,23 @@ check_fails "export into a missing folder" "^peerbook: cannot export account .*n
 check_fails "import with a wrong password" "^peerbook: cannot import archive .*wrong password" \
         pb B account import "$T/alice.pbk" --password-stdin <<<nope
 
+# ---- the account's password: set, changed, a wrong old one changes nothing ----
+check_fails "changeAccountPassword: a wrong old password (A has none)" "net.peerbook.Error.WrongPassword" \
+        gd A ConfigurationManager changeAccountPassword "$ID_A" "nope" "n3w"
+check "changeAccountPassword sets a first one" gd A ConfigurationManager changeAccountPassword "$ID_A" "" "s3cret"
+check_output "changeAccountPassword returns true" "^(true,)\$"
+check_fails "export without the password now" "^peerbook: cannot export account .*wrong password" \
+        pb A account export "$ID_A" "$T/x.pbk"
+check_fails "account password: a wrong old one" "^peerbook: cannot change the password .*wrong password" \
+        pb A account password "$ID_A" --password-stdin --new-password-file "$T/pw" <<<nope
+check "account password: changed from files and stdin" \
+        pb A account password "$ID_A" --password-file "$T/pw" --new-password-stdin <<<n3w
+check_fails "the old password is refused now" "^peerbook: cannot export account .*wrong password" \
+        pb A account export "$ID_A" "$T/x.pbk" --password-file "$T/pw"
+check "account password: removed (empty new one)" \
+        pb A account password "$ID_A" --password-stdin --new-password-file /dev/null <<<n3w
+check "export without a password again" pb A account export "$ID_A" "$T/x.pbk"
+
 # ---- A stops cleanly: B sees it offline within 10 s ---------------------------
 stop_daemon A
 check "B sees A offline within 10 s" pb B watch --buddy "$ID_A" --status 0 --count 1 --timeout 10
