@@ -7,7 +7,8 @@
 # chain [device, account, Jami CA]; a peerbook account exported by peerbook
 # is taken by Jami's addAccount (Account.archivePath) with the same
 # Account.username, its display name and its contacts; the Jami-made account
-# holds a direct channel with a peerbook one (TLS, chains of three and two).
+# holds a direct channel with a peerbook one (TLS, chains of three and two)
+# and sends a trust request that Jami takes as from that account.
 # Set-up as test-interop-jami.sh (lib.sh); skipped (77) without jamid.
 #
 # usage: test-interop-archive.sh PEERBOOKD PEERBOOK NETLINK_FIX_SO
@@ -89,6 +90,15 @@ check "Q sees Jami's account connected (2): TLS with the chain [device, account,
         pb watch --account "$Q" --buddy "$JID1" --status 2 --count 1 --timeout 30
 check "Jami's account sees Q connected (2)" \
         pb watch --account "$JID1" --buddy "$Q" --status 2 --count 1 --timeout 30
+# A request from the peerbook device of Jami's account to another Jami
+# account: Jami finds that device's certificate on the DHT (the chain
+# [device, account, Jami CA] that OpenDHT publishes) and takes it as from JID1.
+jami_add_account "Jami: a second account J2" \
+        "{'Account.alias': 'j2', 'Account.archivePassword': '', $(jami_local_details "$PORT")}" || exit 1
+J2=$JA JID2=$JID
+check "peerbook (Jami's account): contact add J2" pb contact add --account "$JID1" "$JID2" --message hello
+check_file "J2: incomingTrustRequest from Jami's account, sent by its peerbook device" 45 "$T/jami.monitor" \
+        "incomingTrustRequest ('$J2', '[0-9a-f]*', '$JID1'"
 
 # ---- peerbook → Jami ------------------------------------------------------------------
 check "peerbook: a new account to export" pb account create --alias "pb Bob" --bootstrap "127.0.0.1:$PORT"
