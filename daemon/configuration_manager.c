@@ -344,6 +344,7 @@ static gboolean on_get_account_details(PeerbookDBusConfigurationManager *object,
                    (guint64)info->channels_refused);
         add_detail(&b, PB_DETAIL_CHANNELS_DROPPED, "%" G_GUINT64_FORMAT,
                    (guint64)info->channels_dropped);
+        add_detail(&b, PB_DETAIL_DROPPED_SYNCS, "%" G_GUINT64_FORMAT, (guint64)info->dropped_syncs);
         add_detail(&b, PB_DETAIL_PRESENCE_NOTE, "%s", info->note ? info->note : "");
         peerbook_dbus_configuration_manager_complete_get_account_details(object, invocation,
                                                                          g_variant_builder_end(&b));

@@ -41,6 +41,7 @@
 #define PB_DETAIL_CHANNELS "Account.peerbookChannels"
 #define PB_DETAIL_CHANNELS_REFUSED "Account.peerbookChannelsRefused"
 #define PB_DETAIL_CHANNELS_DROPPED "Account.peerbookChannelsDropped"
+#define PB_DETAIL_DROPPED_SYNCS "Account.peerbookDroppedSyncs"
 #define PB_DETAIL_PRESENCE_NOTE "Account.presenceNote"
 
 /* Keys of getVolatileAccountDetails. */

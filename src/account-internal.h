@@ -132,6 +132,10 @@ struct pb_account {
         /* own_devices.c: our account's other devices */
         pb_listen *own_listen;
 
+        /* sync.c: what our devices tell each other */
+        bool sync_due; /* set by pb_account_sync_later() */
+        uint64_t dropped_syncs;
+
         /* rendezvous.c: channel requests over the DHT */
         pb_listen *rdv_listen;
         struct pb_rdv_rate *rdv_rates;
@@ -157,6 +161,14 @@ static inline struct pb_item *pb_account_item(pb_account *a, enum pb_item_kind k
 
 static inline struct pb_origin pb_account_origin(const pb_account *a) {
         return (struct pb_origin){ a->env.queue, a->serial, a->generation };
+}
+
+/* Our other devices should learn of a change (a contact, a request, a
+ * device's name): sync.c sends them our DeviceSync from the next tick, once
+ * for all the changes made until then. */
+static inline void pb_account_sync_later(pb_account *a) {
+        a->sync_due = true;
+        a->deadline = 0;
 }
 
 /* Work was scheduled outside a tick (an API call): tick at the next process. */

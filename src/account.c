@@ -23,6 +23,7 @@
 #include "own_devices.h"
 #include "pidf.h"
 #include "store.h"
+#include "sync.h"
 #include "trust.h"
 #include "util.h"
 #include "wire.h"
@@ -94,6 +95,7 @@ static void start_listening(pb_account *a) {
         pb_trust_start(a);
         pb_channels_listen(a);
         pb_own_devices_listen(a);
+        pb_account_sync_later(a); /* Jami sends one at each start too */
 }
 
 static void stop_node(pb_account *a) {
@@ -350,7 +352,9 @@ void pb_account_handle(pb_account *a, const struct pb_item *item) {
                 return; /* from a node since restarted: it speaks of nothing current */
         switch (item->kind) {
         case PB_ITEM_VALUE:
-                if (item->tag == PB_TAG_INBOX)
+                if (item->tag == PB_TAG_INBOX && item->value.type == PB_TYPE_USER_DATA)
+                        pb_sync_handle_value(a, item); /* DeviceSync: Jami's type 0 */
+                else if (item->tag == PB_TAG_INBOX)
                         pb_trust_handle_value(a, item);
                 else if (item->tag == PB_TAG_RENDEZVOUS)
                         pb_channels_handle_value(a, item);
@@ -396,6 +400,7 @@ void pb_account_tick(pb_account *a, uint64_t now) {
                 start_listening(a);
         next = earliest(next, pb_trust_tick(a, now));
         next = earliest(next, pb_buddies_tick(a, now));
+        next = earliest(next, pb_sync_tick(a, now));
         a->deadline = earliest(next, pb_channels_tick(a, now));
 }
 
@@ -429,6 +434,7 @@ void pb_account_info(const pb_account *a, struct peerbook_account_info *ret) {
                 .enabled = a->enabled,
                 .active = a->active,
                 .device_name = a->device_name,
+                .dropped_syncs = a->dropped_syncs,
         };
 }
 
@@ -474,6 +480,7 @@ int pb_account_set_device_name(pb_account *a, const char *name) {
         if (r == 0) {
                 snprintf(a->device_name, sizeof(a->device_name), "%s", name);
                 pb_own_devices_changed(a);
+                pb_account_sync_later(a);
         }
         return r;
 }

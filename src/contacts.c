@@ -96,6 +96,7 @@ int pb_contact_save(pb_account *a, const struct pb_contact_row *row, const uint8
         struct pb_contact *c = insert(a, row);
         if (!c)
                 return -ENOMEM;
+        pb_account_sync_later(a); /* our other devices learn it */
         if (ret)
                 *ret = c;
         return 0;

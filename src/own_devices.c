@@ -71,10 +71,28 @@ static int check_announcement(const pb_account *a, const struct pb_value_view *v
         return 0;
 }
 
+/* A device of ours said it is online (it started, or came back): it gets our
+ * DeviceSync, since one sent while it was away may have expired. */
+static void state_seen(pb_account *a, const struct pb_value_view *v) {
+        struct pb_device_state st;
+        struct pb_own_device_row row;
+        char dev[PEERBOOK_ID_SIZE];
+        if (pb_device_state_decode(v->data, v->len, &st) < 0 || !st.online || !v->is_signed ||
+            !pb_hash_equal(&v->owner, &st.dev) || pb_hash_equal(&st.dev, &a->keys.device_id))
+                return;
+        pb_hash_to_hex(&st.dev, dev);
+        if (a->store && pb_store_own_device_get(a->store, dev, &row) == 0 && !row.revoked)
+                pb_account_sync_later(a);
+}
+
 void pb_own_devices_handle_value(pb_account *a, const struct pb_item *item) {
         const struct pb_value_view *v = &item->value;
+        if (v->type == PB_TYPE_DEVICE_STATE) {
+                state_seen(a, v);
+                return;
+        }
         if (v->type != PB_TYPE_USER_DATA)
-                return; /* our devices' states: presence, not membership */
+                return;
         struct pb_announcement ann;
         if (check_announcement(a, v, &ann) < 0) {
                 a->dropped++;
@@ -102,8 +120,10 @@ void pb_own_devices_handle_value(pb_account *a, const struct pb_item *item) {
         }
         bool found = r == -ENOENT;
         row.seen = now;
-        if (pb_store_own_device_put(a->store, &row) == 0 && found)
+        if (pb_store_own_device_put(a->store, &row) == 0 && found) {
                 pb_own_devices_changed(a);
+                pb_account_sync_later(a); /* it learns what we know */
+        }
 }
 
 struct each_ctx {

@@ -15,25 +15,12 @@
 #include "requests.h"
 
 #include "account-internal.h"
-#include "buddy.h"
-#include "channels.h"
+#include "contact_track.h"
 #include "contacts.h"
 #include "devices.h"
 #include "trust.h"
 #include "util.h"
 #include "wire.h"
-
-/* Saves a contact and tracks its presence while it is active; a contact
- * removed or banned loses its direct channels at once. */
-static int save_and_track(pb_account *a, const struct pb_contact_row *row, const uint8_t *payload,
-                          size_t payload_len, struct pb_contact **ret) {
-        int r = pb_contact_save(a, row, payload, payload_len, ret);
-        pb_hash id;
-        if (r == 0 && (!pb_contact_active(row) || row->banned) &&
-            pb_hash_from_hex(row->uri, &id) == 0)
-                pb_channels_contact_gone(a, &id);
-        return r < 0 ? r : pb_buddy_track_contact(a, row->uri, pb_contact_active(row));
-}
 
 /* A fresh conversation id: 40 hex digits, as Jami's are. */
 static void new_conversation_id(char out[128]) {
@@ -71,7 +58,7 @@ int pb_account_request_send(pb_account *a, const char *to, const uint8_t *payloa
         struct pb_contact *c = pb_contact_find(a, id);
         struct pb_contact_row row = added_row(c, id);
         row.request_id = pb_random_u64() | 1; /* a new request, not a re-send */
-        int r = save_and_track(a, &row, payload ? payload : (const uint8_t *)"", len, &c);
+        int r = pb_contact_save_tracked(a, &row, payload ? payload : (const uint8_t *)"", len, &c);
         if (r < 0)
                 return r;
         pb_contact_queue_event(a, PEERBOOK_EVENT_CONTACT_ADDED, id, row.confirmed);
@@ -155,7 +142,7 @@ int pb_account_request_accept(pb_account *a, const char *from) {
         if ((r = pb_store_begin(a->store)) < 0)
                 return r;
         if ((r = pb_store_request_delete(a->store, id)) < 0 ||
-            (r = save_and_track(a, &row, NULL, 0, NULL)) < 0 ||
+            (r = pb_contact_save_tracked(a, &row, NULL, 0, NULL)) < 0 ||
             (r = pb_store_commit(a->store)) < 0) {
                 pb_store_rollback(a->store);
                 return r;
@@ -230,7 +217,8 @@ int pb_account_contact_remove(pb_account *a, const char *uri, bool ban) {
         if (r < 0)
                 return r;
         int had = pb_store_request_delete(a->store, id);
-        if ((had < 0 && had != -ENOENT) || (r = save_and_track(a, &row, NULL, 0, NULL)) < 0 ||
+        if ((had < 0 && had != -ENOENT) ||
+            (r = pb_contact_save_tracked(a, &row, NULL, 0, NULL)) < 0 ||
             (r = pb_store_commit(a->store)) < 0) {
                 pb_store_rollback(a->store);
                 return had < 0 && had != -ENOENT ? had : r;

@@ -57,13 +57,6 @@ struct pb_lookup {
         struct pb_trust_request req;
 };
 
-static pb_hash inbox_of(const pb_hash *device) {
-        char hex[PB_HEX_LEN + 1], key[6 + PB_HEX_LEN + 1];
-        pb_hash_to_hex(device, hex);
-        snprintf(key, sizeof(key), "inbox:%s", hex);
-        return pb_hash_of(key, strlen(key));
-}
-
 /* What tells a re-send of a request from a new one: peerbook's request id,
  * or, from a Jami sender, what the request says. */
 static void fingerprint(const struct pb_trust_request *req, char out[41]) {
@@ -92,7 +85,7 @@ static void put_request(pb_account *a, const struct pb_known_device *d,
         size_t len;
         if (!a->node || pb_trust_request_encode(tr, &data, &len) < 0)
                 return;
-        pb_hash inbox = inbox_of(&d->id);
+        pb_hash inbox = pb_inbox_key(&d->id);
         /* Not permanent: a permanent encrypted put could not be cancelled. */
         pb_node_put_encrypted(a->node, &inbox, d->pk, d->pk_len, PB_TYPE_TRUST_REQUEST, data, len,
                               NULL, NULL);
@@ -205,7 +198,7 @@ int pb_trust_start(pb_account *a) {
         if (!a->node || a->inbox)
                 return 0;
         struct pb_origin o = pb_account_origin(a);
-        pb_hash inbox = inbox_of(&a->keys.device_id);
+        pb_hash inbox = pb_inbox_key(&a->keys.device_id);
         int r = pb_origin_listen(a->node, &inbox, &o, PB_TAG_INBOX, &a->inbox);
         pb_store_handled_prune(a->store, (int64_t)time(NULL) - HANDLED_KEEP_S);
         pb_store_discarded_prune(a->store, (int64_t)time(NULL) - DISCARDED_KEEP_S);
@@ -346,6 +339,7 @@ static int keep_pending(pb_account *a, const char *from, const struct pb_device_
         pb_hash_to_hex(&dev->device, row.device);
         if (pb_store_request_put(a->store, &row) < 0)
                 return 0;
+        pb_account_sync_later(a);
         emit_request(a, from, req, row.received);
         return 0;
 }

@@ -334,6 +334,10 @@ struct peerbook_account_info {
         bool enabled;            /* saved: false after an update with enabled = false */
         bool active;             /* this run only: peerbook_account_set_active() */
         const char *device_name; /* this device's name */
+        /* DeviceSync values dropped since start: undecodable, not from a
+         * device of this account, from a revoked one, or not newer than the
+         * last one taken from that device (a replay). */
+        uint64_t dropped_syncs;
 };
 
 /* The account's state, also for an account that failed to load (then in

@@ -30,6 +30,9 @@ typedef struct pb_hash {
 
 /* SHA-1 of data, i.e. OpenDHT's InfoHash::get(). */
 pb_hash pb_hash_of(const void *data, size_t len);
+/* A device's DHT inbox, Jami's InfoHash("inbox:" + device id in hex): trust
+ * requests and our other devices' syncs are put there, encrypted to it. */
+pb_hash pb_inbox_key(const pb_hash *device);
 /* 40 lowercase hex chars + NUL into out. */
 void pb_hash_to_hex(const pb_hash *h, char out[PB_HEX_LEN + 1]);
 /* Parses exactly 40 hex chars (either case); -EINVAL otherwise. */

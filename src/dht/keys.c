@@ -6,6 +6,7 @@
  * export, issuer check, signing values) is in opendht_ext.cpp.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,13 @@ pb_hash pb_hash_of(const void *data, size_t len) {
         dht_infohash_get(&h, data, len);
         memcpy(ret.d, h.d, PB_HASH_LEN);
         return ret;
+}
+
+pb_hash pb_inbox_key(const pb_hash *device) {
+        char hex[PB_HEX_LEN + 1], key[6 + PB_HEX_LEN + 1];
+        pb_hash_to_hex(device, hex);
+        snprintf(key, sizeof(key), "inbox:%s", hex);
+        return pb_hash_of(key, strlen(key));
 }
 
 void pb_hash_to_hex(const pb_hash *h, char out[PB_HEX_LEN + 1]) {

@@ -44,18 +44,63 @@ LONG_A=$(pb A --json account show | sed -n 's/.*"Account.peerbookDeviceLongId":"
 [ ${#LONG_A} = 64 ] && [ ${#LONG_B} = 64 ] && [ "$LONG_A" != "$LONG_B" ] &&
         ok "two devices, two long IDs" || not_ok "two devices, two long IDs"
 
-# Names travel by DeviceSync (not yet): until then Jami's label, the long
-# ID's first 8 characters.
-expect "A lists B's device within 10 s" 10 listed "^$LONG_B ${LONG_B:0:8}\$" A
-expect "B lists A's device within 10 s" 10 listed "^$LONG_A ${LONG_A:0:8}\$" B
+# Found by its announcement; its name then comes with its DeviceSync.
+expect "A lists B's device, named desktop, within 10 s" 10 listed "^$LONG_B desktop\$" A
+expect "B lists A's device, named laptop, within 10 s" 10 listed "^$LONG_A laptop\$" B
 grep -q "^$LONG_B desktop (this device)\$" "$T/list.B" && ok "B lists itself" || not_ok "B lists itself"
 [ "$(count A)" = 2 ] && ok "A lists two devices" || not_ok "A lists two devices"
 expect "knownDevicesChanged on A names B's device" 5 grep -q "knownDevicesChanged ('$ID', {.*'$LONG_B'" "$T/mon"
 
 stop_daemon A
 start_daemon A
-expect "after a restart A still lists B's device" 10 listed "^$LONG_B " A
+expect "after a restart A still lists B's device" 10 listed "^$LONG_B desktop\$" A
 [ "$(count A)" = 2 ] && ok "and only the two" || not_ok "and only the two"
+check "A registers again" pb A wait-registered --timeout 30
+
+# ---- sync: contacts, bans, removals, accepted requests (item 2) ----------------
+X=1111111111111111111111111111111111111111
+Y=2222222222222222222222222222222222222222
+Z=3333333333333333333333333333333333333333
+# in_contacts WHO URI STATE / gone WHO URI / pending WHO URI
+in_contacts() { pb "$1" contacts 2>/dev/null | grep -q "^$2 $3\$"; }
+gone() { ! pb "$1" contacts 2>/dev/null | grep -q "^$2 "; }
+pending() { pb "$1" requests 2>/dev/null | grep -q "^$2 "; }
+export -f in_contacts gone pending
+# ms: milliseconds since the epoch
+ms() { date +%s%3N; }
+
+check "A adds a contact" pb A contact add "$X"
+t0=$(ms)
+expect "it is on B within 5 s" 5 in_contacts B "$X" unconfirmed
+echo "# contact added on A -> listed on B: $(( $(ms) - t0 )) ms (CLI polls included)"
+check "B adds and bans another" bash -c "pb B contact add $Y && pb B contact remove $Y --ban"
+expect "the ban is on A within 5 s" 5 in_contacts A "$Y" banned
+check "A removes the first" pb A contact remove "$X"
+expect "the removal is on B within 5 s" 5 gone B "$X"
+
+start_daemon C
+check "a third account, C" pb C account create --alias carol --bootstrap "127.0.0.1:$PORT_A"
+ID_C=$(cat "$T/out")
+check "C registers" pb C wait-registered --timeout 30
+check "C asks the account (both devices) to be a contact" pb C contact add "$ID"
+expect "A has C's request" 30 pending A "$ID_C"
+expect "B has C's request" 30 pending B "$ID_C"
+check "A accepts it" pb A accept "$ID_C"
+expect "on B, C is a confirmed contact within 5 s" 5 in_contacts B "$ID_C" confirmed
+expect "and B's request is settled" 5 bash -c "! pending B $ID_C"
+
+# B is off while A changes something: B catches up after its start.
+stop_daemon B
+check "A adds a contact while B is off" pb A contact add "$Z"
+start_daemon B
+t0=$(ms)
+expect "B has it within 5 s of its start" 5 in_contacts B "$Z" unconfirmed
+echo "# B started -> the contact added meanwhile listed on B: $(( $(ms) - t0 )) ms"
+for who in A B; do
+        pb "$who" --json account show >"$T/out" 2>&1
+        check_output "no sync dropped on $who" '"Account.peerbookDroppedSyncs":"0"'
+done
+stop_daemon C
 stop_daemon A
 stop_daemon B
 
