@@ -287,7 +287,10 @@ static GVariant *known_devices(struct daemon *d, const char *account_id, char **
         }
         g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
         for (int i = 0; i < r; i++) {
-                g_variant_builder_add(&b, "{ss}", devices[i]->long_id, devices[i]->name);
+                /* Unnamed: the start of its long ID, as Jami labels it. */
+                g_autofree char *label = g_strndup(devices[i]->long_id, 8);
+                g_variant_builder_add(&b, "{ss}", devices[i]->long_id,
+                                      devices[i]->name[0] ? devices[i]->name : label);
                 if (ret_self && devices[i]->this_device)
                         *ret_self = g_strdup(devices[i]->long_id);
         }

@@ -6,8 +6,8 @@
 #include "channels.h"
 #include "util.h"
 
-int pb_contact_save_tracked(pb_account *a, const struct pb_contact_row *row,
-                            const uint8_t *payload, size_t payload_len, struct pb_contact **ret) {
+int pb_contact_save_tracked(pb_account *a, const struct pb_contact_row *row, const uint8_t *payload,
+                            size_t payload_len, struct pb_contact **ret) {
         int r = pb_contact_save(a, row, payload, payload_len, ret);
         pb_hash id;
         if (r == 0 && (!pb_contact_active(row) || row->banned) &&

@@ -11,5 +11,5 @@
 #include "account-types.h"
 #include "contacts.h"
 
-int pb_contact_save_tracked(pb_account *a, const struct pb_contact_row *row,
-                            const uint8_t *payload, size_t payload_len, struct pb_contact **ret);
+int pb_contact_save_tracked(pb_account *a, const struct pb_contact_row *row, const uint8_t *payload,
+                            size_t payload_len, struct pb_contact **ret);

@@ -135,13 +135,10 @@ static int each_row(const struct pb_own_device_row *d, void *userdata) {
         struct each_ctx *c = userdata;
         if (d->revoked)
                 return 0;
-        /* Unnamed: the start of its long id, as Jami labels it. */
-        char label[9];
-        snprintf(label, sizeof(label), "%.8s", d->long_id);
         struct peerbook_device view = {
                 .device_id = d->device,
                 .long_id = d->long_id,
-                .name = d->name[0] ? d->name : label,
+                .name = d->name,
                 .this_device = false,
         };
         return c->each(&view, c->userdata);

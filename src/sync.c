@@ -141,16 +141,14 @@ static void send_all(pb_account *a) {
         struct gather g;
         uint8_t *data = NULL;
         size_t len;
-        if (build(a, &s, &g) == 0 && g.n_targets > 0 &&
-            pb_device_sync_encode(&s, &data, &len) == 0)
+        if (build(a, &s, &g) == 0 && g.n_targets > 0 && pb_device_sync_encode(&s, &data, &len) == 0)
                 for (unsigned i = 0; i < g.n_targets; i++) {
                         pb_hash dev;
                         if (pb_hash_from_hex(g.targets[i].device, &dev) < 0)
                                 continue;
                         pb_hash inbox = pb_inbox_key(&dev);
-                        pb_node_put_encrypted(a->node, &inbox, g.targets[i].pk,
-                                              g.targets[i].pk_len, PB_TYPE_USER_DATA, data, len,
-                                              NULL, NULL);
+                        pb_node_put_encrypted(a->node, &inbox, g.targets[i].pk, g.targets[i].pk_len,
+                                              PB_TYPE_USER_DATA, data, len, NULL, NULL);
                 }
         free(data);
         free(g.targets);
@@ -177,8 +175,8 @@ static void take_names(pb_account *a, const struct pb_device_sync *s) {
                 struct pb_own_device_row row;
                 char id[PEERBOOK_ID_SIZE];
                 pb_hash_to_hex(&d->id, id);
-                if (!d->name[0] || pb_store_own_device_get(a->store, id, &row) < 0 ||
-                    row.revoked || !strcmp(row.name, d->name))
+                if (!d->name[0] || pb_store_own_device_get(a->store, id, &row) < 0 || row.revoked ||
+                    !strcmp(row.name, d->name))
                         continue; /* this device, one we do not know, or no change */
                 snprintf(row.name, sizeof(row.name), "%s", d->name);
                 changed |= pb_store_own_device_put(a->store, &row) == 0;
@@ -232,8 +230,7 @@ static void take_requests(pb_account *a, const struct pb_device_sync *s) {
                     pb_store_requests(a->store, from, count_pending, &pending) < 0 || pending)
                         continue; /* ours, settled, or pending here already */
                 size_t total = 0;
-                if (pb_store_request_count(a->store, &total) < 0 ||
-                    total >= a->limits.pending_max)
+                if (pb_store_request_count(a->store, &total) < 0 || total >= a->limits.pending_max)
                         return;
                 struct pb_request_row row = { .received = q->received,
                                               .payload = (const uint8_t *)"",
@@ -253,8 +250,8 @@ static void take_requests(pb_account *a, const struct pb_device_sync *s) {
                         .account_id = a->id,
                         .trust_request = { .from = from,
                                            .conversation_id = row.conversation_id,
-                                           .received = (uint64_t)(q->received > 0 ? q->received
-                                                                                  : 0) },
+                                           .received =
+                                                   (uint64_t)(q->received > 0 ? q->received : 0) },
                 };
                 pb_account_emit(a, &ev);
         }
