@@ -30,14 +30,15 @@
 
 /* What a listen or a put is for; carried by queue items. */
 enum pb_tag {
-        PB_TAG_BUDDY = 1,       /* listen on a buddy's account hash */
-        PB_TAG_ANNOUNCE = 2,    /* put of our announcement */
-        PB_TAG_STATE = 3,       /* put of our "online" device state */
-        PB_TAG_BYE = 4,         /* put of our goodbye */
-        PB_TAG_INBOX = 5,       /* listen on our device's inbox */
-        PB_TAG_REQUEST = 6,     /* put of a trust request */
-        PB_TAG_RENDEZVOUS = 7,  /* listen on our device's rendezvous key */
-        PB_TAG_OWN_DEVICES = 8, /* listen on our account's hash */
+        PB_TAG_BUDDY = 1,        /* listen on a buddy's account hash */
+        PB_TAG_ANNOUNCE = 2,     /* put of our announcement */
+        PB_TAG_STATE = 3,        /* put of our "online" device state */
+        PB_TAG_BYE = 4,          /* put of our goodbye */
+        PB_TAG_INBOX = 5,        /* listen on our device's inbox */
+        PB_TAG_REQUEST = 6,      /* put of a trust request */
+        PB_TAG_RENDEZVOUS = 7,   /* listen on our device's rendezvous key */
+        PB_TAG_OWN_DEVICES = 8,  /* listen on our account's hash */
+        PB_TAG_SYNC_CHANNEL = 9, /* a DeviceSync from a channel to our other device */
 };
 
 struct pb_bucket {
@@ -135,6 +136,7 @@ struct pb_account {
         /* sync.c: what our devices tell each other */
         bool sync_due; /* set by pb_account_sync_later() */
         uint64_t dropped_syncs;
+        uint64_t syncs_by_channel, syncs_by_dht; /* sent (for tests: testing.h) */
 
         /* rendezvous.c: channel requests over the DHT */
         pb_listen *rdv_listen;

@@ -358,6 +358,8 @@ void pb_account_handle(pb_account *a, const struct pb_item *item) {
                         pb_trust_handle_value(a, item);
                 else if (item->tag == PB_TAG_RENDEZVOUS)
                         pb_channels_handle_value(a, item);
+                else if (item->tag == PB_TAG_SYNC_CHANNEL)
+                        pb_sync_handle_value(a, item);
                 else if (item->tag == PB_TAG_OWN_DEVICES)
                         pb_own_devices_handle_value(a, item);
                 else

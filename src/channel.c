@@ -18,6 +18,7 @@
 #define READ_CHUNK 16384
 #define READS_PER_EVENT 32 /* then other channels get their turn */
 #define PRESENCE_ID 1      /* the number the dialler gives the presence channel */
+#define SYNC_ID 2          /* and the sync channel */
 /* A vanished network leaves our unacknowledged data in flight: the kernel
  * gives up after this (beacons are unanswered well before). */
 #define TCP_USER_TIMEOUT_MS 10000
@@ -153,6 +154,14 @@ int pb_chan_send_note(struct pb_chan *c, const char *entity, bool open, const ch
         return send_packed(c, c->presence, r, (uint8_t *)doc, len);
 }
 
+int pb_chan_send_sync(struct pb_chan *c, const uint8_t *data, size_t len) {
+        if (c->state != PB_CHAN_OPEN || !c->sync)
+                return -ENOTCONN;
+        if (len == 0 || len > PB_FRAME_DATA_MAX)
+                return -EMSGSIZE;
+        return send_frame(c, c->sync, data, len);
+}
+
 /* ---- input ----------------------------------------------------------- */
 
 static void became_open(struct pb_chan *c, uint16_t id) {
@@ -173,12 +182,36 @@ static void on_protocol(struct pb_chan *c, const struct pb_frame *f) {
                 send_protocol(c, &(struct pb_protocol_msg){ .kind = PB_PROTOCOL_BEACON });
 }
 
+/* The sync channel, between devices of one account: asked for after the
+ * presence channel, accepted once on a free number. */
+static void on_sync_control(struct pb_chan *c, const struct pb_channel_request *q) {
+        if (q->state == PB_CHANNEL_REQUEST) {
+                bool ok = c->own && !c->client && !c->sync && c->state == PB_CHAN_OPEN &&
+                          q->channel != PB_CONTROL_CHANNEL && q->channel != PB_PROTOCOL_CHANNEL &&
+                          q->channel != c->presence;
+                if (send_control(c, q->name, q->channel,
+                                 ok ? PB_CHANNEL_ACCEPT : PB_CHANNEL_DECLINE) == 0 &&
+                    ok) {
+                        c->sync = q->channel;
+                        c->ops->sync_ready(c);
+                }
+        } else if (c->own && c->client && !c->sync && q->channel == SYNC_ID &&
+                   q->state == PB_CHANNEL_ACCEPT && c->state == PB_CHAN_OPEN) {
+                c->sync = SYNC_ID;
+                c->ops->sync_ready(c);
+        }
+}
+
 /* The dialler asks for the presence channel; we accept that name only, on a
  * number that is not reserved, once. */
 static void on_control(struct pb_chan *c, const struct pb_frame *f) {
         struct pb_channel_request q;
         if (pb_channel_request_decode(f->data, f->len, &q) < 0) {
                 finish(c, PB_END_BAD);
+                return;
+        }
+        if (!strcmp(q.name, PB_SYNC_CHANNEL)) {
+                on_sync_control(c, &q);
                 return;
         }
         bool ours = !strcmp(q.name, PB_PRESENCE_CHANNEL);
@@ -190,9 +223,11 @@ static void on_control(struct pb_chan *c, const struct pb_frame *f) {
                     ok)
                         became_open(c, q.channel);
         } else if (ours && c->client && c->state == PB_CHAN_MUX && q.channel == PRESENCE_ID) {
-                if (q.state == PB_CHANNEL_ACCEPT)
+                if (q.state == PB_CHANNEL_ACCEPT) {
                         became_open(c, PRESENCE_ID);
-                else
+                        if (c->own && c->state == PB_CHAN_OPEN)
+                                send_control(c, PB_SYNC_CHANNEL, SYNC_ID, PB_CHANNEL_REQUEST);
+                } else
                         finish(c, PB_END_REFUSED);
         }
 }
@@ -223,6 +258,8 @@ static void on_frame(struct pb_chan *c, const struct pb_frame *f) {
                 on_control(c, f);
         else if (c->state == PB_CHAN_OPEN && f->channel == c->presence)
                 on_presence(c, f);
+        else if (c->state == PB_CHAN_OPEN && c->sync && f->channel == c->sync && f->len)
+                c->ops->sync(c, f->data, f->len);
         /* Frames of a channel we never opened: ignored, as Jami does. */
 }
 

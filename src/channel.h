@@ -31,6 +31,9 @@
 /* peerbook's named channel, asked for by the dialler (Jami's daemons
  * decline names they do not know). */
 #define PB_PRESENCE_CHANNEL "peerbook/presence"
+/* Between two devices of one account, a second one: each frame a DeviceSync
+ * (device_sync.h), asked for by the dialler too when verify() set `own`. */
+#define PB_SYNC_CHANNEL "peerbook/sync"
 
 /* Timers, in milliseconds (docs/architecture.md, "Direct channels"). */
 #define PB_CHAN_CONNECT_MS 5000   /* TCP connect */
@@ -72,6 +75,9 @@ struct pb_chan_ops {
         void (*closed)(struct pb_chan *c, enum pb_chan_end why);
         /* Input is left in TLS's buffers: call pb_chan_tick() soon. */
         void (*wake)(struct pb_chan *c);
+        /* The sync channel is up (both sides may send), and a frame on it. */
+        void (*sync_ready)(struct pb_chan *c);
+        void (*sync)(struct pb_chan *c, const uint8_t *data, size_t len);
 };
 
 struct pb_chan {
@@ -95,6 +101,8 @@ struct pb_chan {
         bool said_goodbye; /* the peer sent a "closed" document */
         bool more;         /* input left unread (bounded reads): process again soon */
         bool heard;        /* the owner's: the peer's first document arrived */
+        bool own;          /* set by verify(): a device of our account, with a sync channel */
+        uint16_t sync;     /* the sync channel's number, once up */
         enum pb_chan_end end;
 };
 
@@ -108,6 +116,10 @@ int pb_chan_accept(struct pb_chan *c, pb_poll *poll, pb_tls_creds *creds, int fd
 /* Sends a PIDF document (our note, or a goodbye with open false) on an OPEN
  * channel; `entity` is our account ID. -ENOTCONN when not OPEN. */
 int pb_chan_send_note(struct pb_chan *c, const char *entity, bool open, const char *note);
+
+/* Sends a DeviceSync on the sync channel: -ENOTCONN when it is not up,
+ * -EMSGSIZE past one frame. */
+int pb_chan_send_sync(struct pb_chan *c, const uint8_t *data, size_t len);
 
 /* Closes it now: with a goodbye document first when `goodbye` and it is
  * OPEN (we stop). Calls closed() with PB_END_LOCAL, or with `why`. */

@@ -18,7 +18,9 @@
 #include "netaddr.h"
 #include "pidf.h"
 #include "rendezvous.h"
+#include "store.h"
 #include "util.h"
+#include "wire.h"
 
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 30000
@@ -40,6 +42,7 @@ struct pb_dial {
          * (an accepted connection's own port is an ephemeral one). */
         struct sockaddr_storage offered[DIAL_ADDRS_MAX];
         unsigned n_offered;
+        bool own_online; /* a device of our account that says it is online */
 };
 
 struct pb_channels {
@@ -223,6 +226,58 @@ static void scan_contact(struct pb_channels *cs, struct pb_buddy *b, const pb_ha
         }
 }
 
+/* A device of our own account, not revoked, not this one: what may open a
+ * channel with a sync channel in it. */
+static bool own_device(pb_account *a, const pb_hash *account, const pb_hash *device,
+                       struct pb_own_device_row *row) {
+        char hex[PB_HEX_LEN + 1];
+        if (!pb_hash_equal(account, &a->keys.account_id) ||
+            pb_hash_equal(device, &a->keys.device_id) || !a->store)
+                return false;
+        pb_hash_to_hex(device, hex);
+        return pb_store_own_device_get(a->store, hex, row) == 0 && !row->revoked;
+}
+
+/* Our other devices that say they are online, as scan_contact() does for a
+ * contact's: a handful of dial records, walked at each scan. */
+static void scan_own(struct pb_channels *cs, const pb_hash *busy, size_t n_busy, uint64_t now) {
+        pb_account *a = cs->a;
+        for (unsigned i = 0; i < cs->n_dials; i++) {
+                struct pb_dial *d = &cs->dials[i];
+                struct pb_own_device_row row;
+                if (!d->own_online || now < d->next_at ||
+                    (n_busy && bsearch(&d->device, busy, n_busy, sizeof(*busy), cmp_hash)) ||
+                    !own_device(a, &d->account, &d->device, &row))
+                        continue;
+                struct pb_known_device k = { .id = d->device, .pk = row.pk, .pk_len = row.pk_len };
+                attempt(cs, d, &k, true, now);
+        }
+}
+
+void pb_channels_own_device(pb_account *a, const pb_hash *device, bool online) {
+        struct pb_channels *cs = a->channels;
+        if (!cs)
+                return;
+        struct pb_dial *d = dial_of(cs, &a->keys.account_id, device);
+        if (!d || d->own_online == online)
+                return;
+        d->own_online = online;
+        if (online) {
+                d->next_at = 0;
+                d->backoff_ms = BACKOFF_MIN_MS;
+                cs->next_scan = 0;
+                pb_account_wake(a);
+        }
+}
+
+int pb_channels_send_sync(pb_account *a, const pb_hash *device, const uint8_t *data, size_t len) {
+        struct pb_channels *cs = a->channels;
+        for (struct pb_chan *c = cs ? cs->list : NULL; c; c = c->next)
+                if (c->state == PB_CHAN_OPEN && c->sync && pb_hash_equal(&c->device, device))
+                        return pb_chan_send_sync(c, data, len);
+        return -ENOTCONN;
+}
+
 /* Once a second: the devices with a channel are sorted once, so that a
  * hub with thousands of channels does not look each device up in the list. */
 static void scan(struct pb_channels *cs, uint64_t now) {
@@ -242,6 +297,7 @@ static void scan(struct pb_channels *cs, uint64_t now) {
                 if (b->contact && pb_contact_trusted(a, &b->id))
                         scan_contact(cs, b, busy, n_busy, now);
         }
+        scan_own(cs, busy, n_busy, now);
         free(busy);
 }
 
@@ -292,7 +348,9 @@ static void recount(struct pb_channels *cs, const pb_hash *account, bool note_ch
 
 static bool verify(struct pb_chan *c) {
         struct pb_channels *cs = c->owner;
-        return pb_contact_trusted(cs->a, &c->account) && cs->n_open < PB_CHANNELS_MAX;
+        struct pb_own_device_row row;
+        c->own = own_device(cs->a, &c->account, &c->device, &row);
+        return (c->own || pb_contact_trusted(cs->a, &c->account)) && cs->n_open < PB_CHANNELS_MAX;
 }
 
 /* Which of two open channels to one device both sides keep: the one
@@ -380,12 +438,38 @@ static void wake(struct pb_chan *c) {
         changed(c->owner);
 }
 
+/* Our other device can take our DeviceSync here now. */
+static void sync_ready(struct pb_chan *c) {
+        struct pb_channels *cs = c->owner;
+        pb_account_sync_later(cs->a);
+}
+
+/* A DeviceSync from our other device: handled as one from its inbox would
+ * be (sync.c), from the next process; the TLS check vouches for the sender
+ * as the DHT's signature check would. */
+static void sync_frame(struct pb_chan *c, const uint8_t *data, size_t len) {
+        struct pb_channels *cs = c->owner;
+        struct pb_value_view v = { .type = PB_TYPE_USER_DATA,
+                                   .is_signed = true,
+                                   .owner = c->device,
+                                   .is_encrypted = true,
+                                   .data = data,
+                                   .len = len };
+        struct pb_origin o = pb_account_origin(cs->a);
+        struct pb_item *it =
+                pb_item_from_value(o.serial, PB_TAG_SYNC_CHANNEL, &c->device, &v, false);
+        if (it)
+                pb_origin_push(&o, it);
+}
+
 static const struct pb_chan_ops chan_ops = {
         .verify = verify,
         .opened = opened,
         .note = note,
         .closed = closed,
         .wake = wake,
+        .sync_ready = sync_ready,
+        .sync = sync_frame,
 };
 
 /* ---- the listener ------------------------------------------------------------ */

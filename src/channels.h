@@ -48,6 +48,13 @@ void pb_channels_handle_value(pb_account *a, const struct pb_item *item);
 void pb_channels_device_appeared(pb_account *a, const pb_hash *account, const pb_hash *device);
 /* `account` is no longer an active contact: its channels close now. */
 void pb_channels_contact_gone(pb_account *a, const pb_hash *account);
+/* Another device of our account said it is online (or goodbye): while it
+ * is, it gets a channel as a contact's device does, with a sync channel in
+ * it (own_devices.c tells). */
+void pb_channels_own_device(pb_account *a, const pb_hash *device, bool online);
+/* Sends a DeviceSync to our device `device` over its channel: 0, or
+ * -ENOTCONN when there is no sync channel to it (then use the DHT). */
+int pb_channels_send_sync(pb_account *a, const pb_hash *device, const uint8_t *data, size_t len);
 
 /* Timers, and channels closed meanwhile freed; returns the next deadline. */
 uint64_t pb_channels_tick(pb_account *a, uint64_t now);

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "account-internal.h"
+#include "channels.h"
 #include "own_devices.h"
 #include "store.h"
 #include "wire.h"
@@ -71,24 +72,28 @@ static int check_announcement(const pb_account *a, const struct pb_value_view *v
         return 0;
 }
 
-/* A device of ours said it is online (it started, or came back): it gets our
- * DeviceSync, since one sent while it was away may have expired. */
-static void state_seen(pb_account *a, const struct pb_value_view *v) {
+/* A device of ours said it is online (it started, or came back): it gets a
+ * channel (channels.c) and our DeviceSync, since one sent while it was away
+ * may have expired. Its goodbye ends the dialling. */
+static void state_seen(pb_account *a, const struct pb_value_view *v, bool expired) {
         struct pb_device_state st;
         struct pb_own_device_row row;
         char dev[PEERBOOK_ID_SIZE];
-        if (pb_device_state_decode(v->data, v->len, &st) < 0 || !st.online || !v->is_signed ||
+        if (expired || pb_device_state_decode(v->data, v->len, &st) < 0 || !v->is_signed ||
             !pb_hash_equal(&v->owner, &st.dev) || pb_hash_equal(&st.dev, &a->keys.device_id))
                 return;
         pb_hash_to_hex(&st.dev, dev);
-        if (a->store && pb_store_own_device_get(a->store, dev, &row) == 0 && !row.revoked)
+        if (!a->store || pb_store_own_device_get(a->store, dev, &row) < 0 || row.revoked)
+                return;
+        pb_channels_own_device(a, &st.dev, st.online);
+        if (st.online)
                 pb_account_sync_later(a);
 }
 
 void pb_own_devices_handle_value(pb_account *a, const struct pb_item *item) {
         const struct pb_value_view *v = &item->value;
         if (v->type == PB_TYPE_DEVICE_STATE) {
-                state_seen(a, v);
+                state_seen(a, v, item->flag);
                 return;
         }
         if (v->type != PB_TYPE_USER_DATA)

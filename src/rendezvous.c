@@ -138,6 +138,19 @@ int pb_rendezvous_receive(pb_account *a, const struct pb_item *item, struct pb_r
             pb_rendezvous_decode(v->data, v->len, &ret->msg) < 0)
                 return -EBADMSG;
         struct pb_device_cert signer;
+        char hex[PB_HEX_LEN + 1];
+        pb_hash_to_hex(&v->owner, hex);
+        if (!pb_hash_equal(&v->owner, &a->keys.device_id) && a->store &&
+            pb_store_own_device_get(a->store, hex, &ret->own_row) == 0 && !ret->own_row.revoked) {
+                /* Another device of our account (own_devices.c): it may dial us. */
+                ret->own = (struct pb_known_device){ .id = v->owner,
+                                                     .pk = ret->own_row.pk,
+                                                     .pk_len = ret->own_row.pk_len };
+                ret->known = &ret->own;
+                ret->account = a->keys.account_id;
+                ret->device = v->owner;
+                return within_rate(a, &v->owner, ret->msg.id);
+        }
         if (!pb_devices_find_signer(a, &v->owner, &signer) ||
             !pb_contact_trusted(a, &signer.account))
                 return -EPERM;

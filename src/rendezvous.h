@@ -29,6 +29,10 @@ struct pb_rendezvous_in {
         pb_hash account;                     /* the contact */
         pb_hash device;                      /* its device that sent it */
         const struct pb_known_device *known; /* its key; valid until devices change */
+        /* When the sender is a device of our own account: its key, which
+         * `known` then points into. */
+        struct pb_known_device own;
+        struct pb_own_device_row own_row;
 };
 
 /* Listens on our device's rendezvous key (once the node announced). */

@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "account-internal.h"
+#include "channels.h"
 #include "contact_merge.h"
 #include "contact_track.h"
 #include "contacts.h"
@@ -146,9 +147,15 @@ static void send_all(pb_account *a) {
                         pb_hash dev;
                         if (pb_hash_from_hex(g.targets[i].device, &dev) < 0)
                                 continue;
+                        if (pb_channels_send_sync(a, &dev, data, len) == 0) {
+                                a->syncs_by_channel++; /* over our channel to it */
+                                continue;
+                        }
                         pb_hash inbox = pb_inbox_key(&dev);
-                        pb_node_put_encrypted(a->node, &inbox, g.targets[i].pk, g.targets[i].pk_len,
-                                              PB_TYPE_USER_DATA, data, len, NULL, NULL);
+                        if (pb_node_put_encrypted(a->node, &inbox, g.targets[i].pk,
+                                                  g.targets[i].pk_len, PB_TYPE_USER_DATA, data, len,
+                                                  NULL, NULL) == 0)
+                                a->syncs_by_dht++;
                 }
         free(data);
         free(g.targets);
@@ -266,11 +273,13 @@ void pb_sync_handle_value(pb_account *a, const struct pb_item *item) {
                 a->dropped_syncs++;
                 return;
         }
-        if (pb_store_handled_has(a->store, v->id) != 0) {
+        bool from_dht = item->tag != PB_TAG_SYNC_CHANNEL;
+        if (from_dht && pb_store_handled_has(a->store, v->id) != 0) {
                 pb_device_sync_clear(&s); /* the inbox offers its values again */
                 return;
         }
-        pb_store_handled_add(a->store, v->id, (int64_t)time(NULL));
+        if (from_dht)
+                pb_store_handled_add(a->store, v->id, (int64_t)time(NULL));
         pb_hash_to_hex(&v->owner, from);
         /* 1: newer than the last taken from this device of ours (now
          * recorded); 0: a replay, or a revoked device; -ENOENT: not ours. */

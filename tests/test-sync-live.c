@@ -9,7 +9,9 @@
  *   - an old sync of D2's (a replay: signed by D2's own key, older than the
  *     last one D1 took from D2) is dropped and counted, and changes nothing;
  *   - a sync of D2's with a current date is taken (the check above is
- *     about dates, not about the key).
+ *     about dates, not about the key);
+ *   - once D1 and D2 hold a direct channel, D1's change reaches D2 over it
+ *     (not through the DHT).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,7 @@ static struct live_node *all[] = { &d1, &d2, &other };
 #define Y "2222222222222222222222222222222222222222"
 #define Z "3333333333333333333333333333333333333333"
 #define W "4444444444444444444444444444444444444444"
+#define V "5555555555555555555555555555555555555555"
 
 static int n_devices(struct live_node *n) {
         struct peerbook_device **list = NULL;
@@ -66,12 +69,22 @@ static bool same_record(void *arg) {
         _cleanup_record_ struct peerbook_contact *a = NULL, *b = NULL;
         return peerbook_contact_get(d1.ctx, d1.account, uri, &a) == 0 &&
                peerbook_contact_get(d2.ctx, d2.account, uri, &b) == 0 && a->added == b->added &&
-               a->removed == b->removed && a->banned == b->banned &&
-               a->confirmed == b->confirmed && !strcmp(a->conversation_id, b->conversation_id);
+               a->removed == b->removed && a->banned == b->banned && a->confirmed == b->confirmed &&
+               !strcmp(a->conversation_id, b->conversation_id);
 }
 
 static bool d1_has(void *arg) {
         return has_contact(&d1, arg);
+}
+
+static bool d2_has(void *arg) {
+        return has_contact(&d2, arg);
+}
+
+static bool both_channel(void *arg) {
+        (void)arg;
+        _cleanup_record_ struct peerbook_account_info *i1 = live_info(&d1), *i2 = live_info(&d2);
+        return i1 && i2 && i1->channels == 1 && i2->channels == 1;
 }
 
 /* Puts into D1's inbox a DeviceSync naming contact `uri`, dated `date`,
@@ -93,8 +106,8 @@ static void put_sync(const char *bootstrap, pb_identity *signer, const char *uri
                 live_run(all, ALL, 10);
         _cleanup_record_ struct peerbook_account_info *info = live_info(&d1);
         pb_hash inbox = live_inbox_of(info->device_id);
-        CHECK_EQ(pb_node_put_encrypted(node, &inbox, d1_pk, d1_pk_len, PB_TYPE_USER_DATA, data,
-                                       len, NULL, NULL),
+        CHECK_EQ(pb_node_put_encrypted(node, &inbox, d1_pk, d1_pk_len, PB_TYPE_USER_DATA, data, len,
+                                       NULL, NULL),
                  0);
         live_run(all, ALL, 1500); /* delivered; the node's put is then done */
         pb_node_free(node);
@@ -121,6 +134,18 @@ int main(void) {
         CHECK(live_wait(all, 2, both_see_two, NULL, 15000));
         CHECK_EQ(live_new_account(&other, bootstrap), 0);
         CHECK(live_wait(all, ALL, live_registered, &other, 15000));
+
+        /* Their channel: a change then goes over it. */
+        CHECK(live_wait(all, 2, both_channel, NULL, 15000));
+        uint64_t ch0 = 0, dht0 = 0, ch1 = 0, dht1 = 0;
+        CHECK_EQ(pb_ctx_syncs_sent(d1.ctx, d1.account, &ch0, &dht0), 0);
+        CHECK_EQ(peerbook_contact_add(d1.ctx, d1.account, V), 0);
+        double t0 = live_now_ms();
+        CHECK(live_wait(all, 2, d2_has, V, 5000));
+        printf("# a contact added on D1 is on D2 after %.1f ms\n", live_now_ms() - t0);
+        CHECK_EQ(pb_ctx_syncs_sent(d1.ctx, d1.account, &ch1, &dht1), 0);
+        CHECK(ch1 > ch0);
+        CHECK_EQ(dht1, dht0);
 
         /* At once: D1 adds X, D2 adds and bans it, in the same second. */
         CHECK_EQ(peerbook_contact_add(d1.ctx, d1.account, X), 0);

@@ -17,6 +17,17 @@ int pb_ctx_drop_confirmations(peerbook_ctx *ctx, const char *account_id, unsigne
         return r;
 }
 
+int pb_ctx_syncs_sent(peerbook_ctx *ctx, const char *account_id, uint64_t *ret_channel,
+                      uint64_t *ret_dht) {
+        pb_account *a;
+        int r = pb_ctx_account(ctx, account_id, &a);
+        if (r == 0) {
+                *ret_channel = a->syncs_by_channel;
+                *ret_dht = a->syncs_by_dht;
+        }
+        return r;
+}
+
 int pb_ctx_set_request_limits(peerbook_ctx *ctx, const char *account_id,
                               const struct pb_request_limits *limits) {
         pb_account *a;

@@ -22,6 +22,11 @@ int pb_ctx_drop_confirmations(peerbook_ctx *ctx, const char *account_id, unsigne
 int pb_ctx_set_request_limits(peerbook_ctx *ctx, const char *account_id,
                               const struct pb_request_limits *limits);
 
+/* How many DeviceSyncs the account sent to its other devices over a direct
+ * channel, and through the DHT. */
+int pb_ctx_syncs_sent(peerbook_ctx *ctx, const char *account_id, uint64_t *ret_channel,
+                      uint64_t *ret_dht);
+
 /* The id of the account's DHT node (zero while it has none): tests compare
  * it with a key to know which nodes store that key. */
 int pb_ctx_node_id(peerbook_ctx *ctx, const char *account_id, pb_hash *ret);
