@@ -230,6 +230,14 @@ static gboolean on_remove_account(PeerbookDBusConfigurationManager *object,
         return TRUE;
 }
 
+static gboolean on_connectivity_changed(PeerbookDBusConfigurationManager *object,
+                                        GDBusMethodInvocation *invocation, gpointer userdata) {
+        struct daemon *d = userdata;
+        peerbook_ctx_connectivity_changed(d->ctx);
+        peerbook_dbus_configuration_manager_complete_connectivity_changed(object, invocation);
+        return TRUE;
+}
+
 static gboolean on_get_account_list(PeerbookDBusConfigurationManager *object,
                                     GDBusMethodInvocation *invocation, gpointer userdata) {
         struct daemon *d = userdata;
@@ -569,6 +577,8 @@ PeerbookDBusConfigurationManager *configuration_manager_new(struct daemon *d) {
         g_signal_connect(object, "handle-add-account", G_CALLBACK(on_add_account), d);
         g_signal_connect(object, "handle-remove-account", G_CALLBACK(on_remove_account), d);
         g_signal_connect(object, "handle-get-account-list", G_CALLBACK(on_get_account_list), d);
+        g_signal_connect(object, "handle-connectivity-changed", G_CALLBACK(on_connectivity_changed),
+                         d);
         g_signal_connect(object, "handle-get-account-details", G_CALLBACK(on_get_account_details),
                          d);
         g_signal_connect(object, "handle-set-account-details", G_CALLBACK(on_set_account_details),

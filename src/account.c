@@ -406,6 +406,14 @@ void pb_account_tick(pb_account *a, uint64_t now) {
         a->deadline = earliest(next, pb_channels_tick(a, now));
 }
 
+void pb_account_connectivity_changed(pb_account *a) {
+        if (!a->node)
+                return;
+        pb_node_connectivity_changed(a->node);
+        pb_channels_connectivity_changed(a);
+        pb_account_wake(a);
+}
+
 uint64_t pb_account_deadline(const pb_account *a) {
         return a->deadline;
 }

@@ -40,6 +40,10 @@ void pb_account_handle(pb_account *a, const struct pb_item *item);
 /* Runs due timers and keeps the next deadline, which pb_account_deadline()
  * reads: pb_now_ms() clock, 0 when work is due now, UINT64_MAX for none. */
 void pb_account_tick(pb_account *a, uint64_t now);
+/* The machine's addresses changed: the node is told (OpenDHT checks its
+ * nodes and re-sends its puts and listens), channels are checked and
+ * dialled again at once. */
+void pb_account_connectivity_changed(pb_account *a);
 uint64_t pb_account_deadline(const pb_account *a);
 
 /* A view of the account's state, borrowed until the account changes. */

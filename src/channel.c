@@ -439,6 +439,13 @@ void pb_chan_close(struct pb_chan *c, enum pb_chan_end why, bool goodbye, const 
         finish(c, why);
 }
 
+void pb_chan_ping(struct pb_chan *c, uint64_t now) {
+        if (c->state != PB_CHAN_OPEN || c->ping_at)
+                return; /* one beacon at a time */
+        c->ping_at = now;
+        send_protocol(c, &(struct pb_protocol_msg){ .kind = PB_PROTOCOL_BEACON, .ping = true });
+}
+
 uint64_t pb_chan_tick(struct pb_chan *c, uint64_t now) {
         if (c->state == PB_CHAN_CLOSED)
                 return UINT64_MAX;
@@ -459,11 +466,8 @@ uint64_t pb_chan_tick(struct pb_chan *c, uint64_t now) {
                 finish(c, PB_END_GONE);
                 return UINT64_MAX;
         }
-        if (!c->ping_at && now >= c->last_rx + PB_CHAN_IDLE_MS) {
-                c->ping_at = now;
-                send_protocol(
-                        c, &(struct pb_protocol_msg){ .kind = PB_PROTOCOL_BEACON, .ping = true });
-        }
+        if (!c->ping_at && now >= c->last_rx + PB_CHAN_IDLE_MS)
+                pb_chan_ping(c, now);
         if (c->state == PB_CHAN_CLOSED)
                 return UINT64_MAX;
         if (c->more)

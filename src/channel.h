@@ -125,6 +125,11 @@ int pb_chan_send_sync(struct pb_chan *c, const uint8_t *data, size_t len);
  * OPEN (we stop). Calls closed() with PB_END_LOCAL, or with `why`. */
 void pb_chan_close(struct pb_chan *c, enum pb_chan_end why, bool goodbye, const char *entity);
 
+/* Sends a beacon now unless one is out: no answer within PB_CHAN_ANSWER_MS
+ * and the channel is gone (after the machine's addresses changed, as Jami
+ * does on connectivityChanged()). */
+void pb_chan_ping(struct pb_chan *c, uint64_t now);
+
 /* Runs its timers; returns the pb_now_ms() of its next one. */
 uint64_t pb_chan_tick(struct pb_chan *c, uint64_t now);
 

@@ -270,6 +270,21 @@ void pb_channels_own_device(pb_account *a, const pb_hash *device, bool online) {
         }
 }
 
+void pb_channels_connectivity_changed(pb_account *a) {
+        struct pb_channels *cs = a->channels;
+        if (!cs)
+                return;
+        uint64_t now = pb_now_ms();
+        for (struct pb_chan *c = cs->list; c; c = c->next)
+                pb_chan_ping(c, now);
+        for (unsigned i = 0; i < cs->n_dials; i++) {
+                cs->dials[i].next_at = 0;
+                cs->dials[i].backoff_ms = BACKOFF_MIN_MS;
+        }
+        cs->next_scan = 0;
+        changed(cs);
+}
+
 int pb_channels_send_sync(pb_account *a, const pb_hash *device, const uint8_t *data, size_t len) {
         struct pb_channels *cs = a->channels;
         for (struct pb_chan *c = cs ? cs->list : NULL; c; c = c->next)
@@ -355,7 +370,9 @@ static bool verify(struct pb_chan *c) {
 
 /* Which of two open channels to one device both sides keep: the one
  * dialled by the smaller device id; between two dialled by the same side,
- * the older (further down the list). */
+ * the new one: a device dials only while it has no channel to the other, so
+ * its second one means it lost the first (its address changed, say), which
+ * the other side may not know yet. */
 static pb_hash dialler(const struct pb_channels *cs, const struct pb_chan *c) {
         return c->client ? cs->a->keys.device_id : c->device;
 }
@@ -363,7 +380,7 @@ static pb_hash dialler(const struct pb_channels *cs, const struct pb_chan *c) {
 static bool keeps(const struct pb_channels *cs, const struct pb_chan *x, const struct pb_chan *y) {
         pb_hash dx = dialler(cs, x), dy = dialler(cs, y);
         int cmp = memcmp(dx.d, dy.d, PB_HASH_LEN);
-        return cmp != 0 ? cmp < 0 : false; /* same dialler: y is older, keep y */
+        return cmp != 0 ? cmp < 0 : true; /* same dialler: x is the new one, keep it */
 }
 
 static void one_per_device(struct pb_channels *cs, struct pb_chan *c) {

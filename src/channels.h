@@ -52,6 +52,11 @@ void pb_channels_contact_gone(pb_account *a, const pb_hash *account);
  * is, it gets a channel as a contact's device does, with a sync channel in
  * it (own_devices.c tells). */
 void pb_channels_own_device(pb_account *a, const pb_hash *device, bool online);
+/* The machine's addresses changed: every open channel is checked with a
+ * beacon now (a dead one is gone within PB_CHAN_ANSWER_MS), and every device
+ * that should have a channel is dialled again without waiting for its
+ * back-off (our rendezvous requests then offer the new addresses). */
+void pb_channels_connectivity_changed(pb_account *a);
 /* Sends a DeviceSync to our device `device` over its channel: 0, or
  * -ENOTCONN when there is no sync channel to it (then use the DHT). */
 int pb_channels_send_sync(pb_account *a, const pb_hash *device, const uint8_t *data, size_t len);

@@ -22,6 +22,7 @@
 #include "context.h"
 #include "create_jobs.h"
 #include "identity.h"
+#include "netwatch.h"
 #include "own_devices.h"
 #include "peerbook/peerbook.h"
 #include "pollset.h"
@@ -44,6 +45,7 @@ struct peerbook_ctx {
         size_t n_accounts, cap_accounts;
         uint64_t next_serial;
         struct pb_create_jobs creating; /* account creations on worker threads */
+        struct pb_netwatch net;         /* the machine's addresses changing */
 };
 
 static void finish_creation(peerbook_ctx *ctx, const struct pb_item *it);
@@ -219,6 +221,9 @@ int peerbook_ctx_new(const struct peerbook_ctx_options *options, peerbook_ctx **
                 free(ctx);
                 return r;
         }
+        /* Without it (no netlink here) only peerbook_ctx_connectivity_changed()
+         * tells the accounts: not a reason to fail. */
+        pb_netwatch_open(&ctx->net, ctx->poll);
         load_accounts(ctx);
         *ret_ctx = ctx;
         return 0;
@@ -275,6 +280,7 @@ peerbook_ctx *peerbook_ctx_free(peerbook_ctx *ctx) {
         for (size_t i = 0; i < ctx->n_accounts; i++)
                 pb_account_unref(ctx->accounts[i]);
         free(ctx->accounts);
+        pb_netwatch_close(&ctx->net, ctx->poll);
         pb_poll_free(ctx->poll);
         pb_queue_free(ctx->queue);
         close(ctx->lock_fd); /* last: the accounts' files are closed */
@@ -291,14 +297,24 @@ int peerbook_ctx_get_fd(peerbook_ctx *ctx) {
  * next deadline, which peerbook_ctx_get_timeout_ms() merely reads. */
 static void run_timers(peerbook_ctx *ctx) {
         uint64_t now = pb_now_ms();
+        if (pb_netwatch_take(&ctx->net, now))
+                peerbook_ctx_connectivity_changed(ctx);
         for (size_t i = 0; i < ctx->n_accounts; i++)
                 pb_account_tick(ctx->accounts[i], now);
+}
+
+int peerbook_ctx_connectivity_changed(peerbook_ctx *ctx) {
+        if (!ctx)
+                return -EINVAL;
+        for (size_t i = 0; i < ctx->n_accounts; i++)
+                pb_account_connectivity_changed(ctx->accounts[i]);
+        return 0;
 }
 
 int peerbook_ctx_get_timeout_ms(peerbook_ctx *ctx) {
         if (!ctx)
                 return -1;
-        uint64_t next = UINT64_MAX, now = pb_now_ms();
+        uint64_t next = ctx->net.due ? ctx->net.due : UINT64_MAX, now = pb_now_ms();
         for (size_t i = 0; i < ctx->n_accounts; i++) {
                 uint64_t t = pb_account_deadline(ctx->accounts[i]);
                 if (t < next)

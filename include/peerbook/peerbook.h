@@ -298,6 +298,15 @@ PEERBOOK_EXPORT int peerbook_account_remove(peerbook_ctx *ctx, const char *accou
  * strings: free it with peerbook_list_free(). Returns how many. */
 PEERBOOK_EXPORT int peerbook_account_list(peerbook_ctx *ctx, char ***ret_ids);
 
+/* v0.5. The machine's network changed (an address came or went, another
+ * network was joined): every running account's DHT node checks its nodes
+ * again and re-sends its announcements and listens, and its direct channels
+ * are checked with a beacon (a dead one is gone within 4 s) and dialled
+ * again at once. The context also hears such changes itself (netlink) and
+ * does this 300 ms after the last of a burst; this call is for a program
+ * that knows better (Jami's D-Bus connectivityChanged). Non-blocking. */
+PEERBOOK_EXPORT int peerbook_ctx_connectivity_changed(peerbook_ctx *ctx);
+
 /* A record (see ABI above): grows only at the end. */
 struct peerbook_account_info {
         const char *account_id;

@@ -154,6 +154,8 @@ typedef void (*pb_listen_done_cb)(void *userdata);
 int pb_node_listen(pb_node *node, const pb_hash *key, pb_listen_cb cb, pb_listen_done_cb done,
                    void *userdata, pb_listen **ret);
 void pb_node_cancel_listen(pb_node *node, pb_listen *listen);
+/* The machine's addresses changed (pb_ext_runner_connectivity_changed()). */
+int pb_node_connectivity_changed(pb_node *node);
 /* Makes the listens on key check their storage nodes now, instead of at
  * OpenDHT's next refresh (opendht_ext.h, pb_ext_runner_probe()). */
 int pb_node_probe(pb_node *node, const pb_hash *key);

@@ -361,6 +361,10 @@ int pb_node_listen(pb_node *node, const pb_hash *key, pb_listen_cb cb, pb_listen
         return 0;
 }
 
+int pb_node_connectivity_changed(pb_node *node) {
+        return node ? pb_ext_runner_connectivity_changed(node->runner) : -EINVAL;
+}
+
 int pb_node_probe(pb_node *node, const pb_hash *key) {
         return node && key ? pb_ext_runner_probe(node->runner, key) : -EINVAL;
 }

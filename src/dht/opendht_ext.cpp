@@ -460,6 +460,13 @@ int pb_ext_runner_probe(dht_runner *r, const pb_hash *key) {
         });
 }
 
+int pb_ext_runner_connectivity_changed(dht_runner *r) {
+        return guarded([&] {
+                reinterpret_cast<dht::DhtRunner *>(r)->connectivityChanged();
+                return 0;
+        });
+}
+
 int pb_ext_runner_cap_type(dht_runner *r, uint16_t type, size_t max_size) {
         return guarded([&] {
                 auto store = [max_size](dht::InfoHash key, const ValueSp &v,

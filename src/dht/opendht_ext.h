@@ -64,6 +64,10 @@ int pb_ext_runner_publish_cert(dht_runner *r, const pb_identity *id, pb_done_cb 
  * share, so that the search finds out which of them died and moves its
  * listens to living ones, which then send what changed. */
 int pb_ext_runner_probe(dht_runner *r, const pb_hash *key);
+/* DhtRunner::connectivityChanged(): the node's addresses changed, so it
+ * forgets what it learnt of its public address, checks its nodes again and
+ * re-sends its puts and listens. */
+int pb_ext_runner_connectivity_changed(dht_runner *r);
 /* Registers `type` with OpenDHT's default policies (10-minute expiry, no
  * edits), except that this node stores values of it only up to max_size. */
 int pb_ext_runner_cap_type(dht_runner *r, uint16_t type, size_t max_size);

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# A device whose address changes is back within seconds (issue 10, item 3):
+# two daemons in two network namespaces made for this run, joined by a veth
+# pair (10.231.0.1 and 10.231.0.2, addresses that exist only inside them),
+# contacts with a direct channel. Alice's address then moves to 10.231.0.3,
+# as a laptop's does on another network; her daemon hears it (netlink),
+# tells OpenDHT, checks its channel with a beacon and dials again, and Bob
+# sees her connected with the note she published after the move. Then the
+# same through D-Bus connectivityChanged. Needs root and iproute2: skipped
+# (77) elsewhere. The namespaces are named per run and deleted at exit.
+#
+# usage: test-address-change.sh PEERBOOKD PEERBOOK
+set -u
+
+if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null; then
+        echo "1..0 # SKIP needs root and iproute2 (ip netns)"
+        exit 77
+fi
+
+source "$(dirname "$0")/lib.sh"
+
+RUN=pb$$
+NS_A=${RUN}a NS_B=${RUN}b
+net_cleanup() {
+        cleanup
+        ip netns del "$NS_A" 2>/dev/null
+        ip netns del "$NS_B" 2>/dev/null
+}
+trap net_cleanup EXIT
+if ! ip netns add "$NS_A" 2>/dev/null || ! ip netns add "$NS_B" 2>/dev/null ||
+   ! ip link add vA netns "$NS_A" type veth peer name vB netns "$NS_B" 2>/dev/null; then
+        echo "1..0 # SKIP cannot create network namespaces here"
+        exit 77
+fi
+for ns in "$NS_A" "$NS_B"; do ip -n "$ns" link set lo up; done
+ip -n "$NS_A" addr add 10.231.0.1/24 dev vA && ip -n "$NS_A" link set vA up
+ip -n "$NS_B" addr add 10.231.0.2/24 dev vB && ip -n "$NS_B" link set vB up
+
+# start_in NS WHO: peerbookd inside NS, on the test's session bus
+start_in() {
+        local ns=$1 who=$2
+        : >"$T/$who.log"
+        ip netns exec "$ns" "$PEERBOOKD" --bus-name "net.peerbook.Test$who" --data-dir "$T/$who" \
+                --key-bits 2048 2>>"$T/$who.log" &
+        PID[$who]=$!
+        if wait_for 20 grep -q "acquired the name" "$T/$who.log"; then ok "daemon $who in $ns"
+        else not_ok "daemon $who in $ns"; sed 's/^/#   /' "$T/$who.log"; fi
+}
+# seen_moved NOTE: Bob's presence shows Alice connected with NOTE
+seen() { pb B presence 2>/dev/null | grep -qx "$ID_A connected $1"; }
+export -f seen pb
+export CLI ID_A
+now_ms() { date +%s%3N; }
+
+start_in "$NS_B" B
+check "bob: a standalone account" pb B account create --alias bob
+ID_B=$(cat "$T/out")
+check "bob registers" pb B wait-registered --timeout 30
+PORT_B=$(pb B --json account show | sed -n 's/.*"Account.dhtPort":"\([0-9]*\)".*/\1/p')
+start_in "$NS_A" A
+check "alice: an account bootstrapping from bob's address" \
+        pb A account create --alias alice --bootstrap "10.231.0.2:$PORT_B"
+ID_A=$(cat "$T/out")
+export ID_A
+check "alice registers" pb A wait-registered --timeout 30
+check "alice asks bob" pb A contact add "$ID_B"
+check "bob gets the request" pb B watch --event trustRequest --count 1 --timeout 45
+check "bob accepts" pb B accept "$ID_A"
+check "alice publishes a note" pb A publish "at home"
+expect() { # DESC SECONDS CMD...
+        local d=$1 s=$2; shift 2
+        if wait_for "$s" "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+expect "bob sees alice connected, 'at home'" 30 seen "at home"
+
+# ---- the address moves -------------------------------------------------------------
+t0=$(now_ms)
+ip -n "$NS_A" addr del 10.231.0.1/24 dev vA # (deleting a primary address
+ip -n "$NS_A" addr add 10.231.0.3/24 dev vA # also deletes its subnet's others)
+check "alice publishes a note after the move" pb A publish "at work"
+expect "bob sees alice connected again, 'at work', within 20 s" 20 seen "at work"
+echo "# address moved -> bob sees alice's new note on a new channel: $(( $(now_ms) - t0 )) ms"
+
+# ---- and back, told through D-Bus ---------------------------------------------------
+t0=$(now_ms)
+ip -n "$NS_A" addr del 10.231.0.3/24 dev vA
+ip -n "$NS_A" addr add 10.231.0.1/24 dev vA
+check "connectivityChanged on alice's daemon" \
+        gdbus call --session --dest net.peerbook.TestA --object-path /cx/ring/Ring/ConfigurationManager \
+        --method cx.ring.Ring.ConfigurationManager.connectivityChanged
+check "alice publishes another note" pb A publish "home again"
+expect "bob sees it within 20 s" 20 seen "home again"
+echo "# moved back -> bob sees the note: $(( $(now_ms) - t0 )) ms"
+
+stop_daemon A
+stop_daemon B
+echo "1..$n"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
