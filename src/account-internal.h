@@ -95,6 +95,7 @@ struct pb_account {
         struct pb_signed online; /* our device state "online", put permanently */
         struct pb_signed bye;    /* our goodbye, signed in advance */
         uint64_t next_try;       /* pb_now_ms() of the next connect check / retry */
+        uint64_t trying_since;   /* pb_now_ms() of the node's start */
         uint64_t announced_at;   /* pb_now_ms() when the presence puts were started */
         uint64_t listen_at;      /* when to listen at the latest: UINT64_MAX until
                                      announced, 0 once listening */

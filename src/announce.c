@@ -25,6 +25,10 @@
 #define RETRY_MIN_MS 50
 #define RETRY_MAX_MS 30000
 #define CONNECT_POLL_MS 10
+/* Not connected this long after a start: the registration detail says so,
+ * naming the bootstrap list (a name that does not resolve here, or nodes
+ * that do not answer; node.c tries them again every second). */
+#define NO_NODE_DETAIL_MS 3000
 /* A (re)started device listens to its buddies and its inbox once its
  * announcement is stored, or after this long if that takes longer. Those
  * listens fetch and verify every buddy's signed values (tens of RSA
@@ -64,7 +68,8 @@ static int put_packed(pb_account *a, const uint8_t *blob, size_t len, bool perma
 
 void pb_announce_registration(pb_account *a, enum peerbook_registration state, int code,
                               const char *detail) {
-        if (a->reg == state && state != PEERBOOK_REGISTRATION_ERROR)
+        if (a->reg == state && state != PEERBOOK_REGISTRATION_ERROR &&
+            !strcmp(a->reg_detail, detail ? detail : ""))
                 return;
         a->reg = state;
         detail = detail ? detail : "";
@@ -147,7 +152,7 @@ void pb_announce_start(pb_account *a) {
         a->listen_at = UINT64_MAX; /* once announced (see LISTEN_DEFER_MAX_MS) */
         a->puts_sent = a->announce_ok = false;
         a->backoff_ms = RETRY_MIN_MS;
-        a->next_try = pb_now_ms();
+        a->next_try = a->trying_since = pb_now_ms();
         pb_account_wake(a);
 }
 
@@ -221,6 +226,13 @@ uint64_t pb_announce_tick(pb_account *a, uint64_t now, bool *ret_listen) {
         if (!pb_node_is_connected(a->node)) {
                 /* OpenDHT has no "connected" callback: look again shortly. */
                 a->next_try = now + CONNECT_POLL_MS;
+                if (now >= a->trying_since + NO_NODE_DETAIL_MS) {
+                        char detail[sizeof(a->reg_detail)];
+                        snprintf(detail, sizeof(detail),
+                                 "no DHT node answered yet (bootstrap %.72s%s); retrying",
+                                 a->bootstrap, strlen(a->bootstrap) > 72 ? "..." : "");
+                        pb_announce_registration(a, PEERBOOK_REGISTRATION_TRYING, 0, detail);
+                }
                 return a->next_try;
         }
         if (send_presence(a) < 0) {

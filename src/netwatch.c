@@ -37,8 +37,8 @@ int pb_netwatch_open(struct pb_netwatch *w, pb_poll *p) {
         if (fd < 0)
                 return 0;
         struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
-                                  .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR |
-                                               RTMGRP_IPV6_IFADDR };
+                                  .nl_groups =
+                                          RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR };
         if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
                 close(fd);
                 return 0;

@@ -8,7 +8,8 @@
 # as a laptop's does on another network; her daemon hears it (netlink),
 # tells OpenDHT, checks its channel with a beacon and dials again, and Bob
 # sees her connected with the note she published after the move. Then the
-# same through D-Bus connectivityChanged. Needs root and iproute2: skipped
+# same through D-Bus connectivityChanged; and a bootstrap name that does not
+# resolve is named in the registration detail. Needs root and iproute2: skipped
 # (77) elsewhere. The namespaces are named per run and deleted at exit.
 #
 # usage: test-address-change.sh PEERBOOKD PEERBOOK
@@ -93,6 +94,18 @@ check "connectivityChanged on alice's daemon" \
 check "alice publishes another note" pb A publish "home again"
 expect "bob sees it within 20 s" 20 seen "home again"
 echo "# moved back -> bob sees the note: $(( $(now_ms) - t0 )) ms"
+
+# ---- a bootstrap name that does not resolve here -----------------------------------
+start_in "$NS_A" C
+check "carol: an account whose bootstrap name does not resolve" \
+        pb C account create --alias carol --bootstrap "nonexistent.invalid:4222"
+detail() { pb C --json account show 2>/dev/null |
+           grep -q '"Account.registrationDescription":"no DHT node answered yet (bootstrap nonexistent.invalid:4222); retrying"'; }
+export -f detail
+expect "its registration detail says so within 10 s" 10 detail
+pb C --json account show >"$T/out" 2>&1
+check_output "it stays TRYING" '"Account.registrationStatus":"TRYING"'
+stop_daemon C
 
 stop_daemon A
 stop_daemon B
