@@ -30,14 +30,16 @@
 
 /* What a listen or a put is for; carried by queue items. */
 enum pb_tag {
-        PB_TAG_BUDDY = 1,       /* listen on a buddy's account hash */
-        PB_TAG_ANNOUNCE = 2,    /* put of our announcement */
-        PB_TAG_STATE = 3,       /* put of our "online" device state */
-        PB_TAG_BYE = 4,         /* put of our goodbye */
-        PB_TAG_INBOX = 5,       /* listen on our device's inbox */
-        PB_TAG_REQUEST = 6,     /* put of a trust request */
-        PB_TAG_RENDEZVOUS = 7,  /* listen on our device's rendezvous key */
-        PB_TAG_OWN_DEVICES = 8, /* listen on our account's hash */
+        PB_TAG_BUDDY = 1,          /* listen on a buddy's account hash */
+        PB_TAG_ANNOUNCE = 2,       /* put of our announcement */
+        PB_TAG_STATE = 3,          /* put of our "online" device state */
+        PB_TAG_BYE = 4,            /* put of our goodbye */
+        PB_TAG_INBOX = 5,          /* listen on our device's inbox */
+        PB_TAG_REQUEST = 6,        /* put of a trust request */
+        PB_TAG_RENDEZVOUS = 7,     /* listen on our device's rendezvous key */
+        PB_TAG_OWN_DEVICES = 8,    /* listen on our account's hash */
+        PB_TAG_REVOKE = 9,         /* certificate look-up of a device being revoked */
+        PB_TAG_REVOKED_CHECK = 10, /* certificate look-up: is this device of ours revoked? */
 };
 
 struct pb_bucket {
@@ -131,6 +133,10 @@ struct pb_account {
 
         /* own_devices.c: our account's other devices */
         pb_listen *own_listen;
+
+        /* revoke.c: revoking our devices */
+        struct pb_revocation *revocation; /* the one under way, NULL when none */
+        bool revoked;                     /* this device is revoked: it runs nothing */
 
         /* rendezvous.c: channel requests over the DHT */
         pb_listen *rdv_listen;

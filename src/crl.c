@@ -203,8 +203,7 @@ static int key_load(const struct pb_crl_signer *s, gnutls_x509_privkey_t *ret) {
         if (g < 0) {
                 gnutls_x509_privkey_deinit(k);
                 /* An encrypted key that does not open: the password. */
-                return memmem(s->key, s->key_len, "ENCRYPTED", 9) || pw ? -EKEYREJECTED
-                                                                        : -EBADMSG;
+                return memmem(s->key, s->key_len, "ENCRYPTED", 9) || pw ? -EKEYREJECTED : -EBADMSG;
         }
         *ret = k;
         return 0;
@@ -280,7 +279,8 @@ static int fill(gnutls_x509_crl_t to, const uint8_t *old, size_t old_len, gnutls
         if ((r = next_number(prev_number, prev_len, number, &number_len)) < 0)
                 return r;
         if ((!c.listed && gnutls_x509_crl_set_crt_serial(to, serial->d, serial->len, now) < 0) ||
-            gnutls_x509_crl_set_version(to, 2) < 0 || gnutls_x509_crl_set_this_update(to, now) < 0 ||
+            gnutls_x509_crl_set_version(to, 2) < 0 ||
+            gnutls_x509_crl_set_this_update(to, now) < 0 ||
             gnutls_x509_crl_set_next_update(to, gnutls_x509_crt_get_expiration_time(ca)) < 0 ||
             gnutls_x509_crl_set_number(to, number, number_len) < 0)
                 return -ENOMEM;
@@ -292,6 +292,17 @@ static int fill(gnutls_x509_crl_t to, const uint8_t *old, size_t old_len, gnutls
             gnutls_x509_crl_set_authority_key_id(to, ski, ski_len) < 0)
                 return -ENOMEM;
         return 0;
+}
+
+int pb_crl_signer_check(const struct pb_crl_signer *signer) {
+        _cleanup_(crt_freep) gnutls_x509_crt_t ca = NULL;
+        _cleanup_(xkey_freep) gnutls_x509_privkey_t xkey = NULL;
+        if (!signer)
+                return -EINVAL;
+        int r = key_load(signer, &xkey);
+        if (r == 0)
+                r = cert_load(signer->cert, signer->cert_len, &ca);
+        return r < 0 ? r : key_matches(xkey, ca);
 }
 
 int pb_crl_revoke(const uint8_t *old, size_t old_len, const struct pb_crl_signer *signer,

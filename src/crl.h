@@ -51,6 +51,10 @@ struct pb_crl_signer {
 int pb_crl_revoke(const uint8_t *old, size_t old_len, const struct pb_crl_signer *signer,
                   const struct pb_serial *serial, uint8_t **ret, size_t *ret_len);
 
+/* 0 when the signer's key opens with its password and is its certificate's
+ * key: -EKEYREJECTED wrong password, -EBADMSG otherwise. */
+int pb_crl_signer_check(const struct pb_crl_signer *signer);
+
 /* Checks that der is a list within the caps (-EBADMSG) signed by the first
  * certificate in cert (PEM or DER; -EPERM otherwise). *ret_number (may be
  * NULL) gets its CRL number's low 64 bits (0 without one). */

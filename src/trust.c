@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "account-internal.h"
+#include "cert_lookup.h"
 #include "contacts.h"
 #include "devices.h"
 #include "trust.h"
@@ -409,31 +410,8 @@ static void finish(pb_account *a, uint64_t value_id, const struct pb_device_cert
                 pb_store_handled_add(a->store, value_id, (int64_t)time(NULL));
 }
 
-struct cert_ctx {
-        struct pb_origin origin;
-        pb_hash device;
-};
-
-static void on_cert(int result, const struct pb_device_cert *cert, void *userdata) {
-        struct cert_ctx *cc = userdata;
-        struct pb_item *it = pb_item_new(PB_ITEM_CERT, sizeof(*cert));
-        if (it) {
-                it->key = cc->device;
-                it->code = result;
-                if (result == 0)
-                        memcpy(it->data, cert, sizeof(*cert));
-                pb_origin_push(&cc->origin, it);
-        }
-        free(cc);
-}
-
 static void ask_cert(pb_account *a, const pb_hash *device) {
-        struct cert_ctx *cc = malloc(sizeof(*cc));
-        if (!cc)
-                return;
-        *cc = (struct cert_ctx){ pb_account_origin(a), *device };
-        if (!a->node || pb_node_find_device_cert(a->node, device, on_cert, cc) < 0)
-                free(cc);
+        pb_cert_lookup(a, device, 0);
 }
 
 static bool lookup_pending(const pb_account *a, const pb_hash *device) {

@@ -78,6 +78,10 @@ static inline void live_on_event(const struct peerbook_event *ev, void *userdata
                 e->value = ev->contact.banned;
                 break;
         case PEERBOOK_EVENT_DEVICES_CHANGED: break; /* only the account */
+        case PEERBOOK_EVENT_DEVICE_REVOKED:
+                snprintf(e->uri, sizeof(e->uri), "%s", ev->revocation.device_id);
+                e->value = ev->revocation.status;
+                break;
         }
 }
 
