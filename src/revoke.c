@@ -65,7 +65,7 @@ static int match_long_id(const struct pb_own_device_row *d, void *userdata) {
         if (strcmp(d->long_id, f->long_id) != 0)
                 return 0;
         memcpy(f->device, d->device, sizeof(f->device));
-        return 1;
+        return 0;
 }
 
 /* The device ID of `device` (ID or long ID) among ours, lowercase. */
@@ -92,7 +92,7 @@ static int find_device(pb_account *a, const char *device, char ret[PEERBOOK_ID_S
         int r = pb_store_own_devices(a->store, match_long_id, &f);
         if (r < 0)
                 return r;
-        if (r == 0)
+        if (!f.device[0])
                 return -ENOENT;
         memcpy(ret, f.device, PEERBOOK_ID_SIZE);
         return 0;

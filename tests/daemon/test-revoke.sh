@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Revoking a lost device (issue 9, item 3), as a user does it with the CLI:
+# one account on two daemons (A, then B imported from A's export), a wrong
+# password that revokes nothing, this device refused, then B revoked from A:
+# A drops it from its list and keeps the list across a restart, B learns it
+# from the list on the account hash and stops with a registration error,
+# also after a restart; A's export carries the list (ringAccountCRL).
+#
+# usage: test-revoke.sh PEERBOOKD PEERBOOK
+set -u
+
+source "$(dirname "$0")/lib.sh"
+
+listed() { pb "$2" device list >"$T/list.$2" 2>&1 && grep -q -- "$1" "$T/list.$2"; }
+not_listed() { pb "$2" device list >"$T/list.$2" 2>&1 && ! grep -q -- "$1" "$T/list.$2"; }
+revoked_here() {
+        pb "$1" --json account show >"$T/show.$1" 2>&1 &&
+                grep -q '"Account.registrationStatus":"ERROR_GENERIC"' "$T/show.$1" &&
+                grep -q 'this device was revoked' "$T/show.$1"
+}
+export -f listed not_listed revoked_here
+export T
+expect() { # DESC SECONDS CMD...
+        local d=$1 s=$2; shift 2
+        if wait_for "$s" "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+
+printf 'correct horse\n' >"$T/pw"
+printf 'wrong horse\n' >"$T/bad"
+
+start_daemon A
+check "create a password-protected account on A" \
+        pb A account create --alias alice --password-file "$T/pw"
+ID=$(cat "$T/out")
+check "A registers" pb A wait-registered --timeout 30
+PORT_A=$(pb A --json account show | sed -n 's/.*"Account.dhtPort":"\([0-9]*\)".*/\1/p')
+check "export it" pb A account export "$ID" "$T/alice.gz" --password-file "$T/pw"
+
+start_daemon B
+check "import it on B: a second device" \
+        pb B account import "$T/alice.gz" --password-file "$T/pw" --bootstrap "127.0.0.1:$PORT_A"
+check "B registers" pb B wait-registered --timeout 30
+LONG_A=$(pb A --json account show | sed -n 's/.*"Account.peerbookDeviceLongId":"\([0-9a-f]*\)".*/\1/p')
+LONG_B=$(pb B --json account show | sed -n 's/.*"Account.peerbookDeviceLongId":"\([0-9a-f]*\)".*/\1/p')
+expect "A lists B's device" 15 listed "^$LONG_B " A
+
+gdbus monitor --session --dest net.peerbook.TestA >"$T/mon" 2>&1 &
+BACKGROUND+=($!)
+wait_for 5 grep -q "Monitoring signals" "$T/mon" || not_ok "gdbus monitor starts"
+
+check_fails "a wrong password is a clear error" "wrong password" \
+        pb A device revoke "$LONG_B" --password-file "$T/bad"
+expect "deviceRevocationEnded says 1 (wrong password)" 5 \
+        grep -q "deviceRevocationEnded ('$ID', '$LONG_B', 1)" "$T/mon"
+[ ! -e "$T/A/$ID/account.crl" ] && ok "and revokes nothing: no list" || not_ok "and revokes nothing: no list"
+listed "^$LONG_B " A && ok "B is still listed" || not_ok "B is still listed"
+check_fails "this device cannot be revoked" "this device" \
+        pb A device revoke "$LONG_A" --password-file "$T/pw"
+check_fails "an unknown device is a clear error" "unknown device" \
+        pb A device revoke "$(printf '%064d' 7)" --password-file "$T/pw"
+
+check "revoke B from A with the account password" \
+        pb A device revoke "$LONG_B" --password-file "$T/pw"
+expect "deviceRevocationEnded says 0" 5 grep -q "deviceRevocationEnded ('$ID', '$LONG_B', 0)" "$T/mon"
+not_listed "^$LONG_B " A && ok "A no longer lists B" || not_ok "A no longer lists B"
+[ -s "$T/A/$ID/account.crl" ] && ok "A keeps the list in the account folder" ||
+        not_ok "A keeps the list in the account folder"
+expect "B learns it: registration error 'this device was revoked'" 30 revoked_here B
+
+check "A's export carries the list" pb A account export "$ID" "$T/again.gz" --password-file "$T/pw"
+stop_daemon A
+start_daemon A
+expect "after a restart A still does not list B" 10 not_listed "^$LONG_B " A
+stop_daemon B
+start_daemon B
+expect "after a restart B is still revoked" 10 revoked_here B
+stop_daemon A
+stop_daemon B
+
+echo "1..$n"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
