@@ -40,6 +40,8 @@ enum pb_tag {
         PB_TAG_OWN_DEVICES = 8,    /* listen on our account's hash */
         PB_TAG_REVOKE = 9,         /* certificate look-up of a device being revoked */
         PB_TAG_REVOKED_CHECK = 10, /* certificate look-up: is this device of ours revoked? */
+        PB_TAG_PEER_CRL = 11,      /* certificate look-up: another account's certificate */
+        PB_TAG_PEER_CHECK = 12,    /* certificate look-up: is this device of theirs revoked? */
 };
 
 struct pb_bucket {
@@ -135,8 +137,14 @@ struct pb_account {
         pb_listen *own_listen;
 
         /* revoke.c: revoking our devices */
-        struct pb_revocation *revocation; /* the one under way, NULL when none */
-        bool revoked;                     /* this device is revoked: it runs nothing */
+        struct pb_revocation *revocation;    /* the one under way, NULL when none */
+        bool revoked;                        /* this device is revoked: it runs nothing */
+        struct pb_pending_crl *pending_crls; /* other accounts' lists awaiting their cert */
+        unsigned n_pending_crls;
+
+        /* peer_crl.c: devices known revoked, any account's */
+        pb_hash *revoked_devs;
+        unsigned n_revoked_devs;
 
         /* rendezvous.c: channel requests over the DHT */
         pb_listen *rdv_listen;

@@ -341,8 +341,11 @@ void pb_account_drop_confirmations(pb_account *a, unsigned n) {
  * then the buddy's status is reported (last: the user may do anything). */
 static void buddy_value(pb_account *a, const struct pb_item *item) {
         pb_hash appeared[PB_KNOWN_DEVICES_MAX];
+        if (!item->flag && pb_revoke_peer_value(a, &item->key, &item->value) > 0)
+                return; /* a revocation list */
         unsigned n = pb_buddy_handle_value(a, item, appeared);
         for (unsigned i = 0; i < n; i++) {
+                pb_revoke_peer_device(a, &item->key, &appeared[i]);
                 pb_trust_device_appeared(a, &item->key, &appeared[i]);
                 pb_channels_device_appeared(a, &item->key, &appeared[i]);
         }
@@ -384,7 +387,7 @@ void pb_account_handle(pb_account *a, const struct pb_item *item) {
                         buddy_value(a, item);
                 break;
         case PB_ITEM_CERT:
-                if (item->tag == PB_TAG_REVOKE || item->tag == PB_TAG_REVOKED_CHECK)
+                if (item->tag >= PB_TAG_REVOKE && item->tag <= PB_TAG_PEER_CHECK)
                         pb_revoke_handle_cert(a, item);
                 else
                         pb_trust_handle_cert(a, item);

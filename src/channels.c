@@ -16,6 +16,7 @@
 #include "channels.h"
 #include "contacts.h"
 #include "netaddr.h"
+#include "peer_crl.h"
 #include "pidf.h"
 #include "rendezvous.h"
 #include "util.h"
@@ -292,7 +293,10 @@ static void recount(struct pb_channels *cs, const pb_hash *account, bool note_ch
 
 static bool verify(struct pb_chan *c) {
         struct pb_channels *cs = c->owner;
-        return pb_contact_trusted(cs->a, &c->account) && cs->n_open < PB_CHANNELS_MAX;
+        /* A revoked device (peer_crl.h) is refused, and counted, as a
+         * stranger is. */
+        return pb_contact_trusted(cs->a, &c->account) && !pb_revoked_device(cs->a, &c->device) &&
+               cs->n_open < PB_CHANNELS_MAX;
 }
 
 /* Which of two open channels to one device both sides keep: the one

@@ -11,14 +11,26 @@
 #include <string.h>
 
 #include "account-internal.h"
+#include "buddy.h"
 #include "cert_lookup.h"
 #include "crl.h"
+#include "devices.h"
 #include "own_devices.h"
+#include "peer_crl.h"
+#include "presence.h"
 #include "util.h"
 #include "wire.h"
 
 #define CRL_FILE "account.crl"
 #define KEY_FILE_MAX (64 * 1024)
+#define PENDING_MAX 8 /* other accounts' lists waiting for their certificate */
+
+/* Another account's list seen on its hash before we had its certificate. */
+struct pb_pending_crl {
+        pb_hash peer;
+        size_t len;
+        uint8_t *der;
+};
 
 struct pb_revocation {
         char *password;
@@ -49,6 +61,12 @@ void pb_revoke_free(pb_account *a) {
         if (a->revocation)
                 free_job(a->revocation);
         a->revocation = NULL;
+        for (unsigned i = 0; i < a->n_pending_crls; i++)
+                free(a->pending_crls[i].der);
+        free(a->pending_crls);
+        a->pending_crls = NULL;
+        a->n_pending_crls = 0;
+        pb_revoked_free(a);
 }
 
 static int ask_cert(pb_account *a, const pb_hash *device, uint32_t tag) {
@@ -155,6 +173,9 @@ int pb_revoke_start(pb_account *a, const char *password, const char *device) {
 /* Marks an own device revoked and reports the list's change. */
 static void mark_revoked(pb_account *a, const char *device) {
         struct pb_own_device_row row;
+        pb_hash h;
+        if (pb_hash_from_hex(device, &h) == 0)
+                pb_revoked_add(a, &h); /* its channels are refused too */
         if (pb_store_own_device_get(a->store, device, &row) < 0 || row.revoked)
                 return;
         row.revoked = true;
@@ -220,9 +241,15 @@ static bool listed(const pb_account *a, const uint8_t *serial, size_t len) {
         return pb_crl_lists(crl, crl_len, &s) == 1;
 }
 
+static void peer_cert(pb_account *a, const struct pb_item *item);
+
 void pb_revoke_handle_cert(pb_account *a, const struct pb_item *item) {
         if (item->tag == PB_TAG_REVOKE) {
                 revoke_done(a, item);
+                return;
+        }
+        if (item->tag == PB_TAG_PEER_CRL || item->tag == PB_TAG_PEER_CHECK) {
+                peer_cert(a, item);
                 return;
         }
         const struct pb_device_cert *c = (const void *)item->data;
@@ -238,6 +265,7 @@ bool pb_revoke_load(pb_account *a) {
         _cleanup_free_ uint8_t *crt = NULL;
         size_t len;
         struct pb_serial s;
+        pb_revoked_load(a); /* a damaged file: an empty set, refilled by look-ups */
         if (read_in(a, "device.crt", KEY_FILE_MAX, &crt, &len) < 0 ||
             pb_cert_serial(crt, len, &s) < 0)
                 return false;
@@ -309,4 +337,120 @@ int pb_revoke_handle_value(pb_account *a, const struct pb_value_view *v) {
         if (p && pb_file_write(p, der, len) == 0)
                 apply(a);
         return 1;
+}
+
+/* ---- other accounts' lists ------------------------------------------------ */
+
+/* Leaves presence and reports: a revoked device no longer counts. */
+static void peer_device_revoked(pb_account *a, const pb_hash *peer, const pb_hash *dev) {
+        if (pb_revoked_add(a, dev) <= 0)
+                return;
+        struct pb_buddy *b = pb_buddy_find(a, peer);
+        if (!b)
+                return;
+        pb_presence_device_gone(&b->presence, dev, true);
+        pb_buddy_queue_report(a, peer, false);
+}
+
+/* Asks the certificate of every known device of `peer` not yet revoked. */
+static void check_peer_devices(pb_account *a, const pb_hash *peer) {
+        const struct pb_peer *p = pb_devices_find_peer(a, peer);
+        for (unsigned i = 0; p && i < p->n_known; i++)
+                if (!pb_revoked_device(a, &p->known[i].id))
+                        pb_cert_lookup(a, &p->known[i].id, PB_TAG_PEER_CHECK);
+}
+
+static struct pb_pending_crl *pending_of(pb_account *a, const pb_hash *peer) {
+        for (unsigned i = 0; i < a->n_pending_crls; i++)
+                if (pb_hash_equal(&a->pending_crls[i].peer, peer))
+                        return &a->pending_crls[i];
+        return NULL;
+}
+
+static void pending_drop(pb_account *a, struct pb_pending_crl *p) {
+        free(p->der);
+        *p = a->pending_crls[--a->n_pending_crls];
+}
+
+/* Keeps a list until the peer's certificate is known (the newest value
+ * seen per peer; past the cap, the list is dropped: it comes back at the
+ * next listen). */
+static void pending_keep(pb_account *a, const pb_hash *peer, const uint8_t *der, size_t len) {
+        struct pb_pending_crl *p = pending_of(a, peer);
+        uint8_t *copy = malloc(len);
+        if (!copy)
+                return;
+        memcpy(copy, der, len);
+        if (!p && a->n_pending_crls < PENDING_MAX) {
+                struct pb_pending_crl *n =
+                        realloc(a->pending_crls, (a->n_pending_crls + 1) * sizeof(*n));
+                if (n) {
+                        a->pending_crls = n;
+                        p = &n[a->n_pending_crls++];
+                        p->der = NULL;
+                }
+        }
+        if (!p) {
+                free(copy);
+                return;
+        }
+        free(p->der);
+        *p = (struct pb_pending_crl){ *peer, len, copy };
+}
+
+static void pin(pb_account *a, const pb_hash *peer, const uint8_t *der, size_t len,
+                const uint8_t *cert, size_t cert_len) {
+        int r = pb_peer_crl_pin(a, peer, der, len, cert, cert_len);
+        if (r == -EPERM || r == -EBADMSG)
+                a->dropped++; /* forged: not signed by that account */
+        else if (r > 0)
+                check_peer_devices(a, peer);
+}
+
+int pb_revoke_peer_value(pb_account *a, const pb_hash *peer, const struct pb_value_view *v) {
+        const uint8_t *der;
+        size_t len, cert_len;
+        if (v->is_signed || v->type != PB_TYPE_USER_DATA ||
+            pb_crl_value_decode(v->data, v->len, &der, &len) < 0)
+                return 0;
+        _cleanup_free_ uint8_t *cert = NULL;
+        if (pb_peer_crl_cert(a, peer, &cert, &cert_len) == 0) {
+                pin(a, peer, der, len, cert, cert_len);
+                return 1;
+        }
+        pending_keep(a, peer, der, len);
+        /* Its certificate comes with any of its devices' chains. */
+        const struct pb_peer *p = pb_devices_find_peer(a, peer);
+        if (p && p->n_known)
+                pb_cert_lookup(a, &p->known[p->n_known - 1].id, PB_TAG_PEER_CRL);
+        return 1;
+}
+
+void pb_revoke_peer_device(pb_account *a, const pb_hash *peer, const pb_hash *dev) {
+        _cleanup_free_ uint8_t *cert = NULL;
+        size_t cert_len;
+        if (pending_of(a, peer))
+                pb_cert_lookup(a, dev, PB_TAG_PEER_CRL);
+        else if (pb_peer_crl_cert(a, peer, &cert, &cert_len) == 0 && !pb_revoked_device(a, dev))
+                pb_cert_lookup(a, dev, PB_TAG_PEER_CHECK);
+}
+
+static void peer_cert(pb_account *a, const struct pb_item *item) {
+        const struct pb_device_cert *c = (const void *)item->data;
+        if (item->code < 0 || pb_hash_equal(&c->account, &a->keys.account_id))
+                return;
+        struct pb_pending_crl *p = pending_of(a, &c->account);
+        if (p) {
+                /* The issuer checked by pb_node_find_device_cert() is the
+                 * account whose id c->account is: its certificate. */
+                pb_peer_crl_set_cert(a, &c->account, c->issuer, c->issuer_len);
+                uint8_t *der = p->der;
+                size_t len = p->len;
+                p->der = NULL;
+                pending_drop(a, p);
+                pin(a, &c->account, der, len, c->issuer, c->issuer_len);
+                free(der);
+        }
+        if (pb_peer_crl_lists(a, &c->account, c->serial, c->serial_len))
+                peer_device_revoked(a, &c->account, &item->key);
 }

@@ -45,3 +45,11 @@ int pb_revoke_handle_value(pb_account *a, const struct pb_value_view *v);
 /* A device of ours just found: checked against the list, if any. */
 void pb_revoke_check_device(pb_account *a, const pb_hash *device);
 void pb_revoke_free(pb_account *a);
+
+/* An unsigned value on another account's hash (a buddy's): 1 when it was a
+ * revocation list (pinned once checked against that account's certificate,
+ * learned from one of its devices' chains; a forged one is counted), 0
+ * when not one. */
+int pb_revoke_peer_value(pb_account *a, const pb_hash *peer, const struct pb_value_view *v);
+/* A device of another account appeared: checked against its list. */
+void pb_revoke_peer_device(pb_account *a, const pb_hash *peer, const pb_hash *dev);

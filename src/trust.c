@@ -31,6 +31,7 @@
 #include "cert_lookup.h"
 #include "contacts.h"
 #include "devices.h"
+#include "peer_crl.h"
 #include "trust.h"
 #include "util.h"
 #include "wire.h"
@@ -91,7 +92,9 @@ static void put_request(pb_account *a, const struct pb_known_device *d,
                         const struct pb_trust_request *tr) {
         _cleanup_free_ uint8_t *data = NULL;
         size_t len;
-        if (!a->node || pb_trust_request_encode(tr, &data, &len) < 0)
+        /* A revoked device gets nothing encrypted to it (peer_crl.h). */
+        if (!a->node || pb_revoked_device(a, &d->id) ||
+            pb_trust_request_encode(tr, &data, &len) < 0)
                 return;
         pb_hash inbox = inbox_of(&d->id);
         /* Not permanent: a permanent encrypted put could not be cancelled. */
@@ -359,7 +362,11 @@ static int apply_request(pb_account *a, const struct pb_device_cert *dev,
         if (!strcmp(from, a->id))
                 return 0; /* one of our own devices */
         struct pb_contact *c = pb_contact_find(a, from);
-        if (strcmp(req->service, SERVICE) != 0 || (c && c->row.banned)) {
+        /* A revoked device: known revoked, or named by its account's pinned
+         * list (when its certificate was looked up, its serial is known). */
+        bool revoked = pb_revoked_device(a, &dev->device) ||
+                       pb_peer_crl_lists(a, &dev->account, dev->serial, dev->serial_len);
+        if (strcmp(req->service, SERVICE) != 0 || (c && c->row.banned) || revoked) {
                 drop(a);
                 return 0;
         }

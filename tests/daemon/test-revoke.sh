@@ -6,7 +6,10 @@
 # password that revokes nothing, this device refused, then B revoked from A:
 # A drops it from its list and keeps the list across a restart, B learns it
 # from the list on the account hash and stops with a registration error,
-# also after a restart; A's export carries the list (ringAccountCRL).
+# also after a restart; A's export carries the list (ringAccountCRL). A
+# third account (C, subscribed to the account) pins the list and no longer
+# counts B's presence: with A stopped (goodbye) the account is offline for C
+# although B, stopped without one, still has its announcement on the DHT.
 #
 # usage: test-revoke.sh PEERBOOKD PEERBOOK
 set -u
@@ -46,6 +49,16 @@ LONG_A=$(pb A --json account show | sed -n 's/.*"Account.peerbookDeviceLongId":"
 LONG_B=$(pb B --json account show | sed -n 's/.*"Account.peerbookDeviceLongId":"\([0-9a-f]*\)".*/\1/p')
 expect "A lists B's device" 15 listed "^$LONG_B " A
 
+start_daemon C
+check "C: another account" pb C account create --alias carol --bootstrap "127.0.0.1:$PORT_A"
+C_ID=$(cat "$T/out")
+check "C registers" pb C wait-registered --timeout 30
+check "C subscribes to the account" pb C subscribe "$ID"
+online_for_c() { pb C presence | grep -q "^$1 online"; }
+offline_for_c() { pb C presence | grep -q "^$1 offline"; }
+export -f online_for_c offline_for_c
+expect "C sees the account online" 20 online_for_c "$ID"
+
 gdbus monitor --session --dest net.peerbook.TestA >"$T/mon" 2>&1 &
 BACKGROUND+=($!)
 wait_for 5 grep -q "Monitoring signals" "$T/mon" || not_ok "gdbus monitor starts"
@@ -69,6 +82,8 @@ not_listed "^$LONG_B " A && ok "A no longer lists B" || not_ok "A no longer list
         not_ok "A keeps the list in the account folder"
 expect "B learns it: registration error 'this device was revoked'" 30 revoked_here B
 
+expect "C pins the account's list" 30 test -s "$T/C/$C_ID/crls/$ID.crl"
+expect "and remembers B's device as revoked" 30 test -s "$T/C/$C_ID/crls/revoked.bin"
 check "A's export carries the list" pb A account export "$ID" "$T/again.gz" --password-file "$T/pw"
 stop_daemon A
 start_daemon A
@@ -76,8 +91,14 @@ expect "after a restart A still does not list B" 10 not_listed "^$LONG_B " A
 stop_daemon B
 start_daemon B
 expect "after a restart B is still revoked" 10 revoked_here B
+stop_daemon C
+start_daemon C
+expect "after a restart C sees the account online (A)" 30 online_for_c "$ID"
 stop_daemon A
+expect "A gone, C sees the account offline: B's announcement no longer counts" 30 \
+        offline_for_c "$ID"
 stop_daemon B
+stop_daemon C
 
 echo "1..$n"
 echo "$passed passed, $failed failed"
