@@ -139,6 +139,7 @@ struct pb_account {
         /* revoke.c: revoking our devices */
         struct pb_revocation *revocation;    /* the one under way, NULL when none */
         bool revoked;                        /* this device is revoked: it runs nothing */
+        bool ignore_revocation;              /* test hook: keeps running when revoked */
         struct pb_pending_crl *pending_crls; /* other accounts' lists awaiting their cert */
         unsigned n_pending_crls;
 

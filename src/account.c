@@ -416,8 +416,10 @@ static uint64_t earliest(uint64_t x, uint64_t y) {
 void pb_account_tick(pb_account *a, uint64_t now) {
         /* Found revoked (revoke.c): stop for good, saying no goodbye (nobody
          * listens to this device now); the registration says why. */
-        if (a->revoked && a->node)
+        if (a->revoked && a->node) {
+                pb_channels_stop(a);
                 pb_account_halt(a);
+        }
         if (a->load_error || a->start_error) {
                 a->deadline = retry_tick(a, now);
                 return;

@@ -578,6 +578,13 @@ void pb_channels_contact_gone(pb_account *a, const pb_hash *account) {
                         pb_chan_close(c, PB_END_LOCAL, false, NULL);
 }
 
+void pb_channels_device_revoked(pb_account *a, const pb_hash *device) {
+        struct pb_channels *cs = a->channels;
+        for (struct pb_chan *c = cs ? cs->list : NULL; c; c = c->next)
+                if (c->state != PB_CHAN_CLOSED && pb_hash_equal(&c->device, device))
+                        pb_chan_close(c, PB_END_LOCAL, false, NULL);
+}
+
 void pb_channels_handle_value(pb_account *a, const struct pb_item *item) {
         struct pb_channels *cs = a->channels;
         struct pb_rendezvous_in in;

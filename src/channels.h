@@ -48,6 +48,9 @@ void pb_channels_handle_value(pb_account *a, const struct pb_item *item);
 void pb_channels_device_appeared(pb_account *a, const pb_hash *account, const pb_hash *device);
 /* `account` is no longer an active contact: its channels close now. */
 void pb_channels_contact_gone(pb_account *a, const pb_hash *account);
+/* A device was found revoked (revoke.c): its channels close; new ones are
+ * refused (peer_crl.h). */
+void pb_channels_device_revoked(pb_account *a, const pb_hash *device);
 
 /* Timers, and channels closed meanwhile freed; returns the next deadline. */
 uint64_t pb_channels_tick(pb_account *a, uint64_t now);

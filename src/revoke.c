@@ -13,6 +13,7 @@
 #include "account-internal.h"
 #include "buddy.h"
 #include "cert_lookup.h"
+#include "channels.h"
 #include "crl.h"
 #include "devices.h"
 #include "own_devices.h"
@@ -174,8 +175,8 @@ int pb_revoke_start(pb_account *a, const char *password, const char *device) {
 static void mark_revoked(pb_account *a, const char *device) {
         struct pb_own_device_row row;
         pb_hash h;
-        if (pb_hash_from_hex(device, &h) == 0)
-                pb_revoked_add(a, &h); /* its channels are refused too */
+        if (pb_hash_from_hex(device, &h) == 0 && pb_revoked_add(a, &h) > 0)
+                pb_channels_device_revoked(a, &h); /* and refused from now on */
         if (pb_store_own_device_get(a->store, device, &row) < 0 || row.revoked)
                 return;
         row.revoked = true;
@@ -289,7 +290,7 @@ static int check_row(const struct pb_own_device_row *d, void *userdata) {
 
 /* The list changed: this device, then the others. */
 static void apply(pb_account *a) {
-        if (pb_revoke_load(a)) {
+        if (pb_revoke_load(a) && !a->ignore_revocation) {
                 a->revoked = true; /* pb_account_tick() stops the node */
                 pb_account_wake(a);
                 return;
@@ -345,6 +346,7 @@ int pb_revoke_handle_value(pb_account *a, const struct pb_value_view *v) {
 static void peer_device_revoked(pb_account *a, const pb_hash *peer, const pb_hash *dev) {
         if (pb_revoked_add(a, dev) <= 0)
                 return;
+        pb_channels_device_revoked(a, dev);
         struct pb_buddy *b = pb_buddy_find(a, peer);
         if (!b)
                 return;
