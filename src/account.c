@@ -271,6 +271,7 @@ static uint64_t retry_tick(pb_account *a, uint64_t now) {
         if (a->load_error && load(a) < 0)
                 return transient(a->load_error) ? a->next_retry : UINT64_MAX;
         device_ids(a);
+        a->revoked = pb_revoke_load(a);
         start_if_wanted(a);
         return a->start_error ? a->next_retry : now;
 }

@@ -46,9 +46,21 @@ static int read_in(const pb_account *a, const char *name, size_t max, uint8_t **
         return p ? pb_file_read(p, max, ret, ret_len) : -ENOMEM;
 }
 
-/* The pinned list (-ENOENT: none). */
+/* The pinned list (-ENOENT: none), checked against the account certificate:
+ * one that came with an imported archive was not checked before. */
 static int pinned(const pb_account *a, uint8_t **ret, size_t *ret_len) {
-        return read_in(a, CRL_FILE, PB_CRL_MAX, ret, ret_len);
+        _cleanup_free_ uint8_t *crl = NULL, *crt = NULL;
+        size_t len, crt_len;
+        int r = read_in(a, CRL_FILE, PB_CRL_MAX, &crl, &len);
+        if (r == 0)
+                r = read_in(a, "account.crt", KEY_FILE_MAX, &crt, &crt_len);
+        if (r == 0 && pb_crl_check(crl, len, crt, crt_len, NULL) < 0)
+                r = -ENOENT;
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(crl);
+        *ret_len = len;
+        return 0;
 }
 
 static void free_job(struct pb_revocation *job) {
