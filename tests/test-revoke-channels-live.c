@@ -14,7 +14,13 @@
 #include "live.h"
 #include "testing.h"
 
-enum { BOOT, ALICE1, ALICE2, BOB, N_NODES };
+enum {
+        BOOT,
+        ALICE1,
+        ALICE2,
+        BOB,
+        N_NODES
+};
 static struct live_node nodes[N_NODES];
 static struct live_node *all[N_NODES];
 static struct live_node *boot = &nodes[BOOT], *alice1 = &nodes[ALICE1], *alice2 = &nodes[ALICE2],

@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Revoking a lost device (issue 9, item 3), as a user does it with the CLI:
-# one account on two daemons (A, then B imported from A's export), a wrong
+# one account on three daemons (A, then B and D imported from A's export), a wrong
 # password that revokes nothing, this device refused, then B revoked from A:
-# A drops it from its list and keeps the list across a restart, B learns it
-# from the list on the account hash and stops with a registration error,
-# also after a restart; A's export carries the list (ringAccountCRL). A
+# A drops it from its list and keeps the list across a restart, D drops it
+# on seeing the list on the account hash, B learns it there and stops with a
+# registration error, also after a restart; A's export carries the list (ringAccountCRL). A
 # third account (C, subscribed to the account) pins the list and no longer
 # counts B's presence: with A stopped (goodbye) the account is offline for C
 # although B, stopped without one, still has its announcement on the DHT.
@@ -48,6 +48,11 @@ check "B registers" pb B wait-registered --timeout 30
 LONG_A=$(pb A --json account show | sed -n 's/.*"Account.peerbookDeviceLongId":"\([0-9a-f]*\)".*/\1/p')
 LONG_B=$(pb B --json account show | sed -n 's/.*"Account.peerbookDeviceLongId":"\([0-9a-f]*\)".*/\1/p')
 expect "A lists B's device" 15 listed "^$LONG_B " A
+start_daemon D
+check "import it on D: a third device" \
+        pb D account import "$T/alice.gz" --password-file "$T/pw" --bootstrap "127.0.0.1:$PORT_A"
+check "D registers" pb D wait-registered --timeout 30
+expect "D lists B's device" 15 listed "^$LONG_B " D
 
 start_daemon C
 check "C: another account" pb C account create --alias carol --bootstrap "127.0.0.1:$PORT_A"
@@ -81,6 +86,8 @@ not_listed "^$LONG_B " A && ok "A no longer lists B" || not_ok "A no longer list
 [ -s "$T/A/$ID/account.crl" ] && ok "A keeps the list in the account folder" ||
         not_ok "A keeps the list in the account folder"
 expect "B learns it: registration error 'this device was revoked'" 30 revoked_here B
+expect "D, the account's third device, drops B from its list" 30 not_listed "^$LONG_B " D
+stop_daemon D
 
 expect "C pins the account's list" 30 test -s "$T/C/$C_ID/crls/$ID.crl"
 expect "and remembers B's device as revoked" 30 test -s "$T/C/$C_ID/crls/revoked.bin"
