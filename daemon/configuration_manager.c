@@ -551,6 +551,48 @@ static gboolean on_change_account_password(PeerbookDBusConfigurationManager *obj
         return TRUE;
 }
 
+/* As Jami: the outcome comes by deviceRevocationEnded. A wrong password or
+ * an unknown device is said there too (with false here); this device, a
+ * revocation under way or an account that does not run are D-Bus errors. */
+static gboolean on_revoke_device(PeerbookDBusConfigurationManager *object,
+                                 GDBusMethodInvocation *invocation, const char *account_id,
+                                 const char *password, const char *device, gpointer userdata) {
+        struct daemon *d = userdata;
+
+        if (!daemon_check_account(d, invocation, account_id))
+                return TRUE;
+        int r = peerbook_device_revoke(d->ctx, account_id, password, device);
+        if (r == -EKEYREJECTED || r == -ENOENT) {
+                peerbook_dbus_configuration_manager_complete_revoke_device(object, invocation,
+                                                                           FALSE);
+                peerbook_dbus_configuration_manager_emit_device_revocation_ended(
+                        d->config, account_id, device,
+                        r == -EKEYREJECTED ? PEERBOOK_REVOCATION_WRONG_PASSWORD
+                                           : PEERBOOK_REVOCATION_UNKNOWN_DEVICE);
+                return TRUE;
+        }
+        if (r == -EPERM) {
+                daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
+                                    "cannot revoke device '%s': it is this device (revoke it "
+                                    "from another device of the account)",
+                                    device);
+                return TRUE;
+        }
+        if (r < 0) {
+                daemon_return_errno(invocation, r, "cannot revoke device '%s' of account '%s'",
+                                    device, account_id);
+                return TRUE;
+        }
+        peerbook_dbus_configuration_manager_complete_revoke_device(object, invocation, TRUE);
+        return TRUE;
+}
+
+void configuration_manager_on_device_revoked(struct daemon *d, const struct peerbook_event *event) {
+        peerbook_dbus_configuration_manager_emit_device_revocation_ended(
+                d->config, event->account_id, event->revocation.device_id,
+                event->revocation.status);
+}
+
 void configuration_manager_on_registration(struct daemon *d, const struct peerbook_event *event) {
         const char *detail = event->registration.detail ? event->registration.detail : "";
 
@@ -592,6 +634,7 @@ PeerbookDBusConfigurationManager *configuration_manager_new(struct daemon *d) {
                          G_CALLBACK(on_get_known_ring_devices), d);
         g_signal_connect(object, "handle-change-account-password",
                          G_CALLBACK(on_change_account_password), d);
+        g_signal_connect(object, "handle-revoke-device", G_CALLBACK(on_revoke_device), d);
         contacts_connect(object, d);
         return object;
 }

@@ -32,6 +32,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PeerbookContact, peerbook_free)
 PeerbookDBusConfigurationManager *configuration_manager_new(struct daemon *d);
 void configuration_manager_on_registration(struct daemon *d, const struct peerbook_event *event);
 void configuration_manager_on_devices_changed(struct daemon *d, const struct peerbook_event *event);
+void configuration_manager_on_device_revoked(struct daemon *d, const struct peerbook_event *event);
 
 /* contacts.c: ConfigurationManager's trust requests and contacts */
 void contacts_connect(PeerbookDBusConfigurationManager *object, struct daemon *d);

@@ -87,6 +87,9 @@ static void on_event(const struct peerbook_event *event, void *userdata) {
         case PEERBOOK_EVENT_DEVICES_CHANGED:
                 configuration_manager_on_devices_changed(d, event);
                 break;
+        case PEERBOOK_EVENT_DEVICE_REVOKED:
+                configuration_manager_on_device_revoked(d, event);
+                break;
         }
 }
 

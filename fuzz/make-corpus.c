@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "channel_wire.h"
+#include "crl.h"
 #include "device_sync.h"
 #include "jami_archive.h"
 #include "netaddr.h"
@@ -820,6 +821,56 @@ static void seeds_pubkey(const pb_identity *alice, uint8_t **ret, size_t *ret_le
         *ret_len = pk_len;
 }
 
+/* fuzz-crl's input: 2-byte length, the issuer's DER certificate, the value. */
+static void put_crl(const char *name, const uint8_t *cert, size_t cert_len, const uint8_t *crl,
+                    size_t crl_len, bool framed) {
+        static uint8_t buf[2 + 4096 + PB_CRL_MAX + 8];
+        uint8_t *v = NULL;
+        size_t v_len = crl_len;
+        if (framed && pb_crl_value_encode(crl, crl_len, &v, &v_len) < 0)
+                die("cannot frame a list");
+        buf[0] = (uint8_t)(cert_len >> 8);
+        buf[1] = (uint8_t)cert_len;
+        memcpy(buf + 2, cert, cert_len);
+        memcpy(buf + 2 + cert_len, v ? v : crl, v_len);
+        put("crl", name, buf, 2 + cert_len + v_len);
+        free(v);
+}
+
+/* Revocation lists: alice's (one and two devices), bob's offered as
+ * alice's, a truncated one, one without the value's framing. */
+static void seeds_crl(const pb_identity *alice, const pb_identity *bob) {
+        uint8_t *key[2], *cert[2], der_cert[2][4096], *crl1, *crl2, *forged, *dc;
+        size_t key_len[2], cert_len[2], dc_len, len1, len2, forged_len, n[2];
+        const pb_identity *ids[2] = { alice, bob };
+        pb_identity *dev;
+        struct pb_serial s1, s2 = { .len = 2, .d = { 0x12, 0x34 } };
+        for (int i = 0; i < 2; i++) {
+                export(ids[i], NULL, &key[i], &key_len[i], &cert[i], &cert_len[i]);
+                n[i] = pem_to_der(cert[i], cert_len[i], der_cert[i]);
+        }
+        if (pb_identity_generate("device", alice, 2048, &dev) < 0 ||
+            pb_identity_export_cert(dev, &dc, &dc_len) < 0 || pb_cert_serial(dc, dc_len, &s1) < 0)
+                die("cannot make a device");
+        struct pb_crl_signer a = { key[0], key_len[0], NULL, cert[0], cert_len[0] },
+                             b = { key[1], key_len[1], NULL, cert[1], cert_len[1] };
+        if (pb_crl_revoke(NULL, 0, &a, &s1, &crl1, &len1) < 0 ||
+            pb_crl_revoke(crl1, len1, &a, &s2, &crl2, &len2) < 0 ||
+            pb_crl_revoke(NULL, 0, &b, &s1, &forged, &forged_len) < 0)
+                die("cannot sign a list");
+        put_crl("one", der_cert[0], n[0], crl1, len1, true);
+        put_crl("two", der_cert[0], n[0], crl2, len2, true);
+        put_crl("forged", der_cert[0], n[0], forged, forged_len, true);
+        put_crl("truncated", der_cert[0], n[0], crl2, len2 / 2, true);
+        put_crl("unframed", der_cert[0], n[0], crl1, len1, false);
+        put_crl("device-as-issuer", dc, dc_len, crl1, len1, true);
+        put_crl("no-issuer", dc, 0, crl1, len1, true);
+        for (int i = 0; i < 2; i++)
+                free(key[i]), free(cert[i]);
+        free(crl1), free(crl2), free(forged), free(dc);
+        pb_identity_free(dev);
+}
+
 /* Jami's archive: our encoder's two forms (the password one at the fuzz
  * target's argon2 cost), what Jami also reads, and refusals. */
 static void seeds_jami_archive(void) {
@@ -912,6 +963,7 @@ int main(int argc, char **argv) {
         seeds_rendezvous();
         seeds_device_sync(pk, pk_len);
         seeds_jami_archive();
+        seeds_crl(alice, bob);
 
         free(pk), free(key), free(cert);
         pb_identity_free(alice);

@@ -30,15 +30,19 @@
 
 /* What a listen or a put is for; carried by queue items. */
 enum pb_tag {
-        PB_TAG_BUDDY = 1,        /* listen on a buddy's account hash */
-        PB_TAG_ANNOUNCE = 2,     /* put of our announcement */
-        PB_TAG_STATE = 3,        /* put of our "online" device state */
-        PB_TAG_BYE = 4,          /* put of our goodbye */
-        PB_TAG_INBOX = 5,        /* listen on our device's inbox */
-        PB_TAG_REQUEST = 6,      /* put of a trust request */
-        PB_TAG_RENDEZVOUS = 7,   /* listen on our device's rendezvous key */
-        PB_TAG_OWN_DEVICES = 8,  /* listen on our account's hash */
-        PB_TAG_SYNC_CHANNEL = 9, /* a DeviceSync from a channel to our other device */
+        PB_TAG_BUDDY = 1,          /* listen on a buddy's account hash */
+        PB_TAG_ANNOUNCE = 2,       /* put of our announcement */
+        PB_TAG_STATE = 3,          /* put of our "online" device state */
+        PB_TAG_BYE = 4,            /* put of our goodbye */
+        PB_TAG_INBOX = 5,          /* listen on our device's inbox */
+        PB_TAG_REQUEST = 6,        /* put of a trust request */
+        PB_TAG_RENDEZVOUS = 7,     /* listen on our device's rendezvous key */
+        PB_TAG_OWN_DEVICES = 8,    /* listen on our account's hash */
+        PB_TAG_REVOKE = 9,         /* certificate look-up of a device being revoked */
+        PB_TAG_REVOKED_CHECK = 10, /* certificate look-up: is this device of ours revoked? */
+        PB_TAG_PEER_CRL = 11,      /* certificate look-up: another account's certificate */
+        PB_TAG_PEER_CHECK = 12,    /* certificate look-up: is this device of theirs revoked? */
+        PB_TAG_SYNC_CHANNEL = 13,  /* a DeviceSync from a channel to our other device */
 };
 
 struct pb_bucket {
@@ -138,6 +142,16 @@ struct pb_account {
         bool sync_due; /* set by pb_account_sync_later() */
         uint64_t dropped_syncs;
         uint64_t syncs_by_channel, syncs_by_dht; /* sent (for tests: testing.h) */
+        /* revoke.c: revoking our devices */
+        struct pb_revocation *revocation;    /* the one under way, NULL when none */
+        bool revoked;                        /* this device is revoked: it runs nothing */
+        bool ignore_revocation;              /* test hook: keeps running when revoked */
+        struct pb_pending_crl *pending_crls; /* other accounts' lists awaiting their cert */
+        unsigned n_pending_crls;
+
+        /* peer_crl.c: devices known revoked, any account's */
+        pb_hash *revoked_devs;
+        unsigned n_revoked_devs;
 
         /* rendezvous.c: channel requests over the DHT */
         pb_listen *rdv_listen;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "account-internal.h"
+#include "account.h"
 #include "announce.h"
 #include "buddy.h"
 #include "channels.h"
@@ -22,6 +23,7 @@
 #include "devices.h"
 #include "own_devices.h"
 #include "pidf.h"
+#include "revoke.h"
 #include "store.h"
 #include "sync.h"
 #include "trust.h"
@@ -96,6 +98,7 @@ static void start_listening(pb_account *a) {
         pb_channels_listen(a);
         pb_own_devices_listen(a);
         pb_account_sync_later(a); /* Jami sends one at each start too */
+        pb_revoke_publish(a);
 }
 
 static void stop_node(pb_account *a) {
@@ -209,12 +212,17 @@ static void device_ids(pb_account *a) {
 
 /* The node runs when the account is enabled (saved) and active (this run). */
 bool pb_account_wanted(const pb_account *a) {
-        return a->enabled && a->active;
+        return a->enabled && a->active && !a->revoked;
 }
 
 static void unregistered(pb_account *a) {
-        pb_announce_registration(a, PEERBOOK_REGISTRATION_UNREGISTERED, 0,
-                                 a->enabled ? "account inactive" : "account disabled");
+        if (a->revoked)
+                pb_announce_registration(a, PEERBOOK_REGISTRATION_ERROR, -EKEYREVOKED,
+                                         "this device was revoked: the account's other devices "
+                                         "and its contacts no longer accept it");
+        else
+                pb_announce_registration(a, PEERBOOK_REGISTRATION_UNREGISTERED, 0,
+                                         a->enabled ? "account inactive" : "account disabled");
 }
 
 /* Starts the node, or says why it does not run. */
@@ -246,6 +254,7 @@ int pb_account_open(const struct pb_account_env *env, const char *dir, uint64_t 
         if (r < 0)
                 return r;
         device_ids(a);
+        a->revoked = pb_revoke_load(a);
         start_if_wanted(a);
         return 0;
 }
@@ -264,6 +273,7 @@ static uint64_t retry_tick(pb_account *a, uint64_t now) {
         if (a->load_error && load(a) < 0)
                 return transient(a->load_error) ? a->next_retry : UINT64_MAX;
         device_ids(a);
+        a->revoked = pb_revoke_load(a);
         start_if_wanted(a);
         return a->start_error ? a->next_retry : now;
 }
@@ -289,6 +299,7 @@ pb_account *pb_account_ref(pb_account *a) {
 static void account_free(pb_account *a) {
         pb_channels_free(a);
         stop_node(a);
+        pb_revoke_free(a);
         pb_buddies_free(a);
         pb_devices_free(a);
         pb_contacts_free(a);
@@ -333,12 +344,29 @@ void pb_account_drop_confirmations(pb_account *a, unsigned n) {
  * then the buddy's status is reported (last: the user may do anything). */
 static void buddy_value(pb_account *a, const struct pb_item *item) {
         pb_hash appeared[PB_KNOWN_DEVICES_MAX];
+        if (!item->flag && pb_revoke_peer_value(a, &item->key, &item->value) > 0)
+                return; /* a revocation list */
         unsigned n = pb_buddy_handle_value(a, item, appeared);
         for (unsigned i = 0; i < n; i++) {
+                pb_revoke_peer_device(a, &item->key, &appeared[i]);
                 pb_trust_device_appeared(a, &item->key, &appeared[i]);
                 pb_channels_device_appeared(a, &item->key, &appeared[i]);
         }
         pb_buddy_report(a, &item->key, false);
+}
+
+/* A value on our account's hash: a revocation list (unsigned, checked by
+ * its own signature) or a device's announcement; a device just found is
+ * checked against the list. */
+static void own_value(pb_account *a, const struct pb_item *item) {
+        int crl = item->value.is_signed ? 0 : pb_revoke_handle_value(a, &item->value);
+        if (crl > 0)
+                return;
+        pb_hash found;
+        if (crl < 0)
+                a->dropped++;
+        else if (pb_own_devices_handle_value(a, item, &found))
+                pb_revoke_check_device(a, &found);
 }
 
 /* What a node reported: a listened value, a put's outcome, a look-up. */
@@ -361,11 +389,16 @@ void pb_account_handle(pb_account *a, const struct pb_item *item) {
                 else if (item->tag == PB_TAG_SYNC_CHANNEL)
                         pb_sync_handle_value(a, item);
                 else if (item->tag == PB_TAG_OWN_DEVICES)
-                        pb_own_devices_handle_value(a, item);
+                        own_value(a, item);
                 else
                         buddy_value(a, item);
                 break;
-        case PB_ITEM_CERT: pb_trust_handle_cert(a, item); break;
+        case PB_ITEM_CERT:
+                if (item->tag >= PB_TAG_REVOKE && item->tag <= PB_TAG_PEER_CHECK)
+                        pb_revoke_handle_cert(a, item);
+                else
+                        pb_trust_handle_cert(a, item);
+                break;
         case PB_ITEM_CONTACT: pb_contact_emit(a, item); break;
         case PB_ITEM_PUT_DONE:
                 if (pb_announce_put_done(a, item))
@@ -388,6 +421,12 @@ static uint64_t earliest(uint64_t x, uint64_t y) {
 }
 
 void pb_account_tick(pb_account *a, uint64_t now) {
+        /* Found revoked (revoke.c): stop for good, saying no goodbye (nobody
+         * listens to this device now); the registration says why. */
+        if (a->revoked && a->node) {
+                pb_channels_stop(a);
+                pb_account_halt(a);
+        }
         if (a->load_error || a->start_error) {
                 a->deadline = retry_tick(a, now);
                 return;
@@ -518,7 +557,7 @@ void pb_account_halt(pb_account *a) {
 }
 
 void pb_account_resume(pb_account *a) {
-        if (!a->node && !a->load_error)
+        if (!a->node && !a->load_error && !a->revoked)
                 start_node(a);
 }
 

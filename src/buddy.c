@@ -19,6 +19,7 @@
 #include "account-internal.h"
 #include "buddy.h"
 #include "devices.h"
+#include "peer_crl.h"
 #include "store.h"
 #include "util.h"
 #include "wire.h"
@@ -214,6 +215,10 @@ static int apply_announcement(pb_account *a, struct pb_buddy *b, const struct pb
                 return pb_presence_announcement(&b->presence, &ann.dev, v->id, true);
         if (!v->is_signed || !pb_hash_equal(&v->owner, &b->id))
                 return -EPERM;
+        /* Revoked by its account (peer_crl.h): it no longer counts, though
+         * its announcement, signed by the account, still verifies. */
+        if (pb_revoked_device(a, &ann.dev))
+                return 0;
         if (ann.pk_len) {
                 pb_hash pk_id;
                 if (pb_pubkey_id(ann.pk, ann.pk_len, &pk_id) < 0 ||
@@ -227,12 +232,15 @@ static int apply_announcement(pb_account *a, struct pb_buddy *b, const struct pb
 }
 
 /* A device state counts only if the device itself signed it. */
-static int apply_state(struct pb_buddy *b, const struct pb_value_view *v, bool expired) {
+static int apply_state(pb_account *a, struct pb_buddy *b, const struct pb_value_view *v,
+                       bool expired) {
         struct pb_device_state st;
         if (pb_device_state_decode(v->data, v->len, &st) < 0)
                 return -EBADMSG;
         if (!v->is_signed || !pb_hash_equal(&v->owner, &st.dev))
                 return -EPERM;
+        if (pb_revoked_device(a, &st.dev))
+                return 0;
         if (expired) {
                 pb_presence_state_expired(&b->presence, &st.dev, v->id);
                 return 0;
@@ -249,7 +257,7 @@ unsigned pb_buddy_handle_value(pb_account *a, const struct pb_item *item,
         int r;
         switch (v->type) {
         case PB_TYPE_USER_DATA: r = apply_announcement(a, b, v, item->flag); break;
-        case PB_TYPE_DEVICE_STATE: r = apply_state(b, v, item->flag); break;
+        case PB_TYPE_DEVICE_STATE: r = apply_state(a, b, v, item->flag); break;
         default: r = item->flag ? 0 : -EBADMSG; break;
         }
         if (r < 0 && !item->flag)

@@ -16,6 +16,7 @@
 #include "channels.h"
 #include "contacts.h"
 #include "netaddr.h"
+#include "peer_crl.h"
 #include "pidf.h"
 #include "rendezvous.h"
 #include "store.h"
@@ -365,7 +366,10 @@ static bool verify(struct pb_chan *c) {
         struct pb_channels *cs = c->owner;
         struct pb_own_device_row row;
         c->own = own_device(cs->a, &c->account, &c->device, &row);
-        return (c->own || pb_contact_trusted(cs->a, &c->account)) && cs->n_open < PB_CHANNELS_MAX;
+        /* A revoked device (peer_crl.h) is refused, and counted, as a
+         * stranger is. */
+        return (c->own || pb_contact_trusted(cs->a, &c->account)) &&
+               !pb_revoked_device(cs->a, &c->device) && cs->n_open < PB_CHANNELS_MAX;
 }
 
 /* Which of two open channels to one device both sides keep: the one
@@ -672,6 +676,13 @@ void pb_channels_contact_gone(pb_account *a, const pb_hash *account) {
                 return;
         for (struct pb_chan *c = cs->list; c; c = c->next)
                 if (c->state != PB_CHAN_CLOSED && pb_hash_equal(&c->account, account))
+                        pb_chan_close(c, PB_END_LOCAL, false, NULL);
+}
+
+void pb_channels_device_revoked(pb_account *a, const pb_hash *device) {
+        struct pb_channels *cs = a->channels;
+        for (struct pb_chan *c = cs ? cs->list : NULL; c; c = c->next)
+                if (c->state != PB_CHAN_CLOSED && pb_hash_equal(&c->device, device))
                         pb_chan_close(c, PB_END_LOCAL, false, NULL);
 }
 

@@ -60,6 +60,9 @@ void pb_channels_connectivity_changed(pb_account *a);
 /* Sends a DeviceSync to our device `device` over its channel: 0, or
  * -ENOTCONN when there is no sync channel to it (then use the DHT). */
 int pb_channels_send_sync(pb_account *a, const pb_hash *device, const uint8_t *data, size_t len);
+/* A device was found revoked (revoke.c): its channels close; new ones are
+ * refused (peer_crl.h). */
+void pb_channels_device_revoked(pb_account *a, const pb_hash *device);
 
 /* Timers, and channels closed meanwhile freed; returns the next deadline. */
 uint64_t pb_channels_tick(pb_account *a, uint64_t now);

@@ -28,6 +28,7 @@
 #include "pollset.h"
 #include "record.h"
 #include "requests.h"
+#include "revoke.h"
 #include "util.h"
 
 #define STOP_WAIT_MS 1500 /* how long a clean stop waits for goodbyes to be stored */
@@ -700,6 +701,13 @@ int peerbook_device_list(peerbook_ctx *ctx, const char *account_id,
                 return -EINVAL;
         struct pb_list l = { .shape = &pb_shape_device };
         return collect(pb_own_devices_each(a, pb_list_add, &l), &l, ret_devices);
+}
+
+int peerbook_device_revoke(peerbook_ctx *ctx, const char *account_id, const char *password,
+                           const char *device) {
+        pb_account *a;
+        int r = lookup_ready(ctx, account_id, &a);
+        return r < 0 ? r : pb_revoke_start(a, password, device);
 }
 
 int peerbook_contact_get(peerbook_ctx *ctx, const char *account_id, const char *uri,

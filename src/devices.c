@@ -137,8 +137,11 @@ bool pb_devices_find_signer(const pb_account *a, const pb_hash *dev, struct pb_d
                 const struct pb_known_device *k = pb_devices_find(a->peers[i], dev);
                 if (!k || k->pk_len > sizeof(ret->pk))
                         continue;
+                /* Known by its announcement: no serial, no issuer (a
+                 * revoked one is known by its ID, peer_crl.h). */
                 ret->device = *dev;
                 ret->account = a->peers[i]->account;
+                ret->serial_len = ret->issuer_len = 0;
                 ret->pk_len = k->pk_len;
                 memcpy(ret->pk, k->pk, k->pk_len);
                 return true;

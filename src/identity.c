@@ -12,6 +12,7 @@
 
 #define KEY_FILE_MAX (64 * 1024)
 #define EXTRA_FILE "archive-extra.json"
+#define CRL_FILE "account.crl"
 
 uint64_t pb_announce_value_id(const pb_hash *device_id) {
         uint64_t id;
@@ -134,6 +135,10 @@ static int archive_fields(const char *account_dir, const pb_identity *account,
                 r = read_in(account_dir, "account.crt", &a->cert, &a->cert_len);
         if (r < 0)
                 return r;
+        /* The revocation list (revoke.c) as Jami's ringAccountCRL. */
+        r = read_in(account_dir, CRL_FILE, &a->crl, &a->crl_len);
+        if (r < 0 && r != -ENOENT)
+                return r;
         _cleanup_free_ char *p = pb_path_join(account_dir, EXTRA_FILE);
         r = p ? pb_file_read(p, PB_JAMI_ARCHIVE_MAX, &extra, &extra_len) : -ENOMEM;
         if (r == -ENOENT)
@@ -213,6 +218,12 @@ int pb_archive_import(const char *path, const char *password, pb_identity **ret_
 int pb_archive_keep_extra(const char *account_dir, const struct pb_jami_archive *a) {
         _cleanup_free_ char *text = NULL;
         size_t len;
+        /* The account's revocation list: revoke.c checks it before use. */
+        if (a->crl_len) {
+                int r = write_in(account_dir, CRL_FILE, a->crl, a->crl_len);
+                if (r < 0)
+                        return r;
+        }
         if (!a->extra)
                 return 0;
         int r = pb_jami_extra_dump(a, &text, &len);

@@ -30,6 +30,7 @@ const char *peerbook_strerror(int error) {
         case -EBADFD: return "not a regular file";
         case -EISDIR: return "is a directory";
         case -EROFS: return "read-only file system";
+        case -EKEYREVOKED: return "this device was revoked";
         default: return error < 0 ? strerror(-error) : "unknown error";
         }
 }

@@ -90,45 +90,47 @@ static void state_seen(pb_account *a, const struct pb_value_view *v, bool expire
                 pb_account_sync_later(a);
 }
 
-void pb_own_devices_handle_value(pb_account *a, const struct pb_item *item) {
+bool pb_own_devices_handle_value(pb_account *a, const struct pb_item *item, pb_hash *ret_found) {
         const struct pb_value_view *v = &item->value;
         if (v->type == PB_TYPE_DEVICE_STATE) {
                 state_seen(a, v, item->flag);
-                return;
+                return false;
         }
         if (v->type != PB_TYPE_USER_DATA)
-                return;
+                return false;
         struct pb_announcement ann;
         if (check_announcement(a, v, &ann) < 0) {
                 a->dropped++;
-                return;
+                return false;
         }
         if (pb_hash_equal(&ann.dev, &a->keys.device_id) || !a->store)
-                return;
+                return false;
         struct pb_own_device_row row;
         char dev[PEERBOOK_ID_SIZE];
         pb_hash_to_hex(&ann.dev, dev);
         int64_t now = (int64_t)time(NULL);
         int r = pb_store_own_device_get(a->store, dev, &row);
         if (r == 0 && (row.revoked || now - row.seen < SEEN_SAVE_S))
-                return;
+                return false;
         if (r == -ENOENT) {
                 if (ann.pk_len > sizeof(row.pk))
-                        return;
+                        return false;
                 row = (struct pb_own_device_row){ .pk_len = ann.pk_len };
                 snprintf(row.device, sizeof(row.device), "%s", dev);
                 memcpy(row.pk, ann.pk, ann.pk_len);
                 if (pb_device_long_id(ann.pk, ann.pk_len, row.long_id) < 0)
-                        return;
+                        return false;
         } else if (r < 0) {
-                return;
+                return false;
         }
         bool found = r == -ENOENT;
         row.seen = now;
-        if (pb_store_own_device_put(a->store, &row) == 0 && found) {
-                pb_own_devices_changed(a);
-                pb_account_sync_later(a); /* it learns what we know */
-        }
+        if (pb_store_own_device_put(a->store, &row) < 0 || !found)
+                return false;
+        pb_own_devices_changed(a);
+        pb_account_sync_later(a); /* it learns what we know */
+        *ret_found = ann.dev;
+        return true;
 }
 
 struct each_ctx {

@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,9 +25,11 @@ int pb_own_devices_each(pb_account *a, pb_each_cb each, void *userdata);
  * the node runs); the node's end ends the listen. */
 int pb_own_devices_listen(pb_account *a);
 void pb_own_devices_node_gone(pb_account *a);
-/* A value seen there (PB_TAG_OWN_DEVICES): a device of ours is saved and
- * reported; a forgery is dropped and counted. */
-void pb_own_devices_handle_value(pb_account *a, const struct pb_item *item);
+/* A signed value seen there (PB_TAG_OWN_DEVICES; account.c hands unsigned
+ * ones, revocation lists, to revoke.c first): a device of ours is saved and
+ * reported, true with its ID when it is new; a forgery is dropped and
+ * counted. */
+bool pb_own_devices_handle_value(pb_account *a, const struct pb_item *item, pb_hash *ret_found);
 
 /* The list changed (a rename, a device found or dropped): queues a
  * PEERBOOK_EVENT_DEVICES_CHANGED, reported from the next

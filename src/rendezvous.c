@@ -8,6 +8,7 @@
 #include "account-internal.h"
 #include "contacts.h"
 #include "netaddr.h"
+#include "peer_crl.h"
 #include "rendezvous.h"
 #include "util.h"
 
@@ -152,8 +153,8 @@ int pb_rendezvous_receive(pb_account *a, const struct pb_item *item, struct pb_r
                 return within_rate(a, &v->owner, ret->msg.id);
         }
         if (!pb_devices_find_signer(a, &v->owner, &signer) ||
-            !pb_contact_trusted(a, &signer.account))
-                return -EPERM;
+            !pb_contact_trusted(a, &signer.account) || pb_revoked_device(a, &v->owner))
+                return -EPERM; /* a revoked device: peer_crl.h */
         struct pb_peer *p = pb_devices_get(a, &signer.account);
         ret->known = p ? pb_devices_find(p, &v->owner) : NULL;
         if (!ret->known)

@@ -28,8 +28,10 @@
 #include <time.h>
 
 #include "account-internal.h"
+#include "cert_lookup.h"
 #include "contacts.h"
 #include "devices.h"
+#include "peer_crl.h"
 #include "trust.h"
 #include "util.h"
 #include "wire.h"
@@ -83,7 +85,9 @@ static void put_request(pb_account *a, const struct pb_known_device *d,
                         const struct pb_trust_request *tr) {
         _cleanup_free_ uint8_t *data = NULL;
         size_t len;
-        if (!a->node || pb_trust_request_encode(tr, &data, &len) < 0)
+        /* A revoked device gets nothing encrypted to it (peer_crl.h). */
+        if (!a->node || pb_revoked_device(a, &d->id) ||
+            pb_trust_request_encode(tr, &data, &len) < 0)
                 return;
         pb_hash inbox = pb_inbox_key(&d->id);
         /* Not permanent: a permanent encrypted put could not be cancelled. */
@@ -352,7 +356,11 @@ static int apply_request(pb_account *a, const struct pb_device_cert *dev,
         if (!strcmp(from, a->id))
                 return 0; /* one of our own devices */
         struct pb_contact *c = pb_contact_find(a, from);
-        if (strcmp(req->service, SERVICE) != 0 || (c && c->row.banned)) {
+        /* A revoked device: known revoked, or named by its account's pinned
+         * list (when its certificate was looked up, its serial is known). */
+        bool revoked = pb_revoked_device(a, &dev->device) ||
+                       pb_peer_crl_lists(a, &dev->account, dev->serial, dev->serial_len);
+        if (strcmp(req->service, SERVICE) != 0 || (c && c->row.banned) || revoked) {
                 drop(a);
                 return 0;
         }
@@ -403,31 +411,8 @@ static void finish(pb_account *a, uint64_t value_id, const struct pb_device_cert
                 pb_store_handled_add(a->store, value_id, (int64_t)time(NULL));
 }
 
-struct cert_ctx {
-        struct pb_origin origin;
-        pb_hash device;
-};
-
-static void on_cert(int result, const struct pb_device_cert *cert, void *userdata) {
-        struct cert_ctx *cc = userdata;
-        struct pb_item *it = pb_item_new(PB_ITEM_CERT, sizeof(*cert));
-        if (it) {
-                it->key = cc->device;
-                it->code = result;
-                if (result == 0)
-                        memcpy(it->data, cert, sizeof(*cert));
-                pb_origin_push(&cc->origin, it);
-        }
-        free(cc);
-}
-
 static void ask_cert(pb_account *a, const pb_hash *device) {
-        struct cert_ctx *cc = malloc(sizeof(*cc));
-        if (!cc)
-                return;
-        *cc = (struct cert_ctx){ pb_account_origin(a), *device };
-        if (!a->node || pb_node_find_device_cert(a->node, device, on_cert, cc) < 0)
-                free(cc);
+        pb_cert_lookup(a, device, 0);
 }
 
 static bool lookup_pending(const pb_account *a, const pb_hash *device) {

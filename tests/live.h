@@ -78,6 +78,10 @@ static inline void live_on_event(const struct peerbook_event *ev, void *userdata
                 e->value = ev->contact.banned;
                 break;
         case PEERBOOK_EVENT_DEVICES_CHANGED: break; /* only the account */
+        case PEERBOOK_EVENT_DEVICE_REVOKED:
+                snprintf(e->uri, sizeof(e->uri), "%s", ev->revocation.device_id);
+                e->value = ev->revocation.status;
+                break;
         }
 }
 
@@ -218,6 +222,25 @@ static inline int live_close_and_remove(struct live_node *n, int count) {
 static inline uint16_t live_port(struct live_node *n) {
         _cleanup_record_ struct peerbook_account_info *info = live_info(n);
         return info ? info->dht_port : 0;
+}
+
+/* A standalone first node (nodes[0]) and an account on each of the next
+ * `count` nodes, bootstrapped from it (its address into bootstrap), all
+ * registered: 0, or -ETIMEDOUT / an error from creating one. */
+static inline int live_start_network(struct live_node **nodes, int count, char bootstrap[64]) {
+        int r = live_new_account(nodes[0], NULL);
+        if (r < 0)
+                return r;
+        if (!live_wait(nodes, 1, live_registered, nodes[0], 10000))
+                return -ETIMEDOUT;
+        snprintf(bootstrap, 64, "127.0.0.1:%u", live_port(nodes[0]));
+        for (int i = 1; i <= count; i++)
+                if ((r = live_new_account(nodes[i], bootstrap)) < 0)
+                        return r;
+        for (int i = 1; i <= count; i++)
+                if (!live_wait(nodes, count + 1, live_registered, nodes[i], 10000))
+                        return -ETIMEDOUT;
+        return 0;
 }
 
 /* How many events of type (and value, unless value < 0) n logged for uri. */

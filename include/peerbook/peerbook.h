@@ -177,6 +177,15 @@ enum peerbook_event_type {
         /* v0.5: the account's device list (peerbook_device_list()) changed: a
          * device was renamed, found or dropped. Only account_id is set. */
         PEERBOOK_EVENT_DEVICES_CHANGED = 6,
+        /* v0.5: a peerbook_device_revoke() ended (revocation is set). */
+        PEERBOOK_EVENT_DEVICE_REVOKED = 7,
+};
+
+/* v0.5: how a revocation ended, Jami's deviceRevocationEnded codes. */
+enum peerbook_revocation_status {
+        PEERBOOK_REVOCATION_SUCCESS = 0,
+        PEERBOOK_REVOCATION_WRONG_PASSWORD = 1,
+        PEERBOOK_REVOCATION_UNKNOWN_DEVICE = 2, /* also: any other failure (see code) */
 };
 
 /* Allocated by the library and borrowed by the callback: it may grow at the
@@ -207,6 +216,11 @@ struct peerbook_event {
                         bool confirmed; /* CONTACT_ADDED */
                         bool banned;    /* CONTACT_REMOVED */
                 } contact;
+                struct {
+                        const char *device_id; /* as given to peerbook_device_revoke() */
+                        int status;            /* enum peerbook_revocation_status */
+                        int code;              /* 0, or the negative errno behind status */
+                } revocation;                  /* v0.5: DEVICE_REVOKED */
         };
 };
 
@@ -464,6 +478,22 @@ struct peerbook_device {
  * such account, -EIO the account failed to load. */
 PEERBOOK_EXPORT int peerbook_device_list(peerbook_ctx *ctx, const char *account_id,
                                          struct peerbook_device ***ret_devices);
+
+/* v0.5. Revokes a device of the account (its 40-hex device ID or 64-hex
+ * long ID, as peerbook_device_list() gives them; not this device) with the
+ * account password (NULL or "" for an account without one): the account
+ * key signs a new revocation list naming the device's certificate (Jami's
+ * X.509 CRL), which is saved in the account folder, carried in exports and
+ * published on the account's hash, where the account's other devices and
+ * its contacts (peerbook and Jami) pick it up. The password is checked here;
+ * the device's certificate is then looked up on the DHT and a
+ * PEERBOOK_EVENT_DEVICE_REVOKED tells how it ended (the device leaves the
+ * device list on success). Blocks briefly (the key is decrypted).
+ * -EKEYREJECTED wrong password (nothing changes), -ENOENT no device of the
+ * account known here by that ID, -EPERM this device, -EALREADY a revocation is
+ * under way, -ENOTCONN the account does not run. */
+PEERBOOK_EXPORT int peerbook_device_revoke(peerbook_ctx *ctx, const char *account_id,
+                                           const char *password, const char *device);
 
 /* ---- presence ----------------------------------------------------------- */
 

@@ -171,6 +171,12 @@ int pb_node_put_encrypted(pb_node *node, const pb_hash *key, const uint8_t *to_p
                           size_t to_pubkey_len, uint16_t type, const uint8_t *data, size_t len,
                           pb_done_cb done, void *userdata);
 void pb_node_cancel_put(pb_node *node, const pb_hash *key, uint64_t value_id);
+/* Puts an unsigned value (authenticated by its content, as Jami's
+ * revocation lists are) with a fixed id (0: OpenDHT picks one), so that a
+ * re-put replaces it. */
+int pb_node_put_unsigned(pb_node *node, const pb_hash *key, uint16_t type, uint64_t value_id,
+                         const uint8_t *data, size_t len, bool permanent, pb_done_cb done,
+                         void *userdata);
 
 /* What a device certificate found on the DHT says, once checked. */
 struct pb_device_cert {
@@ -178,6 +184,14 @@ struct pb_device_cert {
         pb_hash account; /* the issuer's key id: the account */
         size_t pk_len;
         uint8_t pk[2048]; /* the device public key, DER */
+        /* The certificate's serial (revocation lists name it; leading zeros
+         * stripped, RFC 5280's 20 octets plus GnuTLS's sign byte) and the
+         * issuer's certificate, DER (what an account's list is checked
+         * against). */
+        size_t serial_len;
+        uint8_t serial[21];
+        size_t issuer_len;
+        uint8_t issuer[4096];
 };
 /* Called once, on an OpenDHT thread (or inside pb_node_free()): result 0 and
  * the checked certificate, -ENOENT when none was found, -EBADMSG when the

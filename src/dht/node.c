@@ -411,7 +411,7 @@ int pb_node_put_encrypted(pb_node *node, const pb_hash *key, const uint8_t *to_p
 
         if (!node || !key || !to_pubkey || !to_pubkey_len || (!data && len))
                 return -EINVAL;
-        r = pb_ext_value_new(type, data, len, &v);
+        r = pb_ext_value_new(type, 0, data, len, &v);
         if (r < 0)
                 return r;
         r = pb_ext_runner_put_encrypted(node->runner, key, to_pubkey, to_pubkey_len, v, done,
@@ -433,4 +433,20 @@ void pb_node_cancel_put(pb_node *node, const pb_hash *key, uint64_t value_id) {
                 return;
         memcpy(h.d, key->d, PB_HASH_LEN);
         dht_runner_cancel_put(node->runner, &h, value_id);
+}
+
+int pb_node_put_unsigned(pb_node *node, const pb_hash *key, uint16_t type, uint64_t value_id,
+                         const uint8_t *data, size_t len, bool permanent, pb_done_cb done,
+                         void *userdata) {
+        dht_value *v;
+        int r;
+
+        if (!node || !key || (!data && len))
+                return -EINVAL;
+        r = pb_ext_value_new(type, value_id, data, len, &v);
+        if (r < 0)
+                return r;
+        r = pb_ext_runner_put(node->runner, key, v, permanent, done, userdata);
+        dht_value_unref(v);
+        return r;
 }

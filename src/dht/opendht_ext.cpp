@@ -213,7 +213,26 @@ int check_device_cert(const CertSp &crt, const pb_hash *device, pb_device_cert *
         memcpy(out->account.d, account.data(), PB_HASH_LEN);
         memcpy(out->pk, der.data(), der.size());
         out->pk_len = der.size();
-        return 0;
+        uint8_t serial[64];
+        size_t serial_len = sizeof(serial), skip = 0;
+        if (gnutls_x509_crt_get_serial(crt->cert, serial, &serial_len) < 0 || serial_len == 0)
+                return -EBADMSG;
+        while (serial_len - skip > 1 && serial[skip] == 0)
+                skip++;
+        if (serial_len - skip > sizeof(out->serial))
+                return -EBADMSG;
+        out->serial_len = serial_len - skip;
+        memcpy(out->serial, serial + skip, out->serial_len);
+        gnutls_datum_t issuer;
+        if (gnutls_x509_crt_export2(ca, GNUTLS_X509_FMT_DER, &issuer) < 0)
+                return -EBADMSG;
+        bool fits = issuer.size <= sizeof(out->issuer);
+        if (fits) {
+                out->issuer_len = issuer.size;
+                memcpy(out->issuer, issuer.data, issuer.size);
+        }
+        gnutls_free(issuer.data);
+        return fits ? 0 : -EBADMSG;
 }
 
 /* Runs f at the C boundary: no exception crosses it. */
@@ -330,9 +349,9 @@ int pb_value_sign(const pb_identity *signer, uint16_t type, uint64_t value_id, c
         }
 }
 
-int pb_ext_value_new(uint16_t type, const uint8_t *data, size_t len, dht_value **ret) {
+int pb_ext_value_new(uint16_t type, uint64_t id, const uint8_t *data, size_t len, dht_value **ret) {
         try {
-                auto v = std::make_shared<dht::Value>(type, data, len);
+                auto v = std::make_shared<dht::Value>(type, data, len, id);
                 *ret = reinterpret_cast<dht_value *>(new ValueSp(std::move(v)));
                 return 0;
         } catch (const std::bad_alloc &) {

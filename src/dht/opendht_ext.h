@@ -32,7 +32,7 @@ struct pb_identity {
 dht_runner *pb_node_runner(pb_node *node);
 
 /* Builds a dht_value* (release with dht_value_unref()). */
-int pb_ext_value_new(uint16_t type, const uint8_t *data, size_t len, dht_value **ret);
+int pb_ext_value_new(uint16_t type, uint64_t id, const uint8_t *data, size_t len, dht_value **ret);
 /* Unpacks a dht::Value packing; it must be signed and its signature must
  * verify (-EBADMSG otherwise). */
 int pb_ext_value_unpack(const uint8_t *packed, size_t len, dht_value **ret);

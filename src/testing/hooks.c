@@ -28,6 +28,14 @@ int pb_ctx_syncs_sent(peerbook_ctx *ctx, const char *account_id, uint64_t *ret_c
         return r;
 }
 
+int pb_ctx_ignore_revocation(peerbook_ctx *ctx, const char *account_id) {
+        pb_account *a;
+        int r = pb_ctx_account(ctx, account_id, &a);
+        if (r == 0)
+                a->ignore_revocation = true;
+        return r;
+}
+
 int pb_ctx_set_request_limits(peerbook_ctx *ctx, const char *account_id,
                               const struct pb_request_limits *limits) {
         pb_account *a;

@@ -17,7 +17,7 @@ int pb_node_put_plain(pb_node *node, const pb_hash *key, uint16_t type, const ui
 
         if (!node || !key || (!data && len))
                 return -EINVAL;
-        r = pb_ext_value_new(type, data, len, &v);
+        r = pb_ext_value_new(type, 0, data, len, &v);
         if (r < 0)
                 return r;
         r = pb_ext_runner_put(pb_node_runner(node), key, v, false, done, userdata);

@@ -18,6 +18,11 @@ uint64_t pb_ctx_announced_at(peerbook_ctx *ctx, const char *account_id);
 /* The next n confirmations the account sends are lost. */
 int pb_ctx_drop_confirmations(peerbook_ctx *ctx, const char *account_id, unsigned n);
 
+/* The account keeps running when it finds this device revoked, as a device
+ * that does not look (a Jami device, or a hostile one) would: tests use it
+ * to see what its peers refuse. */
+int pb_ctx_ignore_revocation(peerbook_ctx *ctx, const char *account_id);
+
 /* Other request limits than the defaults (see trust.c). */
 int pb_ctx_set_request_limits(peerbook_ctx *ctx, const char *account_id,
                               const struct pb_request_limits *limits);
