@@ -322,9 +322,12 @@ void pb_revoke_publish(pb_account *a) {
             pb_crl_check(crl, len, crt, crt_len, &number) < 0 ||
             pb_crl_value_encode(crl, len, &v, &v_len) < 0)
                 return;
-        /* One value per list: a re-put of the same list replaces it. */
-        pb_node_put_unsigned(a->node, &a->keys.account_id, PB_TYPE_USER_DATA, number | 1, v, v_len,
-                             true, NULL, NULL);
+        /* One value per list, its id the list's number: a re-put of the same
+         * list replaces it, and each newer list (numbers count up by one) is
+         * a value of its own. (Not number | 1: two lists in a row would share
+         * an id, and storage nodes refuse to replace an unsigned value.) */
+        pb_node_put_unsigned(a->node, &a->keys.account_id, PB_TYPE_USER_DATA, number ? number : 1,
+                             v, v_len, true, NULL, NULL);
         pb_store_own_devices(a->store, check_row, a);
 }
 
