@@ -7,10 +7,12 @@
  *   live   = device 2's contactAdded / contactRemoved − the change's call on
  *            device 1, both running; N changes alternating add, remove, add,
  *            ban (a new contact for each add, so each event is told apart);
- *   later  = device 2 is stopped, device 1 makes K changes, W seconds pass
- *            (the issue's case: 5 minutes, the default), device 2 starts:
- *            the time from its peerbook_ctx_new() until it has reported all
- *            K changes, over R rounds.
+ *   later  = device 2 is stopped, device 1 makes K changes, each on a
+ *            contact of its own (new contacts added; contacts device 2 had,
+ *            removed or banned), W seconds pass (the issue's case: 5
+ *            minutes, the default), device 2 starts: the time from its
+ *            peerbook_ctx_new() until it has reported all K changes, over R
+ *            rounds.
  * A change not seen within 10 s (30 s after a start) counts as missed.
  *
  * Usage: bench-sync [-n CHANGES] [-k LATER_CHANGES] [-r ROUNDS] [-w WAIT_S]
@@ -90,16 +92,34 @@ static void measure_live(struct samples *s, int *missed) {
         }
 }
 
+/* The changes device 2 must catch up with are each on a contact of their own,
+ * as their sum is all it can see: new contacts added, and contacts it
+ * already had (added first, while it runs) removed or banned. */
 static void measure_later(struct samples *s, int *missed) {
         for (int round = 0; round < n_rounds; round++) {
+                struct want pre = { .count = n_later / 2, .t0 = live_now_ms() };
+                for (int i = 0; i < pre.count; i++)
+                        pre.type[i] = change(0, pre.uri[i], &pre.value[i]);
+                if (!live_wait(all, 3, all_seen, &pre, LATER_WAIT_MS)) {
+                        ++*missed;
+                        continue;
+                }
                 live_close(&dev2);
                 struct want w = { .count = n_later };
                 for (int i = 0; i < n_later; i++) {
-                        w.type[i] = change(i, w.uri[i], &w.value[i]);
+                        if (i % 2 == 0) {
+                                w.type[i] = change(0, w.uri[i], &w.value[i]);
+                        } else {
+                                memcpy(w.uri[i], pre.uri[i / 2], PEERBOOK_ID_SIZE);
+                                w.type[i] = PEERBOOK_EVENT_CONTACT_REMOVED;
+                                w.value[i] = i % 4 == 3; /* banned */
+                                peerbook_contact_remove(dev1.ctx, dev1.account, w.uri[i],
+                                                        w.value[i]);
+                        }
                         live_run(all, 3, 50); /* device 1 puts it */
                 }
-                printf("# round %d: %d changes made, device 2 starts in %d s\n", round + 1,
-                       n_later, wait_s);
+                printf("# round %d: %d changes made, device 2 starts in %d s\n", round + 1, n_later,
+                       wait_s);
                 fflush(stdout);
                 live_run(all, 3, wait_s * 1000);
                 dev2.n_events = 0;
@@ -110,6 +130,9 @@ static void measure_later(struct samples *s, int *missed) {
                         samples_add(s, w.last - w.t0);
                 else
                         ++*missed;
+                for (int i = 0; getenv("BENCH_VERBOSE") && i < n_later; i++)
+                        fprintf(stderr, "# change %d (%s): event after %.0f ms\n", i, w.uri[i],
+                                first_event(&dev2, w.type[i], w.uri[i], w.value[i], w.t0) - w.t0);
         }
 }
 
@@ -134,8 +157,9 @@ static void parse(int argc, char **argv) {
         if (n_changes < 1 || n_changes > 10000 || n_later < 1 || n_later > LIVE_MAX_EVENTS / 4 ||
             n_rounds < 1 || n_rounds > 100 || wait_s < 0 || wait_s > 3600 || n_plain < 0 ||
             n_plain > MAX_PLAIN) {
-                fprintf(stderr, "bench-sync: bad sizes (-k at most %d, -w at most 3600, -p at "
-                                "most %d)\n",
+                fprintf(stderr,
+                        "bench-sync: bad sizes (-k at most %d, -w at most 3600, -p at "
+                        "most %d)\n",
                         LIVE_MAX_EVENTS / 4, MAX_PLAIN);
                 exit(2);
         }
@@ -168,6 +192,10 @@ static int two_devices(const char *bootstrap) {
         bool ok = live_wait(all, 3, all_seen, &w, 60000);
         printf("# device 2 in sync %.0f ms after its import's registration%s\n",
                live_now_ms() - w.t0, ok ? "" : " (not: gave up after 60 s)");
+        if (!ok)
+                fprintf(stderr, "# devicesChanged events: device 1 %d, device 2 %d\n",
+                        live_count(&dev1, PEERBOOK_EVENT_DEVICES_CHANGED, "", -1),
+                        live_count(&dev2, PEERBOOK_EVENT_DEVICES_CHANGED, "", -1));
         return ok ? 0 : -1;
 }
 
@@ -183,7 +211,8 @@ int main(int argc, char **argv) {
         snprintf(bootstrap, sizeof(bootstrap), "127.0.0.1:%u", live_port(&boot));
         pb_identity *ids[MAX_PLAIN] = { 0 };
         pb_node *plain[MAX_PLAIN] = { 0 };
-        if (live_raw_nodes(bootstrap, n_plain, 2048, ids, plain) < 0 || two_devices(bootstrap) < 0) {
+        if (live_raw_nodes(bootstrap, n_plain, 2048, ids, plain) < 0 ||
+            two_devices(bootstrap) < 0) {
                 fprintf(stderr, "bench-sync: set-up failed\n");
                 return 1;
         }
