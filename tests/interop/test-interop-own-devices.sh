@@ -8,7 +8,9 @@
 # getKnownRingDevices gets peerbook's device (its 64-hex long id, then its
 # name from our DeviceSync) and says so with knownDevicesChanged; peerbook's
 # `device list` gets Jami's device and its name from Jami's DeviceSync. A
-# contact added on either appears on the other (Jami's contactAdded).
+# contact added on either appears on the other (Jami's contactAdded), so do
+# removals, bans and renames; a request accepted on Jami settles on peerbook;
+# peerbook started after a change on Jami catches up.
 # Set-up as test-interop-jami.sh (lib.sh); skipped (77) without jamid.
 #
 # usage: test-interop-own-devices.sh PEERBOOKD PEERBOOK NETLINK_FIX_SO
@@ -95,5 +97,42 @@ echo "# Jami → peerbook: $(ms "$t1") ms (polling \`contacts\` every 0.1 s)"
 dropped=$(pb --json account show "$ID" | sed -n 's/.*"Account.peerbookDroppedSyncs":"\([0-9]*\)".*/\1/p')
 [ "$dropped" = 0 ] && ok "peerbook dropped none of Jami's syncs" ||
         not_ok "peerbook dropped none of Jami's syncs ($dropped dropped)"
+
+check "peerbook: ban $X2" pb contact remove --account "$ID" "$X2" --ban
+check_file "Jami: contactRemoved($X2, banned)" 30 "$T/jami.monitor" "contactRemoved ('$JA', '$X2', true)"
+
+# ---- renames ----------------------------------------------------------------------
+check "peerbook: rename its device pb-renamed" pb device rename pb-renamed --account "$ID"
+expect "Jami: peerbook's device now pb-renamed within 30 s" 30 jami_lists "'$LONG_P': 'pb-renamed'"
+check "Jami: rename its device jami-renamed" jami ConfigurationManager setAccountDetails "$JA" \
+        "{'Account.deviceName': 'jami-renamed'}"
+expect "peerbook: Jami's device now jami-renamed within 30 s" 30 pb_lists "^$LONG_J jami-renamed\$"
+
+# ---- a request to the account, accepted on Jami ------------------------------------
+# Q's request goes to every device of the account (both announce on its hash);
+# Jami's acceptTrustRequest is followed by its DeviceSync: the contact is
+# confirmed on peerbook too and peerbook's pending request settles.
+pb_pending() { pb --json requests --account "$ID" 2>/dev/null | grep -q "$1"; }
+export -f pb_pending
+check "peerbook: an account Q" pb account create --alias q --bootstrap "127.0.0.1:$PORT"
+Q=$(cat "$T/out")
+check "Q registers" pb wait-registered --account "$Q" --timeout 30
+check "Q: contact add the account" pb contact add --account "$Q" "$ID" --message hi
+check_file "Jami: incomingTrustRequest from Q" 45 "$T/jami.monitor" "incomingTrustRequest ('$JA', '[0-9a-f]*', '$Q'"
+expect "peerbook's device: Q's request pending" 45 pb_pending "$Q"
+check "Jami: acceptTrustRequest(Q)" jami ConfigurationManager acceptTrustRequest "$JA" "$Q"
+expect "peerbook's device: Q a confirmed contact within 30 s" 30 pb_confirmed "$ID" "$Q"
+expect "peerbook's device: Q's request settled within 30 s" 30 bash -c "! pb_pending $Q"
+
+# ---- the peerbook device started later ---------------------------------------------
+kill -TERM "${PID[peerbookd]}"
+wait_for 10 bash -c "! kill -0 ${PID[peerbookd]} 2>/dev/null"
+X3=fedcba9876543210fedcba9876543210fedcba98
+check "Jami (peerbook stopped): addContact($X3)" jami ConfigurationManager addContact "$JA" "$X3"
+sleep 2 # Jami's DeviceSync to peerbook's inbox: put while peerbook is off
+start_peerbookd
+t1=$(date +%s%N)
+expect "peerbook, started later: Jami's contact $X3 within 30 s" 30 pb_has_contact "$X3"
+echo "# caught up $(ms "$t1") ms after peerbookd owned its name"
 
 finish "devices, sync" "sync|known device|account device|certificate|inbox"
