@@ -10,7 +10,7 @@
 # `device list` gets Jami's device and its name from Jami's DeviceSync. A
 # contact added on either appears on the other (Jami's contactAdded), so do
 # removals, bans and renames; a request accepted on Jami settles on peerbook;
-# peerbook started after a change on Jami catches up.
+# each, started after a change on the other, catches up.
 # Set-up as test-interop-jami.sh (lib.sh); skipped (77) without jamid.
 #
 # usage: test-interop-own-devices.sh PEERBOOKD PEERBOOK NETLINK_FIX_SO
@@ -134,5 +134,20 @@ start_peerbookd
 t1=$(date +%s%N)
 expect "peerbook, started later: Jami's contact $X3 within 30 s" 30 pb_has_contact "$X3"
 echo "# caught up $(ms "$t1") ms after peerbookd owned its name"
+
+# ---- jamid started later -----------------------------------------------------------
+kill -TERM "${PID[jamid]}"
+if wait_for 20 bash -c "! kill -0 ${PID[jamid]} 2>/dev/null"; then ok "jamid stops on SIGTERM"
+else not_ok "jamid stops on SIGTERM"; fi
+X4=76543210fedcba9876543210fedcba9876543210
+check "peerbook (jamid stopped): contact add $X4" pb contact add --account "$ID" "$X4"
+sleep 2 # peerbook's DeviceSync to Jami's inbox: put while jamid is off
+mv "$T/jamid.log" "$T/jamid-1.log"
+start_jamid
+expect "Jami: the account registers again" 60 jami_registered "$JA"
+t1=$(date +%s%N)
+expect "Jami, started later: peerbook's contact $X4 within 30 s" 30 jami_has_contact "$X4"
+echo "# caught up $(ms "$t1") ms after the account registered"
+expect "Jami, started later: still lists peerbook's device" 5 jami_lists "'$LONG_P': 'pb-renamed'"
 
 finish "devices, sync" "sync|known device|account device|certificate|inbox"
