@@ -20,6 +20,7 @@
 #include "account-internal.h"
 #include "own_devices.h"
 #include "store.h"
+#include "trust.h"
 #include "wire.h"
 
 /* A device seen again is saved again at most this often: a refresh of its
@@ -85,6 +86,17 @@ static void state_seen(pb_account *a, const struct pb_value_view *v) {
                 pb_account_sync_later(a);
 }
 
+/* A device just found may have put its DeviceSync in our inbox before its
+ * announcement reached us (sync.c then leaves it unhandled): a new listen
+ * there offers the inbox's values again, the handled ones ignored. */
+static void inbox_again(pb_account *a) {
+        if (!a->node || !a->inbox)
+                return;
+        pb_node_cancel_listen(a->node, a->inbox);
+        a->inbox = NULL;
+        pb_trust_start(a);
+}
+
 void pb_own_devices_handle_value(pb_account *a, const struct pb_item *item) {
         const struct pb_value_view *v = &item->value;
         if (v->type == PB_TYPE_DEVICE_STATE) {
@@ -123,6 +135,7 @@ void pb_own_devices_handle_value(pb_account *a, const struct pb_item *item) {
         if (pb_store_own_device_put(a->store, &row) == 0 && found) {
                 pb_own_devices_changed(a);
                 pb_account_sync_later(a); /* it learns what we know */
+                inbox_again(a);
         }
 }
 
