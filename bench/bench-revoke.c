@@ -104,7 +104,8 @@ int main(int argc, char **argv) {
                 }
                 _cleanup_record_ struct peerbook_account_info *info = live_info(&a2);
                 double t0 = live_now_ms();
-                if (!info || peerbook_device_revoke(a1.ctx, a1.account, NULL, info->device_id) < 0) {
+                if (!info ||
+                    peerbook_device_revoke(a1.ctx, a1.account, NULL, info->device_id) < 0) {
                         fprintf(stderr, "round %d: revoke refused\n", round);
                         return 1;
                 }

@@ -21,6 +21,7 @@
 #include "channels.h"
 #include "own_devices.h"
 #include "store.h"
+#include "trust.h"
 #include "wire.h"
 
 /* A device seen again is saved again at most this often: a refresh of its
@@ -90,6 +91,17 @@ static void state_seen(pb_account *a, const struct pb_value_view *v, bool expire
                 pb_account_sync_later(a);
 }
 
+/* A device just found may have put its DeviceSync in our inbox before its
+ * announcement reached us (sync.c then leaves it unhandled): a new listen
+ * there offers the inbox's values again, the handled ones ignored. */
+static void inbox_again(pb_account *a) {
+        if (!a->node || !a->inbox)
+                return;
+        pb_node_cancel_listen(a->node, a->inbox);
+        a->inbox = NULL;
+        pb_trust_start(a);
+}
+
 bool pb_own_devices_handle_value(pb_account *a, const struct pb_item *item, pb_hash *ret_found) {
         const struct pb_value_view *v = &item->value;
         if (v->type == PB_TYPE_DEVICE_STATE) {
@@ -129,6 +141,7 @@ bool pb_own_devices_handle_value(pb_account *a, const struct pb_item *item, pb_h
                 return false;
         pb_own_devices_changed(a);
         pb_account_sync_later(a); /* it learns what we know */
+        inbox_again(a);
         *ret_found = ann.dev;
         return true;
 }

@@ -278,12 +278,17 @@ void pb_sync_handle_value(pb_account *a, const struct pb_item *item) {
                 pb_device_sync_clear(&s); /* the inbox offers its values again */
                 return;
         }
-        if (from_dht)
-                pb_store_handled_add(a->store, v->id, (int64_t)time(NULL));
         pb_hash_to_hex(&v->owner, from);
         /* 1: newer than the last taken from this device of ours (now
-         * recorded); 0: a replay, or a revoked device; -ENOENT: not ours. */
-        if (pb_store_own_device_synced(a->store, from, s.date) == 1) {
+         * recorded); 0: a replay, or a revoked device; -ENOENT: not ours,
+         * or not yet: a device that sends its sync as soon as it finds us
+         * (Jami does too) may be faster than its announcement here. That
+         * sync is not marked handled: own_devices.c listens on the inbox
+         * again when it finds a device, which offers it again. */
+        int r = pb_store_own_device_synced(a->store, from, s.date);
+        if (from_dht && r != -ENOENT)
+                pb_store_handled_add(a->store, v->id, (int64_t)time(NULL));
+        if (r == 1) {
                 take_names(a, &s);
                 take_contacts(a, &s);
                 take_requests(a, &s);
