@@ -9,10 +9,15 @@
 # certificate store (<data>/jami/<account>/crls/<peerbook account>/).
 # Set-up as test-interop-jami.sh (lib.sh); skipped (77) without jamid.
 #
-# usage: test-interop-revoke.sh PEERBOOKD PEERBOOK NETLINK_FIX_SO
+# Then the revoked device sends Jami a trust request anyway (send-request
+# plays it with its keys, as a thief could): Jami, which had asked the
+# account first, must not take it as the account's confirmation; the same
+# request from the account's other device is taken.
+#
+# usage: test-interop-revoke.sh PEERBOOKD PEERBOOK NETLINK_FIX_SO SEND_REQUEST
 set -u
 
-PEERBOOKD=$1 CLI=$2 SHIM=$3
+PEERBOOKD=$1 CLI=$2 SHIM=$3 SENDER=$4
 . "$(dirname "$0")/lib.sh"
 
 printf 'pb-secret\n' >"$T/pw"
@@ -62,4 +67,16 @@ if jami_pinned; then ok "Jami pins peerbook's revocation list"
 else not_ok "Jami pins peerbook's revocation list"; find "$T/jami" -path '*crls*' | sed 's/^/#   /'; fi
 
 kill -TERM "${PID[peerbookd2]}" 2>/dev/null
+confirmed_on_jami() { grep -q "contactAdded ('$JA', '$P', true)" "$T/jami.monitor"; }
+export -f confirmed_on_jami
+confirmed_on_jami && not_ok "Jami: the account is not confirmed yet" ||
+        ok "Jami: the account is not confirmed yet"
+check "the revoked device sends Jami a request anyway" \
+        "$SENDER" "127.0.0.1:$PORT" "$T/peerbook2/$P" "$JID" "from the revoked device"
+if wait_for 15 confirmed_on_jami; then not_ok "Jami drops the revoked device's request"
+else ok "Jami drops the revoked device's request (no confirmation within 15 s)"; fi
+check "the account's first device sends the same request" \
+        "$SENDER" "127.0.0.1:$PORT" "$T/peerbook/$P" "$JID" "from the first device"
+if wait_for 30 confirmed_on_jami; then ok "Jami takes it: contactAdded (JA, account, true)"
+else not_ok "Jami takes it: contactAdded (JA, account, true)"; fi
 finish "revocation" "crl|revoc|certificate"
