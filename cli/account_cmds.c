@@ -13,18 +13,18 @@ static const char account_usage[] =
         "usage: peerbook account COMMAND [ARGS]\n"
         "\n"
         "  create [--alias A] [--password | --password-file F | --password-stdin]\n"
-        "         [--bootstrap HOST:PORT;...] [--port N] [--channel-port N]\n"
+        "         [--bootstrap HOST:PORT;... | --public] [--port N] [--channel-port N]\n"
         "                      create an account; prints its ID\n"
         "  list                the IDs of the daemon's accounts\n"
         "  show [ID]           an account's details and registration state\n"
-        "  set ID [--alias A] [--bootstrap HOST:PORT;...] [--port N] [--channel-port N]\n"
+        "  set ID [--alias A] [--bootstrap HOST:PORT;... | --public] [--port N] [--channel-port N]\n"
         "                      change an account's settings\n"
         "  remove ID           stop an account and delete it from this device\n"
         "  disable [ID]        stop an account and keep it stopped (its data stays)\n"
         "  enable [ID]         start a disabled account again\n"
         "  export ID FILE [--password | --password-file F | --password-stdin]\n"
         "                      write the account into an archive file (Jami's format)\n"
-        "  import FILE [--password ...] [--alias A] [--bootstrap HOST:PORT;...] [--port N]\n"
+        "  import FILE [--password ...] [--alias A] [--bootstrap HOST:PORT;... | --public] [--port N]\n"
         "         [--channel-port N]\n"
         "                      add an exported account (peerbook's or Jami's) to this\n"
         "                      device; prints its ID\n"
@@ -37,19 +37,36 @@ static const char account_usage[] =
         "  --channel-port N the TCP port contacts' devices connect to, 0..65535\n" \
         "                   (0: any free port, then kept; -1: none, only dial out)\n"
 
-#define BOOTSTRAP_HELP                                                           \
-        "  --bootstrap L    DHT nodes to join: entries 'host', 'host:port' or\n" \
-        "                   '[IPv6]:port' (port 4222 when none), separated by ';'\n"
+#define BOOTSTRAP_HELP                                                               \
+        "  --bootstrap L    DHT nodes to join: entries 'host', 'host:port' or\n"     \
+        "                   '[IPv6]:port' (port 4222 when none), separated by ';'\n" \
+        "  --public         join Jami's public network (" PUBLIC_BOOTSTRAP "):\n"    \
+        "                   your devices' addresses become visible to its nodes\n"
+
+/* Jami's public network: what Jami's own clients bootstrap from. */
+#define PUBLIC_BOOTSTRAP "bootstrap.jami.net:4222"
 
 /* The details of addAccount and setAccountDetails from the options. */
 struct new_account {
         const char *alias, *bootstrap, *port, *channel_port;
+        bool public_net;
         struct cli_password password;
 };
 /* The options of create, import and set that fill a struct new_account. */
-#define NEW_ACCOUNT_OPTIONS(a)                                                    \
-        CLI_VALUE("alias", &(a)->alias), CLI_VALUE("bootstrap", &(a)->bootstrap), \
-                CLI_VALUE("port", &(a)->port), CLI_VALUE("channel-port", &(a)->channel_port)
+#define NEW_ACCOUNT_OPTIONS(a)                                                       \
+        CLI_VALUE("alias", &(a)->alias), CLI_VALUE("bootstrap", &(a)->bootstrap),    \
+                CLI_FLAG("public", &(a)->public_net), CLI_VALUE("port", &(a)->port), \
+                CLI_VALUE("channel-port", &(a)->channel_port)
+
+/* --public is a bootstrap list of its own: not with --bootstrap. */
+static int public_bootstrap(struct new_account *a, int status) {
+        if (status != CLI_GO_ON || !a->public_net)
+                return status;
+        if (a->bootstrap)
+                return cli_usage_error("give --public or --bootstrap, not both");
+        a->bootstrap = PUBLIC_BOOTSTRAP;
+        return CLI_GO_ON;
+}
 
 static GVariant *new_account_details(const struct new_account *a, const char *password,
                                      const char *archive_path) {
@@ -100,7 +117,7 @@ static int add_account(struct cli *cli, const struct new_account *a, const char 
 
 static int account_create(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
-                "usage: peerbook account create [--alias A] [--password | --password-file F | --password-stdin] [--bootstrap HOST:PORT;...] [--port N] [--channel-port N]\n"
+                "usage: peerbook account create [--alias A] [--password | --password-file F | --password-stdin] [--bootstrap HOST:PORT;... | --public] [--port N] [--channel-port N]\n"
                 "\n"
                 "Creates an account (keys, certificate, a first device) in the daemon and\n"
                 "prints its ID. A password encrypts the account key on disk and in archives.\n"
@@ -117,13 +134,13 @@ static int account_create(struct cli *cli, int argc, char **argv) {
         const struct cli_spec spec = { .name = "account create",
                                        .usage = usage,
                                        .options = options };
-        int status = cli_begin(cli, &spec, argc, argv, NULL);
+        int status = public_bootstrap(&a, cli_begin(cli, &spec, argc, argv, NULL));
         return status != CLI_GO_ON ? status : add_account(cli, &a, NULL);
 }
 
 static int account_import(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
-                "usage: peerbook account import FILE [--password | --password-file F | --password-stdin] [--alias A] [--bootstrap HOST:PORT;...] [--port N] [--channel-port N]\n"
+                "usage: peerbook account import FILE [--password | --password-file F | --password-stdin] [--alias A] [--bootstrap HOST:PORT;... | --public] [--port N] [--channel-port N]\n"
                 "\n"
                 "Adds an account exported with 'peerbook account export' or by Jami to this\n"
                 "device (it gets a new device key, and the archive's contacts) and prints\n"
@@ -144,7 +161,7 @@ static int account_import(struct cli *cli, int argc, char **argv) {
                                        .positional = &file,
                                        .min_pos = 1,
                                        .max_pos = 1 };
-        int status = cli_begin(cli, &spec, argc, argv, NULL);
+        int status = public_bootstrap(&a, cli_begin(cli, &spec, argc, argv, NULL));
         if (status != CLI_GO_ON)
                 return status;
         /* the daemon does not share our working directory */
@@ -212,7 +229,7 @@ static int account_show(struct cli *cli, int argc, char **argv) {
 
 static int account_set(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
-                "usage: peerbook account set ID [--alias A] [--bootstrap HOST:PORT;...] [--port N] [--channel-port N]\n"
+                "usage: peerbook account set ID [--alias A] [--bootstrap HOST:PORT;... | --public] [--port N] [--channel-port N]\n"
                 "\n"
                 "Changes the account's settings (setAccountDetails); the others are kept.\n"
                 "The DHT node restarts when the bootstrap list or the port change.\n"
@@ -233,7 +250,7 @@ static int account_set(struct cli *cli, int argc, char **argv) {
                                        .positional = &id,
                                        .min_pos = 1,
                                        .max_pos = 1 };
-        int status = cli_begin(cli, &spec, argc, argv, NULL);
+        int status = public_bootstrap(&a, cli_begin(cli, &spec, argc, argv, NULL));
 
         if (status != CLI_GO_ON)
                 return status;

@@ -105,6 +105,16 @@ export -f detail
 expect "its registration detail says so within 10 s" 10 detail
 pb C --json account show >"$T/out" 2>&1
 check_output "it stays TRYING" '"Account.registrationStatus":"TRYING"'
+ID_C=$(pb C account list | head -n 1)
+check "carol: account set --public (Jami's public network)" pb C account set "$ID_C" --public
+pb C --json account show >"$T/out" 2>&1
+check_output "Account.hostname is Jami's bootstrap" '"Account.hostname":"bootstrap.jami.net:4222"'
+public_detail() { pb C --json account show 2>/dev/null |
+                  grep -q '"Account.registrationDescription":"no DHT node answered yet (bootstrap bootstrap.jami.net:4222); retrying"'; }
+export -f public_detail
+expect "offline here, its detail names it within 10 s" 10 public_detail
+check_fails "--public and --bootstrap together are a usage error" \
+        "give --public or --bootstrap, not both" pb C account set "$ID_C" --public --bootstrap 10.231.0.2
 stop_daemon C
 
 stop_daemon A
