@@ -15,11 +15,18 @@
  *   │ ├ trust.c      the request protocol (inbox, look-ups, rules, re-sends, limits)
  *   │ ├ contacts.c   the contact list (trust.c reads and confirms contacts too)
  *   │ └ buddy.c      other accounts' presence and the subscriptions (account.c's too)
- *   ├ channels.c   direct channels to contacts' devices: status 2, notes
+ *   ├ sync.c       what our devices tell each other (DeviceSync), over their
+ *   │              channel or into their inbox; merges with contact_merge.c
+ *   ├ revoke.c     revoking our devices, lists on our hash and others'
+ *   │ └ peer_crl.c   devices known revoked, other accounts' pinned lists
+ *   ├ own_devices.c  our own account's other devices, from their announcements
+ *   ├ channels.c   direct channels to contacts' and our own devices: status 2,
+ *   │ │            notes, the sync channel
  *   │ ├ channel.c    one channel (TCP, TLS, framing, beacons)
  *   │ └ rendezvous.c channel requests over the DHT
+ *   contact_track.c  a contact saved with its tracking and channels (requests, sync)
+ *   cert_lookup.c    device certificate look-ups, answered through the queue
  *   devices.c    other accounts' known devices (used by buddy, requests and trust)
- *   own_devices.c  our own account's other devices, from their announcements
  *   store.c      the database (used by all)
  */
 #pragma once
