@@ -118,6 +118,8 @@ struct pb_account {
         uint64_t dropped;        /* values dropped from buddies' hashes */
         uint64_t recheck_window; /* pb_now_ms() when the current second of re-checks began */
         unsigned rechecks_in_window;
+        uint64_t
+                recheck_due; /* the earliest buddy's next re-check; 0: walk them at the next tick */
 
         /* devices.c: other accounts' known devices, one peer per tracked buddy */
         struct pb_peer **peers;

@@ -86,6 +86,10 @@ static void recheck(pb_account *a, struct pb_buddy *b) {
 uint64_t pb_buddies_tick(pb_account *a, uint64_t now) {
         if (!a->node || a->listen_at != 0)
                 return UINT64_MAX; /* not listening: nothing to re-check */
+        /* An account ticks at every value and beacon: the buddies are walked
+         * only when one is due, or one may have started needing re-checks. */
+        if (now < a->recheck_due)
+                return a->recheck_due;
         if (now >= a->recheck_window + 1000) {
                 a->recheck_window = now;
                 a->rechecks_in_window = 0;
@@ -111,6 +115,7 @@ uint64_t pb_buddies_tick(pb_account *a, uint64_t now) {
                 if (b->next_check < next)
                         next = b->next_check;
         }
+        a->recheck_due = next;
         return next;
 }
 
@@ -190,8 +195,10 @@ void pb_buddy_report(pb_account *a, const pb_hash *id, bool always) {
         struct pb_buddy *b = pb_buddy_find(a, id);
         if (!b)
                 return; /* unsubscribed while its item was queued */
-        if (b->next_check == 0 && needs_recheck(b))
-                pb_account_wake(a); /* its re-checks start (pb_buddies_tick()) */
+        if (b->next_check == 0 && needs_recheck(b)) {
+                a->recheck_due = 0; /* its re-checks start (pb_buddies_tick()) */
+                pb_account_wake(a);
+        }
         enum peerbook_status s = buddy_status(b);
         if (!always && s == b->reported)
                 return;

@@ -61,6 +61,12 @@ wait_for() {
         done
 }
 
+# expect DESC SECONDS CMD...: one check, passed once CMD succeeds within SECONDS
+expect() {
+        local d=$1 s=$2; shift 2
+        if wait_for "$s" "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+
 # start_daemon WHO [OPTION...]: the options come after the defaults, so win
 start_daemon() {
         local who=$1; shift

@@ -32,10 +32,6 @@ monitor() {
         BACKGROUND+=($!)
         wait_for 5 seen "Monitoring signals" || not_ok "gdbus monitor starts"
 }
-expect() { # DESC SECONDS CMD...
-        local d=$1 s=$2; shift 2
-        if wait_for "$s" "$@"; then ok "$d"; else not_ok "$d"; fi
-}
 
 STRANGER=3333333333333333333333333333333333333333
 HOST=$(hostname)

@@ -70,10 +70,6 @@ check "alice asks bob" pb A contact add "$ID_B"
 check "bob gets the request" pb B watch --event trustRequest --count 1 --timeout 45
 check "bob accepts" pb B accept "$ID_A"
 check "alice publishes a note" pb A publish "at home"
-expect() { # DESC SECONDS CMD...
-        local d=$1 s=$2; shift 2
-        if wait_for "$s" "$@"; then ok "$d"; else not_ok "$d"; fi
-}
 expect "bob sees alice connected, 'at home'" 30 seen "at home"
 
 # ---- the address moves -------------------------------------------------------------

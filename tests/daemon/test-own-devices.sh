@@ -17,10 +17,6 @@ listed() { pb "$2" device list >"$T/list.$2" 2>&1 && grep -q -- "$1" "$T/list.$2
 count() { pb "$1" device list 2>/dev/null | grep -c .; }
 export -f listed count
 export T
-expect() { # DESC SECONDS CMD...
-        local d=$1 s=$2; shift 2
-        if wait_for "$s" "$@"; then ok "$d"; else not_ok "$d"; fi
-}
 
 start_daemon A
 check "create the account on A" pb A account create --alias alice

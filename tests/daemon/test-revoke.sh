@@ -25,10 +25,6 @@ revoked_here() {
 }
 export -f listed not_listed revoked_here
 export T
-expect() { # DESC SECONDS CMD...
-        local d=$1 s=$2; shift 2
-        if wait_for "$s" "$@"; then ok "$d"; else not_ok "$d"; fi
-}
 
 printf 'correct horse\n' >"$T/pw"
 printf 'wrong horse\n' >"$T/bad"
