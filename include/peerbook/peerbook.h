@@ -129,6 +129,11 @@ struct peerbook_ctx_options {
         /* RSA key size for new accounts and devices; 0 = 4096 (Jami's), otherwise
          * PEERBOOK_KEY_BITS_MIN..PEERBOOK_KEY_BITS_MAX. */
         unsigned key_bits;
+        /* v0.6. true: no LAN discovery for any account of this context,
+         * whatever their PEERBOOK_LAN_* settings; no multicast socket is
+         * opened. For programs that must stay off the LAN (test suites on
+         * shared machines: peerbookd --no-lan). */
+        bool no_lan;
 };
 
 /* Creates a context and loads and starts every account found in data_dir.
@@ -179,6 +184,9 @@ enum peerbook_event_type {
         PEERBOOK_EVENT_DEVICES_CHANGED = 6,
         /* v0.5: a peerbook_device_revoke() ended (revocation is set). */
         PEERBOOK_EVENT_DEVICE_REVOKED = 7,
+        /* v0.6: an account was heard on the LAN, or unheard for 60 s (nearby
+         * is set; see peerbook_nearby_list()). */
+        PEERBOOK_EVENT_NEARBY = 8,
 };
 
 /* v0.5: how a revocation ended, Jami's deviceRevocationEnded codes. */
@@ -221,6 +229,13 @@ struct peerbook_event {
                         int status;            /* enum peerbook_revocation_status */
                         int code;              /* 0, or the negative errno behind status */
                 } revocation;                  /* v0.5: DEVICE_REVOKED */
+                struct {
+                        const char *uri;          /* the account heard (an unverified claim) */
+                        const char *display_name; /* as it announced itself, "" when none */
+                        /* false: first heard (Jami's nearbyPeerNotification
+                         * status 0); true: unheard for 60 s, gone (status 1) */
+                        bool gone;
+                } nearby; /* v0.6: NEARBY */
         };
 };
 
@@ -242,7 +257,30 @@ enum peerbook_param {
         PEERBOOK_PARAM_CHANNEL_PORT = 1u << 3, /* v0.4 */
         PEERBOOK_PARAM_ENABLED = 1u << 4,      /* v0.5 */
         PEERBOOK_PARAM_DEVICE_NAME = 1u << 5,  /* v0.5 */
+        PEERBOOK_PARAM_LAN = 1u << 6,          /* v0.6 */
 };
+
+/* v0.6. LAN discovery (docs/lan.md), per account, as Jami's three settings:
+ * UDP port 8888, groups 239.192.0.1 and ff08::101, on every up,
+ * multicast-capable interface but loopback. */
+enum peerbook_lan_flags {
+        /* Account.peerDiscovery: the DHT assembles itself on the LAN. This
+         * node's ID and port are announced and answered (OpenDHT's "dht"
+         * service); the nodes heard are pinged and joined, so two devices of
+         * one LAN need no bootstrap to find each other. */
+        PEERBOOK_LAN_DHT = 1u << 0,
+        /* Account.accountDiscovery: hear accounts announced on the LAN (the
+         * "jami" service): PEERBOOK_EVENT_NEARBY and peerbook_nearby_list().
+         * Sends nothing but a query. */
+        PEERBOOK_LAN_NEARBY = 1u << 1,
+        /* Account.accountPublish: announce this account's ID and alias to the
+         * LAN every 30 s and to every query. Anyone on the LAN (a café's
+         * Wi-Fi) then learns who is there: off unless asked for. */
+        PEERBOOK_LAN_PUBLISH = 1u << 2,
+};
+/* What peerbookd and the CLI give a new account: find the LAN's nodes and
+ * hear who is nearby, without telling anyone who we are. */
+#define PEERBOOK_LAN_DEFAULT (PEERBOOK_LAN_DHT | PEERBOOK_LAN_NEARBY)
 
 struct peerbook_account_params {
         size_t size; /* sizeof(struct peerbook_account_params) */
@@ -270,6 +308,10 @@ struct peerbook_account_params {
          * 1..PEERBOOK_DEVICE_NAME_MAX bytes (-EINVAL otherwise). */
         bool enabled;
         const char *device_name;
+        /* v0.6. PEERBOOK_LAN_* or'ed, read by create and import too: 0 (what
+         * a zeroed struct says) keeps the account off the LAN; a program
+         * that wants LAN discovery asks for it (PEERBOOK_LAN_DEFAULT). */
+        uint32_t lan;
 };
 
 /* Creates an account (account key and CA certificate, a first device), saves
@@ -361,6 +403,13 @@ struct peerbook_account_info {
          * device of this account, from a revoked one, or not newer than the
          * last one taken from that device (a replay). */
         uint64_t dropped_syncs;
+        /* v0.6 */
+        uint32_t lan; /* PEERBOOK_LAN_* of the account */
+        /* LAN discovery packets dropped since start (the context's, shown by
+         * each account): malformed, oversized, a network other than ours,
+         * over the rate limit or the nearby table's cap. */
+        uint64_t dropped_lan;
+        uint64_t nearby; /* accounts heard on the LAN within 60 s */
 };
 
 /* The account's state, also for an account that failed to load (then in
@@ -456,6 +505,26 @@ PEERBOOK_EXPORT int peerbook_account_import(peerbook_ctx *ctx, const char *path,
  * part past the limit). Names are not resolved here. */
 PEERBOOK_EXPORT int peerbook_bootstrap_check(const char *list, size_t *ret_bad_offset,
                                              size_t *ret_bad_len);
+
+/* ---- nearby accounts (v0.6) ------------------------------------------------ */
+
+/* A record (see ABI above): grows only at the end. */
+struct peerbook_nearby_peer {
+        const char *uri;          /* the account ID it announced */
+        const char *display_name; /* the name it announced, "" when none */
+        const char *address;      /* where the announcement came from, "ip:port" */
+        uint64_t heard_ms_ago;    /* since its last announcement (gone after 60,000) */
+        bool contact;             /* an active contact of the account */
+};
+
+/* The accounts heard on the LAN within the last 60 s by an account with
+ * PEERBOOK_LAN_NEARBY (Jami's getNearbyPeers), as a list: free it with
+ * peerbook_list_free(). Returns how many. An entry is a hint anyone on the
+ * LAN can forge: it never counts as presence. A contact heard nearby is
+ * checked on the DHT at once and dialled as usual, and shows up only as
+ * those say. -ESRCH no such account, -EIO the account failed to load. */
+PEERBOOK_EXPORT int peerbook_nearby_list(peerbook_ctx *ctx, const char *account_id,
+                                         struct peerbook_nearby_peer ***ret_peers);
 
 /* ---- devices of an account (v0.5) ----------------------------------------- */
 
