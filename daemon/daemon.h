@@ -41,6 +41,7 @@ void contacts_on_event(struct daemon *d, const struct peerbook_event *event);
 /* presence_manager.c */
 PeerbookDBusPresenceManager *presence_manager_new(struct daemon *d);
 void presence_manager_on_buddy(struct daemon *d, const struct peerbook_event *event);
+void presence_manager_on_nearby(struct daemon *d, const struct peerbook_event *event);
 
 /* errors.c: the one place where libpeerbook's negative errno becomes a D-Bus error. */
 #define DAEMON_ERROR_NO_SUCH_ACCOUNT "net.peerbook.Error.NoSuchAccount"

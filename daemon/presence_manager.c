@@ -147,6 +147,13 @@ void presence_manager_on_buddy(struct daemon *d, const struct peerbook_event *ev
                 event->buddy.line_status ? event->buddy.line_status : "");
 }
 
+/* Jami's nearbyPeerNotification: 0 first heard, 1 unheard for 60 s. */
+void presence_manager_on_nearby(struct daemon *d, const struct peerbook_event *event) {
+        peerbook_dbus_presence_manager_emit_nearby_peer_notification(
+                d->presence, event->account_id, event->nearby.uri, event->nearby.gone ? 1 : 0,
+                event->nearby.display_name ? event->nearby.display_name : "");
+}
+
 PeerbookDBusPresenceManager *presence_manager_new(struct daemon *d) {
         PeerbookDBusPresenceManager *object = peerbook_dbus_presence_manager_skeleton_new();
 
