@@ -24,7 +24,37 @@ struct account_details {
         int32_t channel_port; /* -1: no listener */
         int enable;           /* -1 absent, 0 false, 1 true */
         const char *device_name;
+        uint32_t lan_given; /* the PEERBOOK_LAN_* flags whose key is present */
+        uint32_t lan;       /* their values */
 };
+
+/* Jami's LAN discovery keys and the library's flags. */
+static const struct {
+        const char *key;
+        uint32_t flag;
+} lan_keys[] = {
+        { PB_DETAIL_PEER_DISCOVERY, PEERBOOK_LAN_DHT },
+        { PB_DETAIL_ACCOUNT_DISCOVERY, PEERBOOK_LAN_NEARBY },
+        { PB_DETAIL_ACCOUNT_PUBLISH, PEERBOOK_LAN_PUBLISH },
+};
+
+/* Reads the "true"/"false" key into *ret (-1 when absent, 0, 1); anything
+ * else replies InvalidArgument naming the key and returns false. */
+static bool parse_bool(GVariant *details, const char *key, int *ret,
+                       GDBusMethodInvocation *invocation) {
+        const char *value = NULL;
+
+        *ret = -1;
+        if (!g_variant_lookup(details, key, "&s", &value))
+                return true;
+        if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0) {
+                *ret = value[0] == 't';
+                return true;
+        }
+        daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
+                            "invalid %s '%s' (expected 'true' or 'false')", key, value);
+        return false;
+}
 
 /* A decimal port 0..65535, nothing else (no sign, no spaces, no hex). */
 static int parse_port(const char *s) {
@@ -80,23 +110,22 @@ static bool parse_details(GVariant *details, struct account_details *ret,
                           GDBusMethodInvocation *invocation) {
         const char *port = NULL;
 
-        const char *enable = NULL;
-
         *ret = (struct account_details){ .dht_port = -1, .enable = -1 };
         g_variant_lookup(details, PB_DETAIL_ALIAS, "&s", &ret->alias);
         g_variant_lookup(details, PB_DETAIL_ARCHIVE_PASSWORD, "&s", &ret->password);
         g_variant_lookup(details, PB_DETAIL_HOSTNAME, "&s", &ret->hostname);
         g_variant_lookup(details, PB_DETAIL_ARCHIVE_PATH, "&s", &ret->archive_path);
         g_variant_lookup(details, PB_DETAIL_DEVICE_NAME, "&s", &ret->device_name);
-        if (g_variant_lookup(details, PB_DETAIL_ENABLE, "&s", &enable)) {
-                ret->enable = !strcmp(enable, "true") ? 1 : !strcmp(enable, "false") ? 0 : -2;
-                if (ret->enable == -2) {
-                        daemon_return_error(invocation, DAEMON_ERROR_INVALID_ARGUMENT,
-                                            "invalid " PB_DETAIL_ENABLE
-                                            " '%s' (expected 'true' or 'false')",
-                                            enable);
+        if (!parse_bool(details, PB_DETAIL_ENABLE, &ret->enable, invocation))
+                return false;
+        for (size_t i = 0; i < G_N_ELEMENTS(lan_keys); i++) {
+                int on;
+                if (!parse_bool(details, lan_keys[i].key, &on, invocation))
                         return false;
-                }
+                if (on >= 0)
+                        ret->lan_given |= lan_keys[i].flag;
+                if (on > 0)
+                        ret->lan |= lan_keys[i].flag;
         }
         if (ret->device_name && !device_name_ok(ret->device_name, invocation))
                 return false;
@@ -137,6 +166,11 @@ static bool parse_details(GVariant *details, struct account_details *ret,
                 return false;
         }
         return true;
+}
+
+/* The account's PEERBOOK_LAN_* flags: `current` changed by the keys given. */
+static uint32_t lan_flags(const struct account_details *in, uint32_t current) {
+        return (current & ~in->lan_given) | in->lan;
 }
 
 static void emit_volatile_details(struct daemon *d, const char *account_id);
@@ -195,6 +229,9 @@ static gboolean on_add_account(PeerbookDBusConfigurationManager *object,
                 .bootstrap = in.hostname,
                 .dht_port = in.dht_port < 0 ? 0 : (uint16_t)in.dht_port,
                 .channel_port = in.channel_port,
+                /* Not Jami's (all off): find the LAN's nodes and hear who is
+                 * nearby, but tell no one who we are unless asked. */
+                .lan = lan_flags(&in, PEERBOOK_LAN_DEFAULT),
         };
         struct add_call *call = g_new0(struct add_call, 1);
         call->object = g_object_ref(object);
@@ -357,6 +394,11 @@ static gboolean on_get_account_details(PeerbookDBusConfigurationManager *object,
                    (guint64)info->channels_dropped);
         add_detail(&b, PB_DETAIL_DROPPED_SYNCS, "%" G_GUINT64_FORMAT, (guint64)info->dropped_syncs);
         add_detail(&b, PB_DETAIL_PRESENCE_NOTE, "%s", info->note ? info->note : "");
+        for (size_t i = 0; i < G_N_ELEMENTS(lan_keys); i++)
+                add_detail(&b, lan_keys[i].key, "%s",
+                           info->lan & lan_keys[i].flag ? "true" : "false");
+        add_detail(&b, PB_DETAIL_NEARBY, "%" G_GUINT64_FORMAT, (guint64)info->nearby);
+        add_detail(&b, PB_DETAIL_DROPPED_LAN, "%" G_GUINT64_FORMAT, (guint64)info->dropped_lan);
         peerbook_dbus_configuration_manager_complete_get_account_details(object, invocation,
                                                                          g_variant_builder_end(&b));
         return TRUE;
@@ -371,6 +413,15 @@ static gboolean on_set_account_details(PeerbookDBusConfigurationManager *object,
         if (!daemon_check_account(d, invocation, account_id) ||
             !parse_details(details, &in, invocation))
                 return TRUE;
+        /* The library takes the three LAN settings at once: a key absent
+         * keeps its flag. */
+        uint32_t lan = 0;
+        if (in.lan_given) {
+                g_autoptr(PeerbookAccountInfo) info = get_info(d, invocation, account_id);
+                if (!info)
+                        return TRUE;
+                lan = lan_flags(&in, info->lan);
+        }
         /* Only the keys present in the map change. */
         struct peerbook_account_params params = {
                 .size = sizeof(params),
@@ -379,13 +430,15 @@ static gboolean on_set_account_details(PeerbookDBusConfigurationManager *object,
                           (in.dht_port >= 0 ? PEERBOOK_PARAM_DHT_PORT : 0) |
                           (in.has_channel_port ? PEERBOOK_PARAM_CHANNEL_PORT : 0) |
                           (in.enable >= 0 ? PEERBOOK_PARAM_ENABLED : 0) |
-                          (in.device_name ? PEERBOOK_PARAM_DEVICE_NAME : 0),
+                          (in.device_name ? PEERBOOK_PARAM_DEVICE_NAME : 0) |
+                          (in.lan_given ? PEERBOOK_PARAM_LAN : 0),
                 .alias = in.alias,
                 .bootstrap = in.hostname,
                 .dht_port = in.dht_port < 0 ? 0 : (uint16_t)in.dht_port,
                 .channel_port = in.channel_port,
                 .enabled = in.enable == 1,
                 .device_name = in.device_name,
+                .lan = lan,
         };
         int r = peerbook_account_update(d->ctx, account_id, &params);
         if (return_bad_hostname(invocation, r, in.hostname))
@@ -458,6 +511,32 @@ static gboolean on_get_known_ring_devices(PeerbookDBusConfigurationManager *obje
         }
         peerbook_dbus_configuration_manager_complete_get_known_ring_devices(object, invocation,
                                                                             devices);
+        return TRUE;
+}
+
+/* Jami's getNearbyPeers: {account ID: the name it announced}. Hints anyone
+ * on the LAN can forge; presence stays the DHT's and the channels'. */
+static gboolean on_get_nearby_peers(PeerbookDBusConfigurationManager *object,
+                                    GDBusMethodInvocation *invocation, const char *account_id,
+                                    gpointer userdata) {
+        struct daemon *d = userdata;
+        struct peerbook_nearby_peer **peers = NULL;
+        GVariantBuilder b;
+
+        if (!daemon_check_account(d, invocation, account_id))
+                return TRUE;
+        int r = peerbook_nearby_list(d->ctx, account_id, &peers);
+        if (r < 0) {
+                daemon_return_errno(invocation, r, "cannot list the nearby peers of account '%s'",
+                                    account_id);
+                return TRUE;
+        }
+        g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
+        for (int i = 0; i < r; i++)
+                g_variant_builder_add(&b, "{ss}", peers[i]->uri, peers[i]->display_name);
+        peerbook_list_free(peers);
+        peerbook_dbus_configuration_manager_complete_get_nearby_peers(object, invocation,
+                                                                      g_variant_builder_end(&b));
         return TRUE;
 }
 
@@ -635,6 +714,7 @@ PeerbookDBusConfigurationManager *configuration_manager_new(struct daemon *d) {
         g_signal_connect(object, "handle-change-account-password",
                          G_CALLBACK(on_change_account_password), d);
         g_signal_connect(object, "handle-revoke-device", G_CALLBACK(on_revoke_device), d);
+        g_signal_connect(object, "handle-get-nearby-peers", G_CALLBACK(on_get_nearby_peers), d);
         contacts_connect(object, d);
         return object;
 }

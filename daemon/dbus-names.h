@@ -43,6 +43,16 @@
 #define PB_DETAIL_CHANNELS_DROPPED "Account.peerbookChannelsDropped"
 #define PB_DETAIL_DROPPED_SYNCS "Account.peerbookDroppedSyncs"
 #define PB_DETAIL_PRESENCE_NOTE "Account.presenceNote"
+/* LAN discovery, Jami's three settings ("true"/"false"): the DHT assembles
+ * itself on the LAN (PEERBOOK_LAN_DHT), hear the accounts announced on it
+ * (PEERBOOK_LAN_NEARBY), announce this one (PEERBOOK_LAN_PUBLISH). */
+#define PB_DETAIL_PEER_DISCOVERY "Account.peerDiscovery"
+#define PB_DETAIL_ACCOUNT_DISCOVERY "Account.accountDiscovery"
+#define PB_DETAIL_ACCOUNT_PUBLISH "Account.accountPublish"
+/* Accounts heard on the LAN within 60 s, and LAN discovery packets dropped
+ * since the daemon started (the daemon's, shown by each account). */
+#define PB_DETAIL_NEARBY "Account.peerbookNearby"
+#define PB_DETAIL_DROPPED_LAN "Account.peerbookDroppedLan"
 
 /* Keys of getVolatileAccountDetails. */
 #define PB_DETAIL_REGISTRATION_STATUS "Account.registrationStatus"
