@@ -14,10 +14,12 @@ static const char account_usage[] =
         "\n"
         "  create [--alias A] [--password | --password-file F | --password-stdin]\n"
         "         [--bootstrap HOST:PORT;... | --public] [--port N] [--channel-port N]\n"
+        "         [--lan-dht on|off] [--lan-nearby on|off] [--lan-publish on|off]\n"
         "                      create an account; prints its ID\n"
         "  list                the IDs of the daemon's accounts\n"
         "  show [ID]           an account's details and registration state\n"
         "  set ID [--alias A] [--bootstrap HOST:PORT;... | --public] [--port N] [--channel-port N]\n"
+        "         [--lan-dht on|off] [--lan-nearby on|off] [--lan-publish on|off]\n"
         "                      change an account's settings\n"
         "  remove ID           stop an account and delete it from this device\n"
         "  disable [ID]        stop an account and keep it stopped (its data stays)\n"
@@ -25,7 +27,7 @@ static const char account_usage[] =
         "  export ID FILE [--password | --password-file F | --password-stdin]\n"
         "                      write the account into an archive file (Jami's format)\n"
         "  import FILE [--password ...] [--alias A] [--bootstrap HOST:PORT;... | --public] [--port N]\n"
-        "         [--channel-port N]\n"
+        "         [--channel-port N] [--lan-dht on|off] [--lan-nearby on|off] [--lan-publish on|off]\n"
         "                      add an exported account (peerbook's or Jami's) to this\n"
         "                      device; prints its ID\n"
         "  password ID [--password ...] [--new-password ...]\n"
@@ -46,9 +48,36 @@ static const char account_usage[] =
 /* Jami's public network: what Jami's own clients bootstrap from. */
 #define PUBLIC_BOOTSTRAP "bootstrap.jami.net:4222"
 
+#define LAN_HELP                                                                       \
+        "  --lan-dht on|off find the DHT nodes of the LAN by multicast, with no\n"     \
+        "                   bootstrap (Account.peerDiscovery; default on)\n"           \
+        "  --lan-nearby on|off\n"                                                      \
+        "                   hear the accounts announced on the LAN: 'peerbook\n"       \
+        "                   nearby' (Account.accountDiscovery; default on)\n"          \
+        "  --lan-publish on|off\n"                                                     \
+        "                   announce this account's ID and alias to the LAN: anyone\n" \
+        "                   on it learns who is there (Account.accountPublish;\n"      \
+        "                   default off)\n"
+
+/* The LAN discovery switches: their options and Jami's keys. */
+enum {
+        LAN_DHT,
+        LAN_NEARBY,
+        LAN_PUBLISH,
+        LAN_N
+};
+static const struct {
+        const char *option, *key;
+} lan_keys[LAN_N] = {
+        [LAN_DHT] = { "lan-dht", PB_DETAIL_PEER_DISCOVERY },
+        [LAN_NEARBY] = { "lan-nearby", PB_DETAIL_ACCOUNT_DISCOVERY },
+        [LAN_PUBLISH] = { "lan-publish", PB_DETAIL_ACCOUNT_PUBLISH },
+};
+
 /* The details of addAccount and setAccountDetails from the options. */
 struct new_account {
         const char *alias, *bootstrap, *port, *channel_port;
+        const char *lan[LAN_N]; /* "on", "off" or NULL */
         bool public_net;
         struct cli_password password;
 };
@@ -56,12 +85,22 @@ struct new_account {
 #define NEW_ACCOUNT_OPTIONS(a)                                                       \
         CLI_VALUE("alias", &(a)->alias), CLI_VALUE("bootstrap", &(a)->bootstrap),    \
                 CLI_FLAG("public", &(a)->public_net), CLI_VALUE("port", &(a)->port), \
-                CLI_VALUE("channel-port", &(a)->channel_port)
+                CLI_VALUE("channel-port", &(a)->channel_port),                       \
+                CLI_VALUE("lan-dht", &(a)->lan[LAN_DHT]),                            \
+                CLI_VALUE("lan-nearby", &(a)->lan[LAN_NEARBY]),                      \
+                CLI_VALUE("lan-publish", &(a)->lan[LAN_PUBLISH])
 
-/* --public is a bootstrap list of its own: not with --bootstrap. */
-static int public_bootstrap(struct new_account *a, int status) {
-        if (status != CLI_GO_ON || !a->public_net)
-                return status;
+/* Checks the options before the daemon is asked: --public is a bootstrap
+ * list of its own (not with --bootstrap), the LAN switches are on or off. */
+static int check_new_account(void *data) {
+        struct new_account *a = data;
+
+        for (int i = 0; i < LAN_N; i++)
+                if (a->lan[i] && strcmp(a->lan[i], "on") != 0 && strcmp(a->lan[i], "off") != 0)
+                        return cli_usage_error("invalid --%s '%s' (expected on or off)",
+                                               lan_keys[i].option, a->lan[i]);
+        if (!a->public_net)
+                return CLI_GO_ON;
         if (a->bootstrap)
                 return cli_usage_error("give --public or --bootstrap, not both");
         a->bootstrap = PUBLIC_BOOTSTRAP;
@@ -85,6 +124,10 @@ static GVariant *new_account_details(const struct new_account *a, const char *pa
                 g_variant_builder_add(&b, "{ss}", PB_DETAIL_CHANNEL_PORT, a->channel_port);
         if (archive_path)
                 g_variant_builder_add(&b, "{ss}", PB_DETAIL_ARCHIVE_PATH, archive_path);
+        for (int i = 0; i < LAN_N; i++)
+                if (a->lan[i])
+                        g_variant_builder_add(&b, "{ss}", lan_keys[i].key,
+                                              strcmp(a->lan[i], "on") == 0 ? "true" : "false");
         return g_variant_builder_end(&b);
 }
 
@@ -117,14 +160,15 @@ static int add_account(struct cli *cli, const struct new_account *a, const char 
 
 static int account_create(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
-                "usage: peerbook account create [--alias A] [--password | --password-file F | --password-stdin] [--bootstrap HOST:PORT;... | --public] [--port N] [--channel-port N]\n"
+                "usage: peerbook account create [--alias A] [--password | --password-file F | --password-stdin] [--bootstrap HOST:PORT;... | --public] [--port N] [--channel-port N] [--lan-dht on|off] [--lan-nearby on|off] [--lan-publish on|off]\n"
                 "\n"
                 "Creates an account (keys, certificate, a first device) in the daemon and\n"
                 "prints its ID. A password encrypts the account key on disk and in archives.\n"
                 "\n"
                 "  --alias A        a display name\n" CLI_PASSWORD_HELP BOOTSTRAP_HELP
                 "                   (none: a standalone node others can bootstrap from)\n"
-                "  --port N         the DHT port, 0..65535 (default 0: any free port)\n" CHANNEL_PORT_HELP;
+                "  --port N         the DHT port, 0..65535 (default 0: any free port)\n" CHANNEL_PORT_HELP
+                        LAN_HELP;
         struct new_account a = {};
         const struct cli_option options[] = {
                 NEW_ACCOUNT_OPTIONS(&a),
@@ -133,21 +177,24 @@ static int account_create(struct cli *cli, int argc, char **argv) {
         };
         const struct cli_spec spec = { .name = "account create",
                                        .usage = usage,
-                                       .options = options };
-        int status = public_bootstrap(&a, cli_begin(cli, &spec, argc, argv, NULL));
+                                       .options = options,
+                                       .check = check_new_account,
+                                       .check_data = &a };
+        int status = cli_begin(cli, &spec, argc, argv, NULL);
         return status != CLI_GO_ON ? status : add_account(cli, &a, NULL);
 }
 
 static int account_import(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
-                "usage: peerbook account import FILE [--password | --password-file F | --password-stdin] [--alias A] [--bootstrap HOST:PORT;... | --public] [--port N] [--channel-port N]\n"
+                "usage: peerbook account import FILE [--password | --password-file F | --password-stdin] [--alias A] [--bootstrap HOST:PORT;... | --public] [--port N] [--channel-port N] [--lan-dht on|off] [--lan-nearby on|off] [--lan-publish on|off]\n"
                 "\n"
                 "Adds an account exported with 'peerbook account export' or by Jami to this\n"
                 "device (it gets a new device key, and the archive's contacts) and prints\n"
                 "its ID. The password is the archive's.\n"
                 "\n" CLI_PASSWORD_HELP
                 "  --alias A        a display name (default: the archive's)\n" BOOTSTRAP_HELP
-                "  --port N         the DHT port, 0..65535 (default 0: any free port)\n" CHANNEL_PORT_HELP;
+                "  --port N         the DHT port, 0..65535 (default 0: any free port)\n" CHANNEL_PORT_HELP
+                        LAN_HELP;
         struct new_account a = {};
         const char *file = NULL;
         const struct cli_option options[] = {
@@ -160,8 +207,10 @@ static int account_import(struct cli *cli, int argc, char **argv) {
                                        .options = options,
                                        .positional = &file,
                                        .min_pos = 1,
-                                       .max_pos = 1 };
-        int status = public_bootstrap(&a, cli_begin(cli, &spec, argc, argv, NULL));
+                                       .max_pos = 1,
+                                       .check = check_new_account,
+                                       .check_data = &a };
+        int status = cli_begin(cli, &spec, argc, argv, NULL);
         if (status != CLI_GO_ON)
                 return status;
         /* the daemon does not share our working directory */
@@ -200,6 +249,10 @@ static int account_show(struct cli *cli, int argc, char **argv) {
                 "Account.peerbookChannelBoundPort, Account.peerbookChannels (open now),\n"
                 "Account.peerbookChannelsRefused, Account.peerbookChannelsDropped (since\n"
                 "the daemon started), Account.presenceNote (see 'peerbook publish').\n"
+                "LAN discovery: Account.peerDiscovery, Account.accountDiscovery,\n"
+                "Account.accountPublish (the --lan-dht, --lan-nearby and --lan-publish\n"
+                "switches), Account.peerbookNearby (accounts heard within 60 s),\n"
+                "Account.peerbookDroppedLan (discovery packets dropped since start).\n"
                 "Without ID: the daemon's only account.\n";
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) details = NULL, state = NULL;
@@ -229,14 +282,16 @@ static int account_show(struct cli *cli, int argc, char **argv) {
 
 static int account_set(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
-                "usage: peerbook account set ID [--alias A] [--bootstrap HOST:PORT;... | --public] [--port N] [--channel-port N]\n"
+                "usage: peerbook account set ID [--alias A] [--bootstrap HOST:PORT;... | --public] [--port N] [--channel-port N] [--lan-dht on|off] [--lan-nearby on|off] [--lan-publish on|off]\n"
                 "\n"
                 "Changes the account's settings (setAccountDetails); the others are kept.\n"
-                "The DHT node restarts when the bootstrap list or the port change.\n"
+                "The DHT node restarts when the bootstrap list or the port change (not for\n"
+                "the LAN switches).\n"
                 "\n"
                 "  --alias A        a display name\n" BOOTSTRAP_HELP
                 "                   ('' for none)\n"
-                "  --port N         the DHT port, 0..65535 (0: any free port)\n" CHANNEL_PORT_HELP;
+                "  --port N         the DHT port, 0..65535 (0: any free port)\n" CHANNEL_PORT_HELP
+                        LAN_HELP;
         g_autoptr(GError) error = NULL;
         struct new_account a = {};
         const char *id = NULL;
@@ -249,8 +304,10 @@ static int account_set(struct cli *cli, int argc, char **argv) {
                                        .options = options,
                                        .positional = &id,
                                        .min_pos = 1,
-                                       .max_pos = 1 };
-        int status = public_bootstrap(&a, cli_begin(cli, &spec, argc, argv, NULL));
+                                       .max_pos = 1,
+                                       .check = check_new_account,
+                                       .check_data = &a };
+        int status = cli_begin(cli, &spec, argc, argv, NULL);
 
         if (status != CLI_GO_ON)
                 return status;

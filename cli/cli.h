@@ -203,6 +203,7 @@ int cmd_subscribe(struct cli *cli, int argc, char **argv);
 int cmd_unsubscribe(struct cli *cli, int argc, char **argv);
 int cmd_presence(struct cli *cli, int argc, char **argv);
 int cmd_publish(struct cli *cli, int argc, char **argv);
+int cmd_nearby(struct cli *cli, int argc, char **argv);
 int cmd_watch(struct cli *cli, int argc, char **argv);
 int cmd_wait_registered(struct cli *cli, int argc, char **argv);
 int cmd_contact(struct cli *cli, int argc, char **argv);

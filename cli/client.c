@@ -145,7 +145,7 @@ void cli_subscription_fields(GVariant *sub, const char **ret_uri, int *ret_statu
 int cli_begin(struct cli *cli, const struct cli_spec *spec, int argc, char **argv,
               char **ret_account) {
         const char *given = NULL;
-        struct cli_option options[12] = { CLI_VALUE("account", &given) };
+        struct cli_option options[16] = { CLI_VALUE("account", &given) };
         size_t n = spec->account ? 1 : 0;
 
         for (size_t i = 0; spec->options && spec->options[i].name; i++) {

@@ -21,14 +21,15 @@ static const char usage[] =
         "  unsubscribe      stop tracking a buddy's presence\n"
         "  presence         the current status of the subscriptions\n"
         "  publish          publish a note to the contacts (or --clear it)\n"
+        "  nearby           the accounts heard on the LAN (unverified hints)\n"
         "  contact          add, show and remove a contact (add sends a trust request)\n"
         "  contacts         the contacts: confirmed, unconfirmed or banned\n"
         "  requests         the pending trust requests\n"
         "  accept           accept a pending trust request\n"
         "  discard          drop a pending trust request silently\n"
         "  block            remove and ban a contact: its requests are ignored\n"
-        "  watch            print registration, presence, trust request and contact\n"
-        "                   changes as they happen\n"
+        "  watch            print registration, presence, trust request, contact and\n"
+        "                   nearby changes as they happen\n"
         "  wait-registered  wait until an account is registered on the DHT\n"
         "\n"
         "Options (accepted by every command too):\n"
@@ -47,6 +48,7 @@ static const struct cli_subcommand commands[] = {
         { "contact", cmd_contact },     { "contacts", cmd_contacts },
         { "requests", cmd_requests },   { "accept", cmd_accept },
         { "discard", cmd_discard },     { "block", cmd_block },
+        { "nearby", cmd_nearby },
 };
 
 int main(int argc, char **argv) {

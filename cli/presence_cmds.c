@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * presence_cmds.c — `peerbook subscribe | unsubscribe | presence | publish`:
- * buddies and our note through cx.ring.Ring.PresenceManager.
+ * presence_cmds.c — `peerbook subscribe | unsubscribe | presence | publish |
+ * nearby`: buddies and our note through cx.ring.Ring.PresenceManager, and
+ * the accounts heard on the LAN (getNearbyPeers).
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -143,5 +145,62 @@ int cmd_publish(struct cli *cli, int argc, char **argv) {
         if (!peerbook_dbus_presence_manager_call_publish_sync(cli->presence, account, TRUE,
                                                               a.clear ? "" : a.note, NULL, &error))
                 return cli_fail(cli, error);
+        return EXIT_SUCCESS;
+}
+
+static int compare_nearby(gconstpointer a, gconstpointer b) {
+        const char *const *x = a, *const *y = b;
+        return strcmp(x[0], y[0]);
+}
+
+int cmd_nearby(struct cli *cli, int argc, char **argv) {
+        static const char usage[] =
+                "usage: peerbook nearby [--account ID]\n"
+                "\n"
+                "Prints the accounts heard on the LAN within the last 60 s (getNearbyPeers),\n"
+                "one 'URI NAME' line each (NAME: the name it announced, escaped onto the\n"
+                "line), or (--json) one {\"uri\", \"displayName\"} per line. Anyone on the LAN\n"
+                "can claim any ID: a contact heard nearby is still looked up on the DHT,\n"
+                "and 'peerbook presence' says only what that finds. Empty unless the account\n"
+                "hears the LAN ('account set ID --lan-nearby on', the default) and the\n"
+                "daemon runs without --no-lan. 'peerbook watch' prints the changes.\n"
+                "Without --account: the daemon's only account.\n";
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) peers = NULL;
+        g_autofree char *account = NULL;
+        const struct cli_spec spec = { .name = "nearby", .usage = usage, .account = true };
+        GVariantIter iter;
+        const char *uri, *name;
+
+        int status = cli_begin(cli, &spec, argc, argv, &account);
+        if (status != CLI_GO_ON)
+                return status;
+        if (!peerbook_dbus_configuration_manager_call_get_nearby_peers_sync(cli->config, account,
+                                                                            &peers, NULL, &error))
+                return cli_fail(cli, error);
+        /* a map: sorted, so that two runs print alike */
+        gsize n = g_variant_n_children(peers), i = 0;
+        g_autofree const char **pairs = g_new0(const char *, 2 * n + 2);
+        g_variant_iter_init(&iter, peers);
+        while (g_variant_iter_next(&iter, "{&s&s}", &uri, &name)) {
+                pairs[2 * i] = uri;
+                pairs[2 * i++ + 1] = name;
+        }
+        qsort(pairs, n, 2 * sizeof(*pairs), compare_nearby);
+        for (i = 0; i < n; i++) {
+                g_autoptr(GString) out = g_string_new(NULL);
+                if (cli->json) {
+                        json_open(out);
+                        json_add_string(out, "uri", pairs[2 * i]);
+                        json_add_string(out, "displayName", pairs[2 * i + 1]);
+                        json_close(out);
+                } else {
+                        /* the name is whatever the LAN said: kept on its line */
+                        g_string_append_printf(out, "%s%s", pairs[2 * i],
+                                               *pairs[2 * i + 1] ? " " : "");
+                        text_append_one_line(out, pairs[2 * i + 1]);
+                }
+                output_line(out->str);
+        }
         return EXIT_SUCCESS;
 }

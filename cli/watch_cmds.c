@@ -6,8 +6,9 @@
  * No event is lost between "what is the state now" and "tell me when it
  * changes": the proxies subscribe to the signals before the state is read,
  * and a signal that arrives meanwhile is only printed (again) after it. The
- * current state is the registration, the subscriptions and the pending trust
- * requests; contactAdded and contactRemoved are changes only.
+ * current state is the registration, the subscriptions, the pending trust
+ * requests and the accounts heard nearby; contactAdded and contactRemoved are
+ * changes only.
  */
 #include <glib-unix.h>
 #include <stdio.h>
@@ -33,7 +34,7 @@ struct watch {
 
 /* The names of --event, as the JSON's "event" says them. */
 static const char *const event_names[] = {
-        "registration", "buddy", "trustRequest", "contactAdded", "contactRemoved",
+        "registration", "buddy", "trustRequest", "contactAdded", "contactRemoved", "nearby",
 };
 
 static bool wanted(const struct watch *w, const char *event) {
@@ -52,26 +53,35 @@ static void json_event(GString *out, const char *event, const char *account) {
         json_add_string(out, "account", account);
 }
 
+/* Prints a peer's status event: `EVENT URI STATE [TEXT]` (TEXT is the
+ * peer's, escaped onto the line), or {"event", "account", "uri", "status",
+ * text_key: TEXT}. */
+static void print_peer_status(struct watch *w, const char *event, const char *account,
+                              const char *uri, int status, const char *state, const char *text_key,
+                              const char *text) {
+        g_autoptr(GString) out = g_string_new(NULL);
+        if (w->cli->json) {
+                json_event(out, event, account);
+                json_add_string(out, "uri", uri);
+                json_add_number(out, "status", status);
+                json_add_string(out, text_key, text);
+                json_close(out);
+        } else {
+                g_string_printf(out, "%s %s %s%s", event, uri, state, *text ? " " : "");
+                text_append_one_line(out, text);
+        }
+        output_line(out->str);
+        counted(w);
+}
+
 static void on_buddy(struct watch *w, const char *account, const char *uri, int status,
                      const char *note) {
         if (strcmp(account, w->account) != 0 || w->wait_registered || w->quiet ||
             !wanted(w, "buddy") || (*w->buddy && strcmp(uri, w->buddy) != 0) ||
             (w->status >= 0 && status != w->status))
                 return;
-        g_autoptr(GString) out = g_string_new(NULL);
-        if (w->cli->json) {
-                json_event(out, "buddy", account);
-                json_add_string(out, "uri", uri);
-                json_add_number(out, "status", status);
-                json_add_string(out, "lineStatus", note);
-                json_close(out);
-        } else {
-                g_string_printf(out, "buddy %s %d %s%s", uri, status, status_name(status),
-                                *note ? " " : "");
-                text_append_one_line(out, note); /* the peer's text: kept on its line */
-        }
-        output_line(out->str);
-        counted(w);
+        g_autofree char *state = g_strdup_printf("%d %s", status, status_name(status));
+        print_peer_status(w, "buddy", account, uri, status, state, "lineStatus", note);
 }
 
 static void on_registration(struct watch *w, const char *account, const char *state, int code,
@@ -146,6 +156,14 @@ static void on_contact(struct watch *w, const char *event, const char *account, 
         counted(w);
 }
 
+/* nearbyPeerNotification: status 0 heard, 1 gone (unheard for 60 s). */
+static void on_nearby(struct watch *w, const char *account, const char *uri, int status,
+                      const char *name) {
+        if (peer_wanted(w, account, "nearby", uri))
+                print_peer_status(w, "nearby", account, uri, status, status ? "gone" : "heard",
+                                  "displayName", name);
+}
+
 static void on_trust_request_signal(PeerbookDBusConfigurationManager *proxy, const char *account,
                                     const char *conversation_id, const char *from,
                                     GVariant *payload, guint64 received, gpointer userdata) {
@@ -169,6 +187,11 @@ static void on_contact_removed_signal(PeerbookDBusConfigurationManager *proxy, c
 static void on_buddy_signal(PeerbookDBusPresenceManager *proxy, const char *account,
                             const char *uri, int status, const char *note, gpointer userdata) {
         on_buddy(userdata, account, uri, status, note);
+}
+
+static void on_nearby_signal(PeerbookDBusPresenceManager *proxy, const char *account,
+                             const char *uri, int status, const char *name, gpointer userdata) {
+        on_nearby(userdata, account, uri, status, name);
 }
 
 static void on_registration_signal(PeerbookDBusConfigurationManager *proxy, const char *account,
@@ -206,8 +229,27 @@ static bool report_requests(struct watch *w) {
         return true;
 }
 
+/* Reports the accounts heard nearby as nearby events (status 0). */
+static bool report_nearby(struct watch *w) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) peers = NULL;
+        GVariantIter iter;
+        const char *uri, *name;
+
+        if (!peerbook_dbus_configuration_manager_call_get_nearby_peers_sync(
+                    w->cli->config, w->account, &peers, NULL, &error)) {
+                w->exit_status = cli_fail(w->cli, error);
+                return false;
+        }
+        g_variant_iter_init(&iter, peers);
+        while (g_variant_iter_next(&iter, "{&s&s}", &uri, &name))
+                on_nearby(w, w->account, uri, 0, name);
+        return true;
+}
+
 /* Reports the current state as events: the registration state, then (for
- * watch) every subscription and every pending trust request. */
+ * watch) every subscription, every pending trust request and the accounts
+ * heard nearby. */
 static bool report_current(struct watch *w, bool buddies) {
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) state = NULL, subs = NULL;
@@ -239,7 +281,7 @@ static bool report_current(struct watch *w, bool buddies) {
                 on_buddy(w, w->account, uri, status, note);
                 g_variant_unref(sub);
         }
-        return report_requests(w);
+        return report_requests(w) && report_nearby(w);
 }
 
 static gboolean on_timeout(gpointer userdata) {
@@ -260,6 +302,8 @@ static gboolean on_interrupt(gpointer userdata) {
 static void run(struct watch *w, long timeout_s, bool initial) {
         w->loop = g_main_loop_new(NULL, FALSE);
         g_signal_connect(w->cli->presence, "new-buddy-notification", G_CALLBACK(on_buddy_signal),
+                         w);
+        g_signal_connect(w->cli->presence, "nearby-peer-notification", G_CALLBACK(on_nearby_signal),
                          w);
         g_signal_connect(w->cli->config, "registration-state-changed",
                          G_CALLBACK(on_registration_signal), w);
@@ -300,7 +344,8 @@ static int check_args(void *data) {
                         i++;
                 if (i == G_N_ELEMENTS(event_names))
                         return cli_usage_error("invalid event '%s' (expected registration, buddy, "
-                                               "trustRequest, contactAdded or contactRemoved)",
+                                               "trustRequest, contactAdded, contactRemoved or "
+                                               "nearby)",
                                                w->event);
         }
         if (a->status && (w->status = cli_parse_number(a->status, 2)) < 0)
@@ -320,16 +365,19 @@ int cmd_watch(struct cli *cli, int argc, char **argv) {
         static const char usage[] =
                 "usage: peerbook watch [--account ID] [--event NAME] [--buddy URI] [--status N] [--count N] [--timeout SEC] [--no-initial]\n"
                 "\n"
-                "Prints the account's registration state, the status of its subscriptions and\n"
-                "its pending trust requests, then every change (registrationStateChanged,\n"
-                "newBuddyNotification, incomingTrustRequest, contactAdded, contactRemoved)\n"
-                "until interrupted. Lines:\n"
+                "Prints the account's registration state, the status of its subscriptions,\n"
+                "its pending trust requests and the accounts heard nearby, then every change\n"
+                "(registrationStateChanged, newBuddyNotification, incomingTrustRequest,\n"
+                "contactAdded, contactRemoved, nearbyPeerNotification) until interrupted.\n"
+                "Lines:\n"
                 "  registration STATE CODE [DETAIL]\n"
                 "  buddy URI STATUS NAME [NOTE]   (0 offline, 1 online, 2 connected; NOTE:\n"
                 "                                 its 'peerbook publish' note, escaped)\n"
                 "  trustRequest FROM RECEIVED [PAYLOAD]    (as 'peerbook requests' prints it)\n"
                 "  contactAdded URI confirmed|not-confirmed\n"
                 "  contactRemoved URI banned|not-banned\n"
+                "  nearby URI heard|gone [NAME]   (heard on the LAN, or unheard for 60 s;\n"
+                "                                 an unverified hint, see 'peerbook nearby')\n"
                 "With --json one object per line:\n"
                 "  {\"event\":\"registration\",\"account\",\"state\",\"code\",\"detail\"}\n"
                 "  {\"event\":\"buddy\",\"account\",\"uri\",\"status\",\"lineStatus\"}\n"
@@ -337,11 +385,14 @@ int cmd_watch(struct cli *cli, int argc, char **argv) {
                 "   \"payload\"[,\"payloadEncoding\":\"base64\"]}\n"
                 "  {\"event\":\"contactAdded\",\"account\",\"uri\",\"confirmed\"}\n"
                 "  {\"event\":\"contactRemoved\",\"account\",\"uri\",\"banned\"}\n"
+                "  {\"event\":\"nearby\",\"account\",\"uri\",\"status\" (0 heard, 1 gone),\n"
+                "   \"displayName\"}\n"
                 "\n"
                 "  --account ID     the account (default: the daemon's only account)\n"
                 "  --event NAME     only events of this kind: registration, buddy,\n"
-                "                   trustRequest, contactAdded or contactRemoved\n"
-                "  --buddy URI      only the events of this peer (buddy, sender, contact)\n"
+                "                   trustRequest, contactAdded, contactRemoved or nearby\n"
+                "  --buddy URI      only the events of this peer (buddy, sender, contact,\n"
+                "                   account nearby)\n"
                 "  --status N       only buddy events with this status (0, 1, 2)\n"
                 "  --count N        exit (0) after N events\n"
                 "  --timeout SEC    exit with status 1 if the N events have not come by then\n"
