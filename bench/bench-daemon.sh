@@ -112,6 +112,9 @@ BUSPID=$(cat "$TMP/bus.pid")
 [[ -n $DBUS_SESSION_BUS_ADDRESS && -n $BUSPID ]] || die "cannot start a private D-Bus daemon"
 export DBUS_SESSION_BUS_ADDRESS
 unset DBUS_SYSTEM_BUS_ADDRESS
+# No LAN discovery: the figures are the daemon's own, and nothing of this
+# run is multicast on the machine's network.
+export PEERBOOKD_NO_LAN=1
 
 pb() { "$PEERBOOK" --bus-name "$BUS_NAME" "$@"; }
 now() { echo "$EPOCHREALTIME"; }

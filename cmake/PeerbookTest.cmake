@@ -46,4 +46,8 @@ function(peerbook_test name)
   add_test(NAME ${name} COMMAND ${T_COMMAND})
   set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_LABELS}"
                        ${T_PROPERTIES})
+  # No test daemon multicasts on the machine's real LAN (peerbookd --no-lan).
+  # Appended, so that a test's own ENVIRONMENT keeps it; a test that runs its
+  # daemons in network namespaces of its own may unset it there.
+  set_property(TEST ${name} APPEND PROPERTY ENVIRONMENT PEERBOOKD_NO_LAN=1)
 endfunction()
