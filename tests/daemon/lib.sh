@@ -51,6 +51,14 @@ check_output() { if grep -q -- "$2" "$T/out"; then ok "$1"; else not_ok "$1"; fi
 export CLI
 pb() { local who=$1; shift; "$CLI" --bus-name "net.peerbook.Test$who" "$@"; }
 export -f pb
+# dbus_call WHO OBJECT METHOD ARG...: gdbus call of cx.ring.Ring.OBJECT.METHOD
+# on daemon WHO's /cx/ring/Ring/OBJECT
+dbus_call() {
+        local who=$1 obj=$2 method=$3; shift 3
+        gdbus call --session --dest "net.peerbook.Test$who" --object-path "/cx/ring/Ring/$obj" \
+                --method "cx.ring.Ring.$obj.$method" "$@"
+}
+export -f dbus_call
 
 # wait_for SECONDS CMD...: polls CMD every 0.1 s until it succeeds
 wait_for() {

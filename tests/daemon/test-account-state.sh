@@ -13,9 +13,7 @@ set -u
 
 source "$(dirname "$0")/lib.sh"
 
-gd() { local method=$1; shift
-       gdbus call --session --dest net.peerbook.TestA --object-path /cx/ring/Ring/ConfigurationManager \
-               --method "cx.ring.Ring.ConfigurationManager.$method" "$@"; }
+gd() { dbus_call A ConfigurationManager "$@"; }
 export -f gd
 json_field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" "$T/out"; }
 # field KEY: KEY of `account show --json` (details and volatile details)

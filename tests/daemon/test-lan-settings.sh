@@ -14,9 +14,7 @@ set -u
 
 source "$(dirname "$0")/lib.sh"
 
-gd() { local method=$1; shift
-       gdbus call --session --dest net.peerbook.TestA --object-path /cx/ring/Ring/ConfigurationManager \
-               --method "cx.ring.Ring.ConfigurationManager.$method" "$@"; }
+gd() { dbus_call A ConfigurationManager "$@"; }
 export -f gd
 export T
 # field ID KEY: KEY of `account show --json ID`
