@@ -90,6 +90,7 @@ static void on_event(const struct peerbook_event *event, void *userdata) {
         case PEERBOOK_EVENT_DEVICE_REVOKED:
                 configuration_manager_on_device_revoked(d, event);
                 break;
+        case PEERBOOK_EVENT_NEARBY: break; /* nearbyPeerNotification: the D-Bus side comes next */
         }
 }
 
