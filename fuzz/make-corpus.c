@@ -19,6 +19,7 @@
 #include "crl.h"
 #include "device_sync.h"
 #include "jami_archive.h"
+#include "lan_wire.h"
 #include "netaddr.h"
 #include "pidf.h"
 #include "wire.h"
@@ -935,6 +936,66 @@ static void seeds_jami_archive(void) {
                 put(t, bad[i][0], bad[i][1], strlen(bad[i][1]));
 }
 
+/* LAN discovery: Jami's packets as measured (reference/jami-multidevice.md
+ * §4.4), ours, and what a forger would try. */
+static void seeds_lan(void) {
+        static const uint8_t query[] = { 0xa1, 'q' }, other_str[] = { 0xa1, 'x' };
+        put("lan", "query", query, sizeof(query));
+        put("lan", "other-str", other_str, sizeof(other_str));
+        put_garbage("lan");
+        pb_hash node = some_hash(1), account = some_hash(2);
+        struct mp m = { .n = 0 };
+        /* {"dht": [node, 53838, 0], "jami": [account, "Eve LAN"]}, as Jami's bytes */
+        const uint8_t jami[] = { 0x82, 0xa3, 'd', 'h', 't', 0x93, 0xc4, 0x14 };
+        mp_raw(&m, jami, sizeof(jami));
+        mp_raw(&m, node.d, PB_HASH_LEN);
+        const uint8_t port[] = {
+                0xcd, 0xd2, 0x4e, 0x00, 0xa4, 'j', 'a', 'm', 'i', 0x92, 0xc4, 0x14
+        };
+        mp_raw(&m, port, sizeof(port));
+        mp_raw(&m, account.d, PB_HASH_LEN);
+        mp_raw(&m,
+               "\xa7"
+               "Eve LAN",
+               8);
+        mp_put("lan", "jami-both", &m);
+        struct pb_lan_msg msgs[] = {
+                { .has_dht = true, .node = node, .port = 4222 },
+                { .has_jami = true, .account = account, .name = "Zoë" },
+                { .has_jami = true, .account = account },
+                { .has_dht = true, .node = node, .port = 1, .network = 7 },
+        };
+        for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+                uint8_t buf[PB_LAN_PACKET_MAX];
+                int len = pb_lan_encode(&msgs[i], buf, sizeof(buf));
+                char name[16];
+                snprintf(name, sizeof(name), "ours-%zu", i);
+                if (len > 0)
+                        put("lan", name, buf, (size_t)len);
+        }
+        /* forgeries: a 19-byte ID, port 0, a name with a control character,
+         * a four-element "dht", a service that is not an array */
+        m.n = 0;
+        mp_map(&m, 1), mp_str(&m, "jami"), mp_array(&m, 2), mp_bin(&m, account.d, 19),
+                mp_str(&m, "x");
+        mp_put("lan", "short-id", &m);
+        m.n = 0;
+        mp_map(&m, 1), mp_str(&m, "dht"), mp_array(&m, 3), mp_bin(&m, node.d, 20), mp_uint(&m, 0),
+                mp_uint(&m, 0);
+        mp_put("lan", "port-0", &m);
+        m.n = 0;
+        mp_map(&m, 1), mp_str(&m, "jami"), mp_array(&m, 2), mp_bin(&m, account.d, 20),
+                mp_str(&m, "a\x1b[2Jb");
+        mp_put("lan", "control-char", &m);
+        m.n = 0;
+        mp_map(&m, 1), mp_str(&m, "dht"), mp_array(&m, 4), mp_bin(&m, node.d, 20), mp_uint(&m, 1),
+                mp_uint(&m, 0), mp_bool(&m, true);
+        mp_put("lan", "dht-4", &m);
+        m.n = 0;
+        mp_map(&m, 2), mp_str(&m, "jami"), mp_str(&m, "x"), mp_str(&m, "other"), mp_uint(&m, 1);
+        mp_put("lan", "not-array", &m);
+}
+
 int main(int argc, char **argv) {
         pb_identity *alice, *bob;
         uint8_t *pk, *key, *cert;
@@ -964,6 +1025,7 @@ int main(int argc, char **argv) {
         seeds_device_sync(pk, pk_len);
         seeds_jami_archive();
         seeds_crl(alice, bob);
+        seeds_lan();
 
         free(pk), free(key), free(cert);
         pb_identity_free(alice);

@@ -24,6 +24,7 @@
  *   │ │            notes, the sync channel
  *   │ ├ channel.c    one channel (TCP, TLS, framing, beacons)
  *   │ └ rendezvous.c channel requests over the DHT
+ *   ├ nearby.c     the account on the LAN: its notices, the accounts heard
  *   contact_track.c  a contact saved with its tracking and channels (requests, sync)
  *   cert_lookup.c    device certificate look-ups, answered through the queue
  *   devices.c    other accounts' known devices (used by buddy, requests and trust)
@@ -34,6 +35,7 @@
 #include "account-types.h"
 #include "identity.h"
 #include "store.h"
+#include "util.h"
 
 /* What a listen or a put is for; carried by queue items. */
 enum pb_tag {
@@ -50,11 +52,6 @@ enum pb_tag {
         PB_TAG_PEER_CRL = 11,      /* certificate look-up: another account's certificate */
         PB_TAG_PEER_CHECK = 12,    /* certificate look-up: is this device of theirs revoked? */
         PB_TAG_SYNC_CHANNEL = 13,  /* a DeviceSync from a channel to our other device */
-};
-
-struct pb_bucket {
-        double tokens;
-        uint64_t at; /* pb_now_ms() of the last refill; 0 = full */
 };
 
 struct pb_sender_rate {
@@ -161,6 +158,13 @@ struct pb_account {
         /* peer_crl.c: devices known revoked, any account's */
         pb_hash *revoked_devs;
         unsigned n_revoked_devs;
+
+        /* nearby.c: the account on the LAN, what it announces and hears */
+        struct pb_nearby *nearby;
+        size_t n_nearby, cap_nearby;
+        uint32_t lan;               /* PEERBOOK_LAN_* (saved) */
+        bool lan_changed;           /* what we announce changed: the context tells the LAN now */
+        struct pb_bucket lan_pings; /* LAN nodes pinged */
 
         /* rendezvous.c: channel requests over the DHT */
         pb_listen *rdv_listen;

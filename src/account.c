@@ -21,6 +21,7 @@
 #include "channels.h"
 #include "contacts.h"
 #include "devices.h"
+#include "nearby.h"
 #include "own_devices.h"
 #include "pidf.h"
 #include "revoke.h"
@@ -87,6 +88,7 @@ static void start_node(pb_account *a) {
         }
         a->retry_backoff_ms = RETRY_MIN_MS;
         keep_port(a);
+        a->lan_changed = true; /* a new node to announce on the LAN */
         pb_announce_start(a);
         pb_channels_start(a);
 }
@@ -111,12 +113,7 @@ static void stop_node(pb_account *a) {
 
 bool pb_device_name_ok(const char *name) {
         size_t len = strlen(name);
-        if (len == 0 || len > PEERBOOK_DEVICE_NAME_MAX || !pb_utf8_valid(name, len))
-                return false;
-        for (size_t i = 0; i < len; i++)
-                if ((uint8_t)name[i] < 0x20 || name[i] == 0x7f)
-                        return false;
-        return true;
+        return len > 0 && len <= PEERBOOK_DEVICE_NAME_MAX && pb_text_printable(name, len);
 }
 
 /* A new device is named after its host, as Jami names it (and when the name
@@ -149,6 +146,10 @@ static int load_settings(pb_account *a) {
         a->enabled = pb_store_get(a->store, "enabled", buf, sizeof(buf)) < 0 || strcmp(buf, "0");
         if (pb_store_get(a->store, "device_name", a->device_name, sizeof(a->device_name)) < 0)
                 r = default_device_name(a);
+        /* Absent in accounts made before v0.6: they stay off the LAN. */
+        a->lan = pb_store_get(a->store, "lan", buf, sizeof(buf)) == 0
+                         ? (uint32_t)strtoul(buf, NULL, 10) & PB_LAN_KNOWN
+                         : 0;
         return r;
 }
 
@@ -297,6 +298,7 @@ pb_account *pb_account_ref(pb_account *a) {
 }
 
 static void account_free(pb_account *a) {
+        pb_nearby_free(a);
         pb_channels_free(a);
         stop_node(a);
         pb_revoke_free(a);
@@ -406,6 +408,7 @@ void pb_account_handle(pb_account *a, const struct pb_item *item) {
                 break;
         case PB_ITEM_REGISTRATION: pb_announce_emit_registration(a, item); break;
         case PB_ITEM_NOTIFY: pb_buddy_report(a, &item->key, !item->flag); break;
+        case PB_ITEM_NEARBY: pb_nearby_emit(a, item); break;
         case PB_ITEM_DEVICES: {
                 struct peerbook_event ev = { .type = PEERBOOK_EVENT_DEVICES_CHANGED,
                                              .account_id = a->id };
@@ -442,6 +445,7 @@ void pb_account_tick(pb_account *a, uint64_t now) {
         next = earliest(next, pb_trust_tick(a, now));
         next = earliest(next, pb_buddies_tick(a, now));
         next = earliest(next, pb_sync_tick(a, now));
+        next = earliest(next, pb_nearby_tick(a, now));
         a->deadline = earliest(next, pb_channels_tick(a, now));
 }
 
@@ -484,6 +488,8 @@ void pb_account_info(const pb_account *a, struct peerbook_account_info *ret) {
                 .active = a->active,
                 .device_name = a->device_name,
                 .dropped_syncs = a->dropped_syncs,
+                .lan = a->lan,
+                .nearby = pb_nearby_count(a),
         };
 }
 
@@ -493,8 +499,10 @@ int pb_account_update(pb_account *a, const char *alias, const char *bootstrap, i
         char buf[12];
         int r = 0;
         bool restart = false;
-        if (alias && (r = pb_store_set(a->store, "alias", alias)) == 0)
+        if (alias && (r = pb_store_set(a->store, "alias", alias)) == 0) {
                 snprintf(a->alias, sizeof(a->alias), "%s", alias);
+                a->lan_changed = true; /* the LAN hears our new name now */
+        }
         if (r == 0 && bootstrap && strcmp(bootstrap, a->bootstrap) != 0) {
                 if ((r = pb_store_set(a->store, "bootstrap", bootstrap)) == 0)
                         snprintf(a->bootstrap, sizeof(a->bootstrap), "%s", bootstrap);
@@ -550,6 +558,7 @@ int pb_account_set_state(pb_account *a, int enabled, int active) {
 
 void pb_account_halt(pb_account *a) {
         stop_node(a);
+        pb_nearby_clear(a); /* nothing is heard without a node */
         a->stopping = false;
         a->start_error = 0; /* no retry: it is not to run */
         pb_announce_restart(a);

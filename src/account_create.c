@@ -32,6 +32,7 @@ int pb_new_account_init(struct pb_new_account *n, const char *data_dir, unsigned
         const char *pw = params->password && params->password[0] ? params->password : NULL;
         *n = (struct pb_new_account){ .port = params->dht_port,
                                       .channel_port = params->channel_port,
+                                      .lan = params->lan,
                                       .key_bits = key_bits };
         int r = dup_or_null(data_dir, &n->data_dir);
         if (r == 0)
@@ -70,8 +71,9 @@ static int write_settings(const char *dir, const struct pb_new_account *n,
                           const struct pb_jami_archive *archive) {
         _cleanup_free_ char *db = pb_path_join(dir, "account.db");
         pb_store *st = NULL;
-        char port[8], channel_port[12];
+        char port[8], channel_port[12], lan[12];
         snprintf(port, sizeof(port), "%u", n->port);
+        snprintf(lan, sizeof(lan), "%u", n->lan);
         snprintf(channel_port, sizeof(channel_port), "%d", (int)n->channel_port);
         int r = db ? pb_store_open(db, true, &st) : -ENOMEM;
         if (r == 0)
@@ -84,6 +86,8 @@ static int write_settings(const char *dir, const struct pb_new_account *n,
                 r = pb_store_set(st, "dht_port", port);
         if (r == 0)
                 r = pb_store_set(st, "channel_port", channel_port);
+        if (r == 0)
+                r = pb_store_set(st, "lan", lan);
         if (r == 0)
                 r = pb_store_set(st, "has_password", n->password ? "1" : "0");
         for (size_t i = 0; r == 0 && i < archive->n_contacts; i++)

@@ -25,6 +25,7 @@ struct pb_new_account {
         char *bootstrap;    /* NULL: standalone */
         uint16_t port;
         int32_t channel_port; /* -1 none, 0 any (then kept) */
+        uint32_t lan;         /* PEERBOOK_LAN_* */
         unsigned key_bits;
         /* Set by pb_new_account_build(). */
         char *tmp_dir;

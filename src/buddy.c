@@ -83,6 +83,12 @@ static void recheck(pb_account *a, struct pb_buddy *b) {
         pb_node_probe(a->node, &b->id);
 }
 
+void pb_buddy_hint(pb_account *a, const pb_hash *id) {
+        struct pb_buddy *b = pb_buddy_find(a, id);
+        if (b && a->node && a->listen_at == 0 && b->reported == PEERBOOK_STATUS_OFFLINE)
+                recheck(a, b);
+}
+
 uint64_t pb_buddies_tick(pb_account *a, uint64_t now) {
         if (!a->node || a->listen_at != 0)
                 return UINT64_MAX; /* not listening: nothing to re-check */

@@ -39,6 +39,10 @@ uint64_t pb_buddies_tick(pb_account *a, uint64_t now);
 /* The node is gone, and every listen with it. */
 void pb_buddies_node_gone(pb_account *a);
 struct pb_buddy *pb_buddy_find(const pb_account *a, const pb_hash *id);
+/* A hint that buddy `id` may be online (heard on the LAN, nearby.c): when
+ * it is tracked and offline, its hash is probed on the DHT now, which is
+ * what may show it online. */
+void pb_buddy_hint(pb_account *a, const pb_hash *id);
 /* An active contact is a tracked buddy: starts (on) or stops tracking uri. */
 int pb_buddy_track_contact(pb_account *a, const char *uri, bool on);
 

@@ -22,6 +22,8 @@
 #include "context.h"
 #include "create_jobs.h"
 #include "identity.h"
+#include "lan.h"
+#include "nearby.h"
 #include "netwatch.h"
 #include "own_devices.h"
 #include "peerbook/peerbook.h"
@@ -47,6 +49,8 @@ struct peerbook_ctx {
         uint64_t next_serial;
         struct pb_create_jobs creating; /* account creations on worker threads */
         struct pb_netwatch net;         /* the machine's addresses changing */
+        struct pb_lan lan;              /* LAN discovery, for the accounts that want it */
+        uint64_t lan_due;               /* pb_lan_tick()'s next deadline */
 };
 
 static void finish_creation(peerbook_ctx *ctx, const struct pb_item *it);
@@ -194,6 +198,41 @@ static int lock_data_dir(const char *dir, int *ret_fd) {
         return 0;
 }
 
+/* ---- the LAN (lan.c asks; nearby.c answers for each account) ------------ */
+
+static bool lan_wanted(void *userdata, bool *changed) {
+        peerbook_ctx *ctx = userdata;
+        bool wanted = false;
+        for (size_t i = 0; i < ctx->n_accounts; i++)
+                wanted |= pb_nearby_wanted(ctx->accounts[i], changed);
+        return wanted;
+}
+
+static void lan_notices(void *userdata, int family, pb_lan_send_fn send, void *arg) {
+        peerbook_ctx *ctx = userdata;
+        struct pb_lan_msg m;
+        for (size_t i = 0; i < ctx->n_accounts; i++)
+                if (pb_nearby_notice(ctx->accounts[i], family, &m))
+                        send(&m, arg);
+}
+
+/* Called from a socket handler: the accounts only queue their events, so
+ * no callback runs (and no account goes away) during this walk. */
+static bool lan_heard(void *userdata, const struct pb_lan_msg *m, const struct sockaddr *from) {
+        peerbook_ctx *ctx = userdata;
+        uint64_t now = pb_now_ms();
+        bool ok = true;
+        for (size_t i = 0; i < ctx->n_accounts; i++)
+                ok &= pb_nearby_on_notice(ctx->accounts[i], m, from, now);
+        return ok;
+}
+
+static const struct pb_lan_ops lan_ops = {
+        .wanted = lan_wanted,
+        .notices = lan_notices,
+        .heard = lan_heard,
+};
+
 int peerbook_ctx_new(const struct peerbook_ctx_options *options, peerbook_ctx **ret_ctx) {
         struct peerbook_ctx_options o;
         if (!ret_ctx || read_sized(options, CTX_OPTIONS_FIRST, &o, sizeof(o)) < 0)
@@ -225,6 +264,7 @@ int peerbook_ctx_new(const struct peerbook_ctx_options *options, peerbook_ctx **
         /* Without it (no netlink here) only peerbook_ctx_connectivity_changed()
          * tells the accounts: not a reason to fail. */
         pb_netwatch_open(&ctx->net, ctx->poll);
+        pb_lan_init(&ctx->lan, ctx->poll, &lan_ops, ctx, o.no_lan);
         load_accounts(ctx);
         *ret_ctx = ctx;
         return 0;
@@ -281,6 +321,7 @@ peerbook_ctx *peerbook_ctx_free(peerbook_ctx *ctx) {
         for (size_t i = 0; i < ctx->n_accounts; i++)
                 pb_account_unref(ctx->accounts[i]);
         free(ctx->accounts);
+        pb_lan_close(&ctx->lan);
         pb_netwatch_close(&ctx->net, ctx->poll);
         pb_poll_free(ctx->poll);
         pb_queue_free(ctx->queue);
@@ -302,6 +343,8 @@ static void run_timers(peerbook_ctx *ctx) {
                 peerbook_ctx_connectivity_changed(ctx);
         for (size_t i = 0; i < ctx->n_accounts; i++)
                 pb_account_tick(ctx->accounts[i], now);
+        /* After the accounts: a node started by a tick is announced at once. */
+        ctx->lan_due = pb_lan_tick(&ctx->lan, now);
 }
 
 int peerbook_ctx_connectivity_changed(peerbook_ctx *ctx) {
@@ -309,6 +352,8 @@ int peerbook_ctx_connectivity_changed(peerbook_ctx *ctx) {
                 return -EINVAL;
         for (size_t i = 0; i < ctx->n_accounts; i++)
                 pb_account_connectivity_changed(ctx->accounts[i]);
+        pb_lan_network_changed(&ctx->lan);
+        ctx->lan_due = 0;
         return 0;
 }
 
@@ -316,6 +361,8 @@ int peerbook_ctx_get_timeout_ms(peerbook_ctx *ctx) {
         if (!ctx)
                 return -1;
         uint64_t next = ctx->net.due ? ctx->net.due : UINT64_MAX, now = pb_now_ms();
+        if (ctx->lan_due < next)
+                next = ctx->lan_due;
         for (size_t i = 0; i < ctx->n_accounts; i++) {
                 uint64_t t = pb_account_deadline(ctx->accounts[i]);
                 if (t < next)
@@ -379,7 +426,7 @@ static int read_params(const struct peerbook_account_params *in,
                        struct peerbook_account_params *p) {
         int r = read_sized(in, ACCOUNT_PARAMS_FIRST, p, sizeof(*p));
         if (r == 0 && (!settings_ok(p->alias, p->bootstrap) || p->channel_port < -1 ||
-                       p->channel_port > 65535))
+                       p->channel_port > 65535 || (p->lan & ~PB_LAN_KNOWN)))
                 r = -EINVAL;
         return r;
 }
@@ -511,6 +558,7 @@ int peerbook_account_get_info(peerbook_ctx *ctx, const char *account_id,
                 return r < 0 ? r : -EINVAL;
         struct peerbook_account_info view;
         pb_account_info(a, &view);
+        view.dropped_lan = ctx->lan.dropped;
         struct peerbook_account_info *info = pb_record_dup(&pb_shape_account_info, &view);
         if (!info)
                 return -ENOMEM;
@@ -518,9 +566,10 @@ int peerbook_account_get_info(peerbook_ctx *ctx, const char *account_id,
         return 0;
 }
 
-#define PARAMS_KNOWN                                                                 \
-        (PEERBOOK_PARAM_ALIAS | PEERBOOK_PARAM_BOOTSTRAP | PEERBOOK_PARAM_DHT_PORT | \
-         PEERBOOK_PARAM_CHANNEL_PORT | PEERBOOK_PARAM_ENABLED | PEERBOOK_PARAM_DEVICE_NAME)
+#define PARAMS_KNOWN                                                                         \
+        (PEERBOOK_PARAM_ALIAS | PEERBOOK_PARAM_BOOTSTRAP | PEERBOOK_PARAM_DHT_PORT |         \
+         PEERBOOK_PARAM_CHANNEL_PORT | PEERBOOK_PARAM_ENABLED | PEERBOOK_PARAM_DEVICE_NAME | \
+         PEERBOOK_PARAM_LAN)
 
 /* Enables or activates the account (-1 keeps a setting): a running account
  * that is no longer wanted says goodbye, waited for as on removal, then
@@ -560,6 +609,8 @@ int peerbook_account_update(peerbook_ctx *ctx, const char *account_id,
                 r = pb_channels_set_port(a, p.channel_port);
         if (r == 0 && (p.fields & PEERBOOK_PARAM_DEVICE_NAME))
                 r = pb_account_set_device_name(a, p.device_name);
+        if (r == 0 && (p.fields & PEERBOOK_PARAM_LAN))
+                r = pb_nearby_set_flags(a, p.lan);
         if (r == 0 && (p.fields & PEERBOOK_PARAM_ENABLED))
                 r = set_state(ctx, a, p.enabled, -1);
         return r;
@@ -701,6 +752,18 @@ int peerbook_device_list(peerbook_ctx *ctx, const char *account_id,
                 return -EINVAL;
         struct pb_list l = { .shape = &pb_shape_device };
         return collect(pb_own_devices_each(a, pb_list_add, &l), &l, ret_devices);
+}
+
+int peerbook_nearby_list(peerbook_ctx *ctx, const char *account_id,
+                         struct peerbook_nearby_peer ***ret_peers) {
+        pb_account *a;
+        int r = lookup_ready(ctx, account_id, &a);
+        if (r < 0)
+                return r;
+        if (!ret_peers)
+                return -EINVAL;
+        struct pb_list l = { .shape = &pb_shape_nearby };
+        return collect(pb_nearby_each(a, pb_list_add, &l), &l, ret_peers);
 }
 
 int peerbook_device_revoke(peerbook_ctx *ctx, const char *account_id, const char *password,

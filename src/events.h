@@ -25,6 +25,8 @@ enum pb_item_kind {
         PB_ITEM_CERT,         /* a device certificate look-up ended; data = pb_device_cert */
         PB_ITEM_JOB_DONE,     /* an account creation ended; data = its pb_create_job pointer */
         PB_ITEM_DEVICES,      /* report that the account's device list changed */
+        PB_ITEM_NEARBY,       /* report an account heard on the LAN or gone: key, flag =
+                                 gone, data = its name */
 };
 
 struct pb_item {

@@ -53,6 +53,15 @@ bool pb_utf8_valid(const char *s, size_t len) {
         return true;
 }
 
+bool pb_text_printable(const char *s, size_t len) {
+        if (!pb_utf8_valid(s, len))
+                return false;
+        for (size_t i = 0; i < len; i++)
+                if ((uint8_t)s[i] < 0x20 || s[i] == 0x7f)
+                        return false;
+        return true;
+}
+
 /* ---- building ------------------------------------------------------------ */
 
 /* What a note byte becomes in the document: NULL when it goes as it is. A

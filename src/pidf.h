@@ -28,6 +28,9 @@
 /* true when s[0..len) is valid UTF-8 (no overlong forms, no surrogates,
  * nothing above U+10FFFF) and contains no NUL. */
 bool pb_utf8_valid(const char *s, size_t len);
+/* Valid UTF-8 without control characters (C0 and DEL): a name that is safe
+ * to print on a terminal. */
+bool pb_text_printable(const char *s, size_t len);
 
 /*
  * Builds the document of our presence: <presence entity="jami:<entity>"> with

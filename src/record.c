@@ -27,6 +27,12 @@ const struct pb_record_shape pb_shape_device = {
                 offsetof(struct peerbook_device, long_id), offsetof(struct peerbook_device, name)),
 };
 
+const struct pb_record_shape pb_shape_nearby = {
+        STRINGS(peerbook_nearby_peer, offsetof(struct peerbook_nearby_peer, uri),
+                offsetof(struct peerbook_nearby_peer, display_name),
+                offsetof(struct peerbook_nearby_peer, address)),
+};
+
 const struct pb_record_shape pb_shape_buddy = {
         STRINGS(peerbook_buddy, offsetof(struct peerbook_buddy, uri),
                 offsetof(struct peerbook_buddy, line_status)),

@@ -23,7 +23,7 @@ struct pb_record_shape {
 };
 
 extern const struct pb_record_shape pb_shape_account_info, pb_shape_buddy, pb_shape_contact,
-        pb_shape_trust_request, pb_shape_device;
+        pb_shape_trust_request, pb_shape_device, pb_shape_nearby;
 
 /* A one-block copy of `view`, or NULL when out of memory. */
 void *pb_record_dup(const struct pb_record_shape *shape, const void *view);

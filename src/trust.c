@@ -235,21 +235,6 @@ void pb_request_limits_default(struct pb_request_limits *l) {
                                          SENDER_RATE };
 }
 
-/* Refills a token bucket by elapsed time; takes a token if there is one. */
-static bool take_token(struct pb_bucket *b, double burst, double rate, uint64_t now) {
-        if (b->at == 0)
-                b->tokens = burst;
-        else
-                b->tokens += (double)(now - b->at) / 1000.0 * rate;
-        if (b->tokens > burst)
-                b->tokens = burst;
-        b->at = now;
-        if (b->tokens < 1.0)
-                return false;
-        b->tokens -= 1.0;
-        return true;
-}
-
 /* The sender's own bucket; the least recently used one is recycled. */
 static struct pb_bucket *sender_bucket(pb_account *a, const char *from) {
         pb_hash id;
@@ -280,9 +265,9 @@ static bool rate_allows(pb_account *a, const char *from) {
         struct pb_bucket *sb = sender_bucket(a, from);
         /* Both must have a token; the sender's is checked first so that one
          * noisy sender cannot drain the bucket everyone shares. */
-        if (!sb || !take_token(sb, l->sender_burst, l->sender_rate, now))
+        if (!sb || !pb_bucket_take(sb, l->sender_burst, l->sender_rate, now))
                 return false;
-        return take_token(&a->bucket, l->burst, l->rate, now);
+        return pb_bucket_take(&a->bucket, l->burst, l->rate, now);
 }
 
 struct same_ctx {

@@ -214,3 +214,17 @@ int pb_rmtree(const char *path) {
                 r = -errno;
         return r;
 }
+
+bool pb_bucket_take(struct pb_bucket *b, double burst, double rate, uint64_t now) {
+        if (b->at == 0)
+                b->tokens = burst;
+        else
+                b->tokens += (double)(now - b->at) / 1000.0 * rate;
+        if (b->tokens > burst)
+                b->tokens = burst;
+        b->at = now;
+        if (b->tokens < 1.0)
+                return false;
+        b->tokens -= 1.0;
+        return true;
+}

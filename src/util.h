@@ -30,6 +30,14 @@ uint64_t pb_now_ms(void);  /* CLOCK_MONOTONIC */
 uint64_t pb_wall_ms(void); /* CLOCK_REALTIME, milliseconds since the epoch */
 uint64_t pb_random_u64(void);
 
+/* A token bucket: `burst` tokens, refilled at `rate` a second. */
+struct pb_bucket {
+        double tokens;
+        uint64_t at; /* pb_now_ms() of the last refill; 0 = full */
+};
+/* Refills by elapsed time; takes a token if there is one. */
+bool pb_bucket_take(struct pb_bucket *b, double burst, double rate, uint64_t now);
+
 /* Reads a whole regular file of at most max_len bytes, without ever blocking
  * on a FIFO: -EFBIG when larger, -EISDIR for a directory, -EBADFD for any
  * other file that is not a regular one. */

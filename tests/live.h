@@ -38,6 +38,7 @@ struct live_event {
 struct live_node {
         peerbook_ctx *ctx;
         unsigned key_bits; /* 0: LIVE_KEY_BITS */
+        bool lan;          /* LAN discovery allowed: only inside a test-made namespace */
         char dir[64];
         char account[PEERBOOK_ID_SIZE];
         struct live_event events[LIVE_MAX_EVENTS];
@@ -82,6 +83,10 @@ static inline void live_on_event(const struct peerbook_event *ev, void *userdata
                 snprintf(e->uri, sizeof(e->uri), "%s", ev->revocation.device_id);
                 e->value = ev->revocation.status;
                 break;
+        case PEERBOOK_EVENT_NEARBY:
+                snprintf(e->uri, sizeof(e->uri), "%s", ev->nearby.uri);
+                e->value = ev->nearby.gone;
+                break;
         }
 }
 
@@ -89,7 +94,9 @@ static inline void live_on_event(const struct peerbook_event *ev, void *userdata
 static inline int live_open(struct live_node *n) {
         struct peerbook_ctx_options o = { .size = sizeof(o),
                                           .data_dir = n->dir,
-                                          .key_bits = n->key_bits ? n->key_bits : LIVE_KEY_BITS };
+                                          .key_bits = n->key_bits ? n->key_bits : LIVE_KEY_BITS,
+                                          /* off the machine's LAN unless a test made its own */
+                                          .no_lan = !n->lan };
         int r = peerbook_ctx_new(&o, &n->ctx);
         if (r == 0)
                 peerbook_ctx_set_event_cb(n->ctx, live_on_event, n);

@@ -24,6 +24,7 @@
 #include "channel_wire.h"
 #include "check.h"
 #include "device_sync.h"
+#include "lan_wire.h"
 #include "jami_archive.h"
 #include "pidf.h"
 #include "store.h"
@@ -371,6 +372,29 @@ static int device_sync_encode(void *arg) {
         return pb_device_sync_encode(&s, &b->data, &b->len);
 }
 
+/* A LAN notice with both services (lan_wire.c), into b and back. */
+static int lan_encode(void *arg) {
+        struct blob *b = arg;
+        struct pb_lan_msg m = { .has_dht = true, .port = 4222, .has_jami = true, .name = "Eve" };
+        memset(m.node.d, 7, sizeof(m.node.d));
+        free(b->data);
+        b->data = malloc(PB_LAN_PACKET_MAX);
+        if (!b->data)
+                return -ENOMEM;
+        int n = pb_lan_encode(&m, b->data, PB_LAN_PACKET_MAX);
+        b->len = n > 0 ? (size_t)n : 0;
+        return n < 0 ? n : 0;
+}
+
+static int lan_decode(void *arg) {
+        struct blob *b = arg;
+        struct pb_lan_msg m;
+        int r = pb_lan_decode(b->data, b->len, &m);
+        if (r < 0)
+                return r;
+        return m.has_dht && m.has_jami && m.port == 4222 && !strcmp(m.name, "Eve") ? 0 : -EBADMSG;
+}
+
 static int device_sync_decode(void *arg) {
         struct blob *b = arg;
         struct pb_device_sync s;
@@ -472,6 +496,8 @@ static void test_codecs(void) {
         torture("frame decode", frame_decode, &b, false);
         torture("pidf build", pidf_build, &b, false);
         torture("pidf parse", pidf_parse, &b, false);
+        torture("LAN notice encode", lan_encode, &b, false);
+        torture("LAN notice decode", lan_decode, &b, false);
         free(b.data);
 }
 

@@ -23,6 +23,9 @@
 
 #define PB_HASH_LEN 20
 #define PB_HEX_LEN 40
+/* The DHT network ID: Jami's public network is 0, and so are we (a node of
+ * another network ignores ours). */
+#define PB_DHT_NETWORK 0
 
 typedef struct pb_hash {
         uint8_t d[PB_HASH_LEN];
@@ -107,6 +110,13 @@ int pb_node_start(const struct pb_node_config *config, pb_node **ret);
 pb_node *pb_node_free(pb_node *node);
 
 uint16_t pb_node_port(const pb_node *node); /* the bound UDP port (IPv4) */
+/* The bound UDP port of one family (AF_INET, AF_INET6), 0 when none. */
+uint16_t pb_node_port_of(const pb_node *node, int family);
+/* The node's ID on the DHT (OpenDHT derives it from the device key). */
+pb_hash pb_node_id(const pb_node *node);
+/* Pings a node at sa: when it answers, OpenDHT adds it to its routing
+ * table (a node heard on the LAN joins us this way). */
+void pb_node_ping(pb_node *node, const struct sockaddr *sa);
 
 /* Asks for `bytes` of receive (and send) buffer on this process's UDP sockets
  * bound to port_a or port_b (0: none): OpenDHT's, which it does not expose

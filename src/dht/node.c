@@ -160,8 +160,24 @@ dht_runner *pb_node_runner(pb_node *node) {
         return node->runner;
 }
 
+uint16_t pb_node_port_of(const pb_node *node, int family) {
+        return node ? dht_runner_get_bound_port(node->runner, family) : 0;
+}
+
 uint16_t pb_node_port(const pb_node *node) {
-        return node ? dht_runner_get_bound_port(node->runner, AF_INET) : 0;
+        return pb_node_port_of(node, AF_INET);
+}
+
+pb_hash pb_node_id(const pb_node *node) {
+        dht_infohash id = dht_runner_get_node_id(node->runner);
+        pb_hash h;
+        memcpy(h.d, id.d, PB_HASH_LEN);
+        return h;
+}
+
+void pb_node_ping(pb_node *node, const struct sockaddr *sa) {
+        if (node && dht_runner_is_running(node->runner))
+                dht_runner_ping(node->runner, (struct sockaddr *)sa, pb_addr_len(sa), NULL, NULL);
 }
 
 /* A bootstrap ping is one UDP datagram: when it is lost (a full receive

@@ -39,10 +39,3 @@ int pb_node_publish_cert(pb_node *node, const pb_identity *id, pb_done_cb done, 
                 return -EINVAL;
         return pb_ext_runner_publish_cert(pb_node_runner(node), id, done, userdata);
 }
-
-pb_hash pb_node_id(pb_node *node) {
-        dht_infohash id = dht_runner_get_node_id(pb_node_runner(node));
-        pb_hash h;
-        memcpy(h.d, id.d, sizeof(h.d));
-        return h;
-}

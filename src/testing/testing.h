@@ -36,9 +36,6 @@ int pb_ctx_syncs_sent(peerbook_ctx *ctx, const char *account_id, uint64_t *ret_c
  * it with a key to know which nodes store that key. */
 int pb_ctx_node_id(peerbook_ctx *ctx, const char *account_id, pb_hash *ret);
 
-/* The node's id on the DHT. */
-pb_hash pb_node_id(pb_node *node);
-
 /* Puts an unsigned value of the given type (tests use it to send garbage). */
 int pb_node_put_plain(pb_node *node, const pb_hash *key, uint16_t type, const uint8_t *data,
                       size_t len, pb_done_cb done, void *userdata);
