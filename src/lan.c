@@ -61,8 +61,8 @@ static void find_interfaces(struct pb_lan *l) {
         if (getifaddrs(&list) < 0)
                 return;
         for (struct ifaddrs *ifa = list; ifa; ifa = ifa->ifa_next) {
-                if (!ifa->ifa_addr || (ifa->ifa_addr->sa_family != AF_INET &&
-                                       ifa->ifa_addr->sa_family != AF_INET6))
+                if (!ifa->ifa_addr ||
+                    (ifa->ifa_addr->sa_family != AF_INET && ifa->ifa_addr->sa_family != AF_INET6))
                         continue;
                 unsigned flags = ifa->ifa_flags;
                 if (!(flags & IFF_UP) || !(flags & IFF_MULTICAST) || (flags & IFF_LOOPBACK))

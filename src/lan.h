@@ -72,7 +72,7 @@ struct pb_lan {
         void *userdata;
         bool disabled; /* peerbook_ctx_options.no_lan */
         bool open;
-        bool rejoin;                /* the network changed: open the sockets again */
+        bool rejoin;                         /* the network changed: open the sockets again */
         struct pb_lan_sock group[2], own[2]; /* [0] IPv4, [1] IPv6 */
         unsigned ifindex[2][PB_LAN_IFACES_MAX];
         unsigned n_ifindex[2];

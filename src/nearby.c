@@ -69,8 +69,8 @@ bool pb_nearby_on_notice(pb_account *a, const struct pb_lan_msg *m, const struct
                 if (!pb_hash_equal(&own, &m->node)) {
                         struct sockaddr_storage node;
                         ok = pb_addr_copy(from, &node) == 0 &&
-                             pb_bucket_take(&a->lan_pings, PB_LAN_PINGS_PER_S,
-                                            PB_LAN_PINGS_PER_S, now);
+                             pb_bucket_take(&a->lan_pings, PB_LAN_PINGS_PER_S, PB_LAN_PINGS_PER_S,
+                                            now);
                         if (ok) {
                                 pb_addr_set_port(&node, m->port);
                                 pb_node_ping(a->node, (struct sockaddr *)&node);

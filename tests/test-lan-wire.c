@@ -21,14 +21,19 @@ static pb_hash counting(uint8_t from) {
 /* {"dht": [node, 53838, 0], "jami": [account, "Eve LAN"]}: 68 bytes, as Jami sent them. */
 static size_t jami_notice(uint8_t *out) {
         static const uint8_t head[] = { 0x82, 0xa3, 'd', 'h', 't', 0x93, 0xc4, 0x14 };
-        static const uint8_t mid[] = { 0xcd, 0xd2, 0x4e, 0x00, 0xa4, 'j', 'a', 'm', 'i', 0x92, 0xc4, 0x14 };
+        static const uint8_t mid[] = { 0xcd, 0xd2, 0x4e, 0x00, 0xa4, 'j',
+                                       'a',  'm',  'i',  0x92, 0xc4, 0x14 };
         pb_hash node = counting(1), account = counting(2);
         size_t n = 0;
         memcpy(out + n, head, sizeof(head)), n += sizeof(head);
         memcpy(out + n, node.d, PB_HASH_LEN), n += PB_HASH_LEN;
         memcpy(out + n, mid, sizeof(mid)), n += sizeof(mid);
         memcpy(out + n, account.d, PB_HASH_LEN), n += PB_HASH_LEN;
-        memcpy(out + n, "\xa7" "Eve LAN", 8), n += 8;
+        memcpy(out + n,
+               "\xa7"
+               "Eve LAN",
+               8),
+                n += 8;
         return n;
 }
 

@@ -99,3 +99,18 @@ stop_daemon() {
         fi
         unset "PID[$who]"
 }
+
+source "$(dirname "${BASH_SOURCE[0]}")/../netns.sh"
+
+# start_in NS WHO [OPTION...]: peerbookd inside NS, on the test's session bus
+# (a path socket, reachable from every namespace), allowed on the LAN: the
+# namespace is the test's own.
+start_in() {
+        local ns=$1 who=$2; shift 2
+        : >"$T/$who.log"
+        ip netns exec "$ns" env -u PEERBOOKD_NO_LAN "$PEERBOOKD" --bus-name "net.peerbook.Test$who" \
+                --data-dir "$T/$who" --key-bits 2048 "$@" 2>>"$T/$who.log" &
+        PID[$who]=$!
+        if wait_for 20 grep -q "acquired the name" "$T/$who.log"; then ok "daemon $who in $ns"
+        else not_ok "daemon $who in $ns"; sed 's/^/#   /' "$T/$who.log"; fi
+}

@@ -15,40 +15,9 @@
 # usage: test-address-change.sh PEERBOOKD PEERBOOK
 set -u
 
-if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null; then
-        echo "1..0 # SKIP needs root and iproute2 (ip netns)"
-        exit 77
-fi
-
 source "$(dirname "$0")/lib.sh"
+netns_pair 10.231.0
 
-RUN=pb$$
-NS_A=${RUN}a NS_B=${RUN}b
-net_cleanup() {
-        cleanup
-        ip netns del "$NS_A" 2>/dev/null
-        ip netns del "$NS_B" 2>/dev/null
-}
-trap net_cleanup EXIT
-if ! ip netns add "$NS_A" 2>/dev/null || ! ip netns add "$NS_B" 2>/dev/null ||
-   ! ip link add vA netns "$NS_A" type veth peer name vB netns "$NS_B" 2>/dev/null; then
-        echo "1..0 # SKIP cannot create network namespaces here"
-        exit 77
-fi
-for ns in "$NS_A" "$NS_B"; do ip -n "$ns" link set lo up; done
-ip -n "$NS_A" addr add 10.231.0.1/24 dev vA && ip -n "$NS_A" link set vA up
-ip -n "$NS_B" addr add 10.231.0.2/24 dev vB && ip -n "$NS_B" link set vB up
-
-# start_in NS WHO: peerbookd inside NS, on the test's session bus
-start_in() {
-        local ns=$1 who=$2
-        : >"$T/$who.log"
-        ip netns exec "$ns" "$PEERBOOKD" --bus-name "net.peerbook.Test$who" --data-dir "$T/$who" \
-                --key-bits 2048 2>>"$T/$who.log" &
-        PID[$who]=$!
-        if wait_for 20 grep -q "acquired the name" "$T/$who.log"; then ok "daemon $who in $ns"
-        else not_ok "daemon $who in $ns"; sed 's/^/#   /' "$T/$who.log"; fi
-}
 # seen_moved NOTE: Bob's presence shows Alice connected with NOTE
 seen() { pb B presence 2>/dev/null | grep -qx "$ID_A connected $1"; }
 export -f seen pb

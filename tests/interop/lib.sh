@@ -67,6 +67,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
+source "$(dirname "${BASH_SOURCE[0]}")/../netns.sh"
 
 ok()     { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $1"; }
 not_ok() {
@@ -115,10 +116,12 @@ bytes_of() { # "hello" -> "[byte 0x68, 0x65, ...]" as gdbus prints and parses it
         echo "[byte $out]"
 }
 
-# start_peerbookd: peerbookd on net.peerbook.Interop (2048-bit keys), data in $T/peerbook.
+# start_peerbookd: peerbookd on net.peerbook.Interop (2048-bit keys), data in
+# $T/peerbook; IN_NS_PEERBOOKD, an array, may hold a command to run it in
+# (ip netns exec NS), as IN_NS_JAMID for start_jamid.
 start_peerbookd() {
-        "$PEERBOOKD" --bus-name net.peerbook.Interop --data-dir "$T/peerbook" --key-bits 2048 \
-                2>"$T/peerbookd.log" &
+        ${IN_NS_PEERBOOKD[@]+"${IN_NS_PEERBOOKD[@]}"} "$PEERBOOKD" --bus-name net.peerbook.Interop \
+                --data-dir "$T/peerbook" --key-bits 2048 2>"$T/peerbookd.log" &
         PID[peerbookd]=$!
         if wait_for 20 grep -q "acquired the name" "$T/peerbookd.log"; then ok "peerbookd owns net.peerbook.Interop"
         else not_ok "peerbookd owns net.peerbook.Interop"; sed 's/^/#   /' "$T/peerbookd.log"; exit 1; fi
@@ -140,7 +143,7 @@ start_bootstrap() {
 start_jamid() {
         mkdir -p "$T/jami/home" "$T/jami/config" "$T/jami/data" "$T/jami/cache" "$T/jami/runtime"
         chmod 700 "$T/jami/runtime"
-        env HOME="$T/jami/home" XDG_CONFIG_HOME="$T/jami/config" XDG_DATA_HOME="$T/jami/data" \
+        ${IN_NS_JAMID[@]+"${IN_NS_JAMID[@]}"} env HOME="$T/jami/home" XDG_CONFIG_HOME="$T/jami/config" XDG_DATA_HOME="$T/jami/data" \
             XDG_CACHE_HOME="$T/jami/cache" XDG_RUNTIME_DIR="$T/jami/runtime" LD_PRELOAD="$SHIM" NETLINK_FIX_LOG=1 \
             "$JAMID" -c -d -p >"$T/jamid.log" 2>&1 &
         PID[jamid]=$!
@@ -148,7 +151,7 @@ start_jamid() {
         else not_ok "jamid owns cx.ring.Ring"; tail -n 20 "$T/jamid.log" | sed 's/^/#   /'; exit 1; fi
         if grep -q netlink_fix "/proc/${PID[jamid]}/maps" 2>/dev/null; then ok "jamid runs with the netlink shim"
         else not_ok "jamid runs with the netlink shim"; fi
-        echo "# $(head -c 200 "$T/jamid.log" | grep -a -o 'Jami Daemon [0-9.]*' | head -n 1); interfaces: $(ip -o link 2>/dev/null | awk -F': ' '{printf "%s ", $2}')"
+        echo "# $(head -c 200 "$T/jamid.log" | grep -a -o 'Jami Daemon [0-9.]*' | head -n 1); interfaces: $(${IN_NS_JAMID[@]+"${IN_NS_JAMID[@]}"} ip -o link 2>/dev/null | awk -F': ' '{printf "%s ", $2}')"
 
         gdbus monitor --session --dest cx.ring.Ring >"$T/jami.monitor" 2>&1 &
         BACKGROUND+=($!)
