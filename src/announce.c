@@ -26,8 +26,8 @@
 #define RETRY_MAX_MS 30000
 #define CONNECT_POLL_MS 10
 /* Not connected this long after a start: the registration detail says so,
- * naming the bootstrap list (a name that does not resolve here, or nodes
- * that do not answer; node.c tries them again every second). */
+ * naming the bootstrap host that does not resolve, or the list whose nodes
+ * do not answer (node.c tries them again, with a back-off up to 30 s). */
 #define NO_NODE_DETAIL_MS 3000
 /* A (re)started device listens to its buddies and its inbox once its
  * announcement is stored, or after this long if that takes longer. Those
@@ -227,10 +227,13 @@ uint64_t pb_announce_tick(pb_account *a, uint64_t now, bool *ret_listen) {
                 /* OpenDHT has no "connected" callback: look again shortly. */
                 a->next_try = now + CONNECT_POLL_MS;
                 if (now >= a->trying_since + NO_NODE_DETAIL_MS) {
-                        char detail[sizeof(a->reg_detail)];
-                        snprintf(detail, sizeof(detail),
-                                 "no DHT node answered yet (bootstrap %.72s%s); retrying",
-                                 a->bootstrap, strlen(a->bootstrap) > 72 ? "..." : "");
+                        char detail[sizeof(a->reg_detail)], problem[140];
+                        if (pb_node_bootstrap_problem(a->node, problem, sizeof(problem)))
+                                snprintf(detail, sizeof(detail), "%s; retrying", problem);
+                        else
+                                snprintf(detail, sizeof(detail),
+                                         "no DHT node answered yet (bootstrap %.72s%s); retrying",
+                                         a->bootstrap, strlen(a->bootstrap) > 72 ? "..." : "");
                         pb_announce_registration(a, PEERBOOK_REGISTRATION_TRYING, 0, detail);
                 }
                 return a->next_try;

@@ -130,6 +130,9 @@ int pb_udp_grow_buffers(uint16_t port_a, uint16_t port_b, int bytes);
 bool pb_node_is_connected(pb_node *node);
 /* How many peers answered recently (OpenDHT's "good" nodes, IPv4 and IPv6). */
 unsigned pb_node_good_nodes(pb_node *node);
+/* 1 with a sentence in out when a name of the bootstrap list did not resolve
+ * at the last look (names are looked up again at each retry), else 0. */
+int pb_node_bootstrap_problem(pb_node *node, char *out, size_t len);
 
 /* The addresses other nodes saw this node's packets come from (OpenDHT's
  * public address: behind a NAT, its outside address), most reported first,

@@ -20,6 +20,7 @@
 #include "bootstrap.h"
 #include "dht/opendht_ext.h"
 #include "dht/peers.h"
+#include "dht/resolve.h"
 #include "netaddr.h"
 #include "util.h"
 
@@ -29,6 +30,16 @@
 /* Receive buffer asked for each of the node's sockets: a few thousand
  * datagrams, so that a burst is queued rather than dropped. */
 #define SOCKET_BUFFER_BYTES (4 << 20)
+
+/* A bootstrap ping is one UDP datagram: when it is lost (a full receive
+ * buffer on a busy machine), OpenDHT may stay alone for many seconds. So
+ * asking while not connected is also the moment to ping again: after 1 s,
+ * then twice as long each time up to 30 s (a network that is down costs
+ * little), and after 1 s again when the machine's network changes. Each
+ * time, the list's names are resolved again on a thread (resolve.c), for
+ * the registration detail. */
+#define REBOOTSTRAP_MIN_MS 1000
+#define REBOOTSTRAP_MAX_MS 30000
 
 struct pb_listen {
         struct pb_listen *next;
@@ -42,6 +53,8 @@ struct pb_node {
         char *bootstrap;        /* the list, to ping again while not connected */
         char *peers_path;       /* peers known at the last clean stop (peers.c) */
         struct timespec pinged; /* when the bootstrap nodes were last pinged */
+        unsigned retry_ms;      /* how long until they are pinged again (a back-off) */
+        pb_resolve *resolve;    /* whether the list's names resolve, found out on a thread */
         pthread_mutex_t lock;   /* guards `listens` */
         struct pb_listen *listens;
 };
@@ -152,6 +165,8 @@ int pb_node_start(const struct pb_node_config *config, pb_node **ret) {
         if (node->peers_path)
                 pb_peers_ping(node->runner, node->peers_path);
         clock_gettime(CLOCK_MONOTONIC, &node->pinged);
+        node->retry_ms = REBOOTSTRAP_MIN_MS;
+        node->resolve = pb_resolve_start(node->bootstrap);
         *ret = node;
         return 0;
 }
@@ -180,10 +195,15 @@ void pb_node_ping(pb_node *node, const struct sockaddr *sa) {
                 dht_runner_ping(node->runner, (struct sockaddr *)sa, pb_addr_len(sa), NULL, NULL);
 }
 
-/* A bootstrap ping is one UDP datagram: when it is lost (a full receive
- * buffer on a busy machine), OpenDHT may stay alone for many seconds. So
- * asking while not connected is also the moment to ping again, once a second. */
-#define REBOOTSTRAP_MS 1000
+static void check_names(pb_node *node) {
+        if (node->resolve && !pb_resolve_done(node->resolve))
+                return; /* one check at a time */
+        pb_resolve *r = pb_resolve_start(node->bootstrap);
+        if (!r && node->resolve && pb_resolve_failed(node->resolve, NULL, 0, NULL, 0))
+                return; /* no new check could start: keep what the last one said */
+        pb_resolve_unref(node->resolve);
+        node->resolve = r;
+}
 
 unsigned pb_node_good_nodes(pb_node *node) {
         return node && dht_runner_is_running(node->runner) ? pb_ext_runner_good_nodes(node->runner)
@@ -200,11 +220,23 @@ bool pb_node_is_connected(pb_node *node) {
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (node->bootstrap && (now.tv_sec - node->pinged.tv_sec) * 1000 +
                                                (now.tv_nsec - node->pinged.tv_nsec) / 1000000 >=
-                                       REBOOTSTRAP_MS) {
+                                       node->retry_ms) {
                 bootstrap_all(node->runner, node->bootstrap);
+                check_names(node);
                 node->pinged = now;
+                node->retry_ms = node->retry_ms * 2 > REBOOTSTRAP_MAX_MS ? REBOOTSTRAP_MAX_MS
+                                                                         : node->retry_ms * 2;
         }
         return false;
+}
+
+int pb_node_bootstrap_problem(pb_node *node, char *out, size_t len) {
+        char host[PB_BOOTSTRAP_HOST_MAX + 1], why[96];
+        if (!node || !node->resolve ||
+            !pb_resolve_failed(node->resolve, host, sizeof(host), why, sizeof(why)))
+                return 0;
+        snprintf(out, len, "bootstrap host %.80s does not resolve (%s)", host, why);
+        return 1;
 }
 
 /* Adds sa with port 0 unless it is a duplicate or would be unusable with
@@ -315,6 +347,7 @@ pb_node *pb_node_free(pb_node *node) {
         }
         pthread_mutex_destroy(&node->lock);
         free(node->bootstrap);
+        pb_resolve_unref(node->resolve);
         free(node->peers_path);
         free(node);
         return NULL;
@@ -378,7 +411,10 @@ int pb_node_listen(pb_node *node, const pb_hash *key, pb_listen_cb cb, pb_listen
 }
 
 int pb_node_connectivity_changed(pb_node *node) {
-        return node ? pb_ext_runner_connectivity_changed(node->runner) : -EINVAL;
+        if (!node)
+                return -EINVAL;
+        node->retry_ms = REBOOTSTRAP_MIN_MS; /* the bootstrap may answer now */
+        return pb_ext_runner_connectivity_changed(node->runner);
 }
 
 int pb_node_probe(pb_node *node, const pb_hash *key) {

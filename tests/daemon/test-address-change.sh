@@ -61,13 +61,14 @@ expect "bob sees it within 20 s" 20 seen "home again"
 echo "# moved back -> bob sees the note: $(( $(now_ms) - t0 )) ms"
 
 # ---- a bootstrap name that does not resolve here -----------------------------------
-start_in "$NS_A" C
+start_in "$NS_A" C --no-lan # the bootstrap alone: alice's node is on this LAN
 check "carol: an account whose bootstrap name does not resolve" \
         pb C account create --alias carol --bootstrap "nonexistent.invalid:4222"
 detail() { pb C --json account show 2>/dev/null |
-           grep -q '"Account.registrationDescription":"no DHT node answered yet (bootstrap nonexistent.invalid:4222); retrying"'; }
+           grep -q '"Account.registrationDescription":"bootstrap host nonexistent.invalid does not resolve ([^)]*); retrying"'; }
 export -f detail
-expect "its registration detail says so within 10 s" 10 detail
+expect "its registration detail names the host that does not resolve, within 10 s" 10 detail
+pb C --json account show | grep -o '"Account.registrationDescription":"[^"]*"' | sed 's/^/# /'
 pb C --json account show >"$T/out" 2>&1
 check_output "it stays TRYING" '"Account.registrationStatus":"TRYING"'
 ID_C=$(pb C account list | head -n 1)
@@ -75,7 +76,7 @@ check "carol: account set --public (Jami's public network)" pb C account set "$I
 pb C --json account show >"$T/out" 2>&1
 check_output "Account.hostname is Jami's bootstrap" '"Account.hostname":"bootstrap.jami.net:4222"'
 public_detail() { pb C --json account show 2>/dev/null |
-                  grep -q '"Account.registrationDescription":"no DHT node answered yet (bootstrap bootstrap.jami.net:4222); retrying"'; }
+                  grep -q '"Account.registrationDescription":"bootstrap host bootstrap.jami.net does not resolve ([^)]*); retrying"'; }
 export -f public_detail
 expect "offline here, its detail names it within 10 s" 10 public_detail
 check_fails "--public and --bootstrap together are a usage error" \
