@@ -10,7 +10,9 @@
 # itself. Each hears the other nearby (nearbyPeerNotification,
 # getNearbyPeers), and their DHT nodes find each other on the LAN, so Jami's
 # account registers through peerbook's node and each sees the other's
-# presence. Needs root and iproute2 besides jamid: skipped (77) elsewhere.
+# presence. A second peerbookd beside jamid, in its namespace, shares port
+# 8888 with jamid's PeerDiscovery: each hears the other. Needs root and
+# iproute2 besides jamid: skipped (77) elsewhere.
 #
 # usage: test-interop-lan.sh PEERBOOKD PEERBOOK NETLINK_FIX_SO
 set -u
@@ -67,5 +69,24 @@ check "Jami: subscribeBuddy(peerbook)" jami PresenceManager subscribeBuddy "$JA"
 # Jami 2023: newBuddyNotification(s account, s uri, b status, s lineStatus)
 check_file "Jami sees peerbook online" 60 "$T/jami.monitor" \
         "newBuddyNotification ('$JA', '$PB', true, "
+
+# ---- on jamid's own host: port 8888 shared with its PeerDiscovery ----------------------
+ip netns exec "$NS_A" env -u PEERBOOKD_NO_LAN "$PEERBOOKD" --bus-name net.peerbook.Interop2 \
+        --data-dir "$T/peerbook2" --key-bits 2048 2>"$T/peerbookd2.log" &
+PID[peerbookd2]=$!
+if wait_for 20 grep -q "acquired the name" "$T/peerbookd2.log"; then ok "a second peerbookd beside jamid"
+else not_ok "a second peerbookd beside jamid"; fi
+check "its account, published" gdbus call --session --dest net.peerbook.Interop2 \
+        --object-path /cx/ring/Ring/ConfigurationManager --method cx.ring.Ring.ConfigurationManager.addAccount \
+        "{'Account.type': 'RING', 'Account.alias': 'pb-beside-jami', 'Account.accountPublish': 'true'}"
+PB2=$(sed -n "s/^('\\([0-9a-f]*\\)',)\$/\\1/p" "$T/out")
+check_file "Jami hears it on its own host (nearbyPeerNotification)" 40 "$T/jami.monitor" \
+        "nearbyPeerNotification ('$JA', '$PB2', 0, 'pb-beside-jami')"
+pb2_hears_jami() { gdbus call --session --dest net.peerbook.Interop2 --object-path /cx/ring/Ring/ConfigurationManager \
+                   --method cx.ring.Ring.ConfigurationManager.getNearbyPeers "$PB2" | grep -q "'$JID': 'Jami LAN'"; }
+export -f pb2_hears_jami
+export PB2
+if wait_for 40 pb2_hears_jami; then ok "and it hears Jami (its query answered, unicast, to its own port)"
+else not_ok "and it hears Jami (its query answered, unicast, to its own port)"; fi
 
 finish "discovery" "discover|PeerDiscovery|nearby|bootstrap"
