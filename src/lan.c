@@ -76,6 +76,23 @@ static void find_interfaces(struct pb_lan *l) {
         freeifaddrs(list);
 }
 
+static bool same_addr(const struct pb_lan_net *net, const struct sockaddr *sa) {
+        const uint8_t *addr;
+        size_t n = addr_bytes(sa, &addr);
+        return net->family == sa->sa_family && !memcmp(net->addr, addr, n);
+}
+
+/* Our own query, back through the group (multicast loop): not answered, so
+ * that it costs no answer of the rate (nor a packet to ourselves). */
+static bool from_us(const struct pb_lan *l, const struct sockaddr *sa) {
+        if (pb_addr_port(sa) != l->own_port[family_index(sa->sa_family)])
+                return false;
+        for (unsigned i = 0; i < l->n_nets; i++)
+                if (same_addr(&l->nets[i], sa))
+                        return true;
+        return false;
+}
+
 static bool in_net(const struct pb_lan_net *net, const struct sockaddr *sa) {
         const uint8_t *addr;
         size_t n = addr_bytes(sa, &addr);
@@ -196,8 +213,13 @@ static void open_all(struct pb_lan *l) {
         for (int fi = 0; fi < 2; fi++) {
                 if (l->n_ifindex[fi] == 0)
                         continue;
-                if (open_socket(l, &l->own[fi], families[fi], false) == 0)
+                if (open_socket(l, &l->own[fi], families[fi], false) == 0) {
+                        struct sockaddr_storage ss;
+                        socklen_t len = sizeof(ss);
+                        if (getsockname(l->own[fi].watch.fd, (struct sockaddr *)&ss, &len) == 0)
+                                l->own_port[fi] = pb_addr_port((struct sockaddr *)&ss);
                         l->open = true;
+                }
                 (void)open_socket(l, &l->group[fi], families[fi], true);
         }
 }
@@ -267,8 +289,10 @@ static void handle(struct pb_lan *l, const uint8_t *buf, size_t len, const struc
         struct pb_lan_msg m;
         uint64_t now = pb_now_ms();
         bool ok = len <= PB_LAN_PACKET_MAX && from_lan(l, from) && pb_lan_decode(buf, len, &m) == 0;
+        if (ok && m.query && from_us(l, from))
+                return;
         if (ok && m.query) {
-                ok = pb_bucket_take(&l->answers, PB_LAN_ANSWERS_PER_S, PB_LAN_ANSWERS_PER_S, now);
+                ok = pb_bucket_take(&l->answers, PB_LAN_ANSWERS_BURST, PB_LAN_ANSWERS_PER_S, now);
                 if (ok)
                         send_notices(l, from);
         } else if (ok) {

@@ -38,7 +38,8 @@
 #define PB_LAN_IFACES_MAX 16
 #define PB_LAN_NETS_MAX 32
 #define PB_LAN_NOTICES_PER_S 100 /* notices handed to the accounts */
-#define PB_LAN_ANSWERS_PER_S 10  /* queries answered */
+#define PB_LAN_ANSWERS_PER_S 10  /* queries answered... */
+#define PB_LAN_ANSWERS_BURST 50  /* ...with room for a LAN's devices all back at once */
 
 typedef void (*pb_lan_send_fn)(const struct pb_lan_msg *m, void *arg);
 
@@ -74,6 +75,7 @@ struct pb_lan {
         bool open;
         bool rejoin;                         /* the network changed: open the sockets again */
         struct pb_lan_sock group[2], own[2]; /* [0] IPv4, [1] IPv6 */
+        uint16_t own_port[2];                /* our own socket's: our queries come back from it */
         unsigned ifindex[2][PB_LAN_IFACES_MAX];
         unsigned n_ifindex[2];
         struct pb_lan_net nets[PB_LAN_NETS_MAX];

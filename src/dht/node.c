@@ -136,11 +136,21 @@ int pb_node_start(const struct pb_node_config *config, pb_node **ret) {
         cfg.dht_config.id.certificate = config->identity->cert;
         cfg.dht_config.node_config.persist_path =
                 config->cache_path && *config->cache_path ? config->cache_path : NULL;
-        /* OpenDHT writes the cache with an ofstream (0644 through the umask),
-         * which keeps the mode of a file that is there: make it 0600 first. A
-         * failure only costs the cache, which OpenDHT then does without. */
-        if (cfg.dht_config.node_config.persist_path)
+        /* OpenDHT writes the cache, and the binding the ports it bound
+         * ("<cache>_port.txt"), with an ofstream (0644 through the umask),
+         * which keeps the mode of a file that is there: make them 0600 first
+         * (the port file only once it exists: the binding would read an empty
+         * one). A failure only costs the cache, which OpenDHT then does
+         * without. */
+        if (cfg.dht_config.node_config.persist_path) {
+                char port_path[4096];
                 (void)pb_file_private(cfg.dht_config.node_config.persist_path, true);
+                if (snprintf(port_path, sizeof(port_path), "%s_port.txt",
+                             cfg.dht_config.node_config.persist_path) < (int)sizeof(port_path))
+                        (void)pb_file_private(port_path, false); /* read empty: port 0 */
+        }
+        /* LAN discovery is ours (lan.c, docs/lan.md): OpenDHT's would share
+         * port 8888 with it, and take the unicast answers meant for it. */
         cfg.peer_discovery = false;
         cfg.peer_publish = false;
         cfg.log = false;
