@@ -158,7 +158,7 @@ static void plain_on_line(char *line, void *arg) {
  * that the bootstrap is not the only door). Reports "up CONNECTED", then
  * answers "usage" until its pipe closes or it is killed. */
 static int plain_main(int first, int count, int in) {
-        long base = status_kb("VmRSS");
+        long base = 0; /* RSS with one node running: what the next ones add is theirs */
         struct lines cmd = { .fd = in };
         char boot[64] = "", line[LINE_MAX_LEN];
         pb_node **nodes = calloc((size_t)count, sizeof(*nodes));
@@ -188,6 +188,8 @@ static int plain_main(int first, int count, int in) {
                 pb_identity_free(id);
                 if (!nodes[j])
                         return 1;
+                if (j == 0)
+                        base = status_kb("VmRSS");
                 if (!strcmp(boot, "-")) {
                         /* The bootstrap node: the others join it. */
                         printf("port %u\n", pb_node_port(nodes[0]));
@@ -272,7 +274,9 @@ static int make_account(int i, const char *boot) {
         snprintf(cmd, sizeof(cmd), "rm -rf %s && mkdir -p %s", n.dir, n.dir);
         if (system(cmd) != 0 || live_open(&n) < 0)
                 return -1;
-        struct peerbook_account_params p = { .size = sizeof(p), .alias = "scale", .bootstrap = boot };
+        struct peerbook_account_params p = { .size = sizeof(p),
+                                             .alias = "scale",
+                                             .bootstrap = boot };
         int r = peerbook_account_create(n.ctx, &p, n.account);
         live_close(&n);
         if (r == 0)
@@ -286,8 +290,7 @@ static int open_copy(int j, const char *boot) {
         char cmd[256], **list = NULL;
         an[j].key_bits = LIVE_KEY_BITS;
         snprintf(an[j].dir, sizeof(an[j].dir), "%.40s/a%03d", work, i);
-        snprintf(cmd, sizeof(cmd), "rm -rf %s && cp -a %s/a%03d %s", an[j].dir, keys, i,
-                 an[j].dir);
+        snprintf(cmd, sizeof(cmd), "rm -rf %s && cp -a %s/a%03d %s", an[j].dir, keys, i, an[j].dir);
         if (system(cmd) != 0 || open_account(j) < 0 || peerbook_account_list(an[j].ctx, &list) < 1)
                 return -1;
         snprintf(an[j].account, sizeof(an[j].account), "%s", list[0]);
@@ -318,16 +321,19 @@ static void *stop_thread(void *arg) {
         return NULL;
 }
 
+/* arg: this child's RSS with one account open, set at "open". */
 static void account_on_line(char *line, void *arg) {
-        (void)arg;
         char boot[64], id[PEERBOOK_ID_SIZE];
         int i, r;
         if (sscanf(line, "open %63s", boot) == 1) {
-                for (int j = 0; j < a_count; j++)
+                for (int j = 0; j < a_count; j++) {
                         if (make_account(a_first + j, boot) < 0 || open_copy(j, boot) < 0)
                                 report("err account %d cannot be made or opened\n", a_first + j);
                         else
                                 report("id %d %s\n", a_first + j, an[j].account);
+                        if (j == 0)
+                                *(long *)arg = status_kb("VmRSS");
+                }
                 report("opened\n");
         } else if (sscanf(line, "id %d %40s", &i, id) == 2 && i >= 0 && i < n_acc) {
                 snprintf(ids[i], sizeof(ids[i]), "%s", id);
@@ -365,7 +371,7 @@ static void account_on_line(char *line, void *arg) {
 /* Accounts first..first+count−1, a context each, driven by the parent's
  * commands (see account_on_line); their events go up as lines. */
 static int account_main(int first, int count, int in) {
-        long base = status_kb("VmRSS");
+        long base = 0; /* RSS with one account open (account_on_line) */
         struct lines cmd = { .fd = in };
         a_first = first;
         a_count = count;
@@ -542,10 +548,12 @@ static int fork_child(bool plain, int first, int count) {
         }
         close(down[0]);
         close(up[1]);
-        ch[n_ch++] = (struct child){
-                .pid = pid, .cmd = down[1], .out = { .fd = up[0] }, .plain = plain,
-                .first = first, .count = count
-        };
+        ch[n_ch++] = (struct child){ .pid = pid,
+                                     .cmd = down[1],
+                                     .out = { .fd = up[0] },
+                                     .plain = plain,
+                                     .first = first,
+                                     .count = count };
         return 0;
 }
 
@@ -750,23 +758,24 @@ static void measure(int shift, struct phase *ph) {
 }
 
 struct usage {
-        double rss_kb, net_kb, cpu_pct; /* per node or account */
+        double rss_kb, added_kb, cpu_pct; /* per node or account */
 };
 
-/* RSS (also without each process's base: libraries, the parent's pages)
- * and CPU over the window, of the plain children or the accounts' ones,
- * divided by the nodes or accounts they hold. */
+/* Of the plain children or the accounts' ones: RSS per node or account
+ * (all of the processes' RSS, shared libraries included, and what each node
+ * beyond the first in its process adds), and CPU over the window. */
 static void usage_of(bool plain, const double *cpu0, double wall_ms, struct usage *u) {
-        double rss = 0, net = 0, cpu = 0;
-        int count = 0;
+        double rss = 0, added = 0, cpu = 0;
+        int count = 0, beyond = 0;
         for (int k = 0; k < n_ch; k++)
                 if (ch[k].pid > 0 && ch[k].plain == plain) {
                         rss += (double)ch[k].rss_kb;
-                        net += (double)(ch[k].rss_kb - ch[k].base_kb);
+                        added += (double)(ch[k].rss_kb - ch[k].base_kb);
                         cpu += ch[k].cpu - cpu0[k];
                         count += ch[k].count;
+                        beyond += ch[k].count - 1;
                 }
-        *u = (struct usage){ count ? rss / count : 0, count ? net / count : 0,
+        *u = (struct usage){ count ? rss / count : 0, beyond ? added / beyond : 0,
                              count ? cpu / wall_ms * 100 / count : 0 };
 }
 
@@ -796,10 +805,10 @@ static void row(const char *label, struct phase *ph, const struct usage *pu,
         cell(req, sizeof(req), &ph->request, ph->miss_request);
         cell(chan, sizeof(chan), &ph->channel, ph->miss_channel);
         if (pu) {
-                snprintf(use[0], sizeof(use[0]), "%.0f KB (%.0f KB own), %.3f %%", pu->rss_kb,
-                         pu->net_kb, pu->cpu_pct);
-                snprintf(use[1], sizeof(use[1]), "%.0f KB (%.0f KB own), %.3f %%", au->rss_kb,
-                         au->net_kb, au->cpu_pct);
+                snprintf(use[0], sizeof(use[0]), "%.0f KB (one more: %.0f KB), %.3f %%", pu->rss_kb,
+                         pu->added_kb, pu->cpu_pct);
+                snprintf(use[1], sizeof(use[1]), "%.0f KB (one more: %.0f KB), %.3f %%", au->rss_kb,
+                         au->added_kb, au->cpu_pct);
         }
         snprintf(rows[n_rows++], sizeof(rows[0]), "| %s | %s | %s | %s | %s | %s | %s |", label, on,
                  off, req, chan, use[0], use[1]);
@@ -816,8 +825,8 @@ static void print_phase(const char *what, struct phase *ph) {
         snprintf(label, sizeof(label), "%s: start -> contacts' status 2", what);
         samples_print(label, &ph->channel);
         printf("%s: misses (counted as the whole wait): online %d, offline %d, request %d/%d, "
-               "channel %d; %d of %zu contacts saw status 2 first (the device dialled them "
-               "at its start), the others status 1 first (its announcement on the DHT)\n",
+               "channel %d; %d of %zu contacts saw status 2 before any status 1 (the channel came "
+               "before the DHT announcement)\n",
                what, ph->miss_online, ph->miss_offline, ph->miss_request, n_requests,
                ph->miss_channel, ph->direct, ph->online.n);
 }
@@ -885,7 +894,12 @@ static int run_size(int n_plain) {
         int one = PEERBOOK_STATUS_ONLINE, two = PEERBOOK_STATUS_CONNECTED;
         wait_for(all_pairs_at, &one, SETTLE_WAIT_MS);
         double t_one = live_now_ms();
-        wait_for(all_pairs_at, &two, (int)(t_open + SETTLE_WAIT_MS - live_now_ms()));
+        /* Progress on stderr: how the channels come (bounded by SETTLE_WAIT_MS). */
+        for (int t = 0; t < SETTLE_WAIT_MS / 5000 && !all_pairs_at(&two); t++) {
+                wait_for(all_pairs_at, &two, 5000);
+                fprintf(stderr, "# %.0f s after the contacts were added: %d pairs at 2\n",
+                        (live_now_ms() - t_open) / 1e3, pairs_at(2));
+        }
         double t_two = live_now_ms();
         struct samples to2 = { 0 };
         for (int i = 0; i < n_acc; i++)
@@ -912,9 +926,10 @@ static int run_size(int n_plain) {
         struct usage pu, au;
         usage_of(true, cpu0, live_now_ms() - w0, &pu);
         usage_of(false, cpu0, live_now_ms() - w0, &au);
-        printf("# idle over %d s: a plain node %.0f KB RSS (%.0f KB without its process's "
-               "libraries), %.3f %% of a core; an account %.0f KB (%.0f KB), %.3f %%\n",
-               idle_s, pu.rss_kb, pu.net_kb, pu.cpu_pct, au.rss_kb, au.net_kb, au.cpu_pct);
+        printf("# idle over %d s: a plain node %.0f KB RSS (its process's RSS / its nodes; "
+               "%.0f KB more for each node beyond the first), %.3f %% of a core; an account "
+               "%.0f KB (%.0f KB more), %.3f %%\n",
+               idle_s, pu.rss_kb, pu.added_kb, pu.cpu_pct, au.rss_kb, au.added_kb, au.cpu_pct);
 
         struct phase before = { 0 }, after = { 0 };
         measure(0, &before);
@@ -978,9 +993,10 @@ static void parse(int argc, char **argv) {
         for (int k = 0; k < n_sizes; k++)
                 ok = ok && sizes[k] >= 3 && sizes[k] <= MAX_NODES;
         if (!ok) {
-                fprintf(stderr, "bench-scale: bad sizes (3..%d nodes; contacts even, accounts at "
-                                "least twice the contacts + 4, at most %d; restarts and requests "
-                                "at most half the accounts)\n",
+                fprintf(stderr,
+                        "bench-scale: bad sizes (3..%d nodes; contacts even, accounts at "
+                        "least twice the contacts + 4, at most %d; restarts and requests "
+                        "at most half the accounts)\n",
                         MAX_NODES, MAX_ACC);
                 exit(2);
         }
