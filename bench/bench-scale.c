@@ -18,7 +18,8 @@
  *   RSS, CPU = of the processes that hold the plain nodes, and of those that
  *              hold the accounts, over an idle window, divided by their number;
  * then the same once a third of the plain nodes were killed at once (SIGKILL
- * of the processes that hold them: no goodbye, their sockets just vanish).
+ * of the processes that hold them: no goodbye, their sockets just vanish),
+ * and requests again LATE_S seconds after the kill (-l 60, 0: none).
  * A wait that misses counts as the whole wait, and is counted.
  *
  * OpenDHT watches its sockets with select(): a process aborts once one of
@@ -34,8 +35,8 @@
  * certificate: each needs its own).
  *
  * Usage: bench-scale [-N SIZES] [-a ACCOUNTS] [-c CONTACTS] [-r RESTARTS]
- *                    [-g AT_ONCE] [-q REQUESTS] [-w IDLE_S] [-k KEYS_DIR]
- *                    [-p PORT]
+ *                    [-g AT_ONCE] [-q REQUESTS] [-w IDLE_S] [-l LATE_S]
+ *                    [-k KEYS_DIR] [-p PORT]
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -63,7 +64,8 @@
 #define LINE_MAX_LEN 256
 
 static int sizes[MAX_SIZES] = { 20, 100, 1000 }, n_sizes = 3;
-static int n_acc = 100, n_contacts = 10, n_restarts = 10, at_once = 5, n_requests = 20, idle_s = 10;
+static int n_acc = 100, n_contacts = 10, n_restarts = 10, at_once = 5, n_requests = 20, idle_s = 10,
+           late_s = 60;
 static unsigned port_base = 21000;
 static const char *keys = "/tmp/pb-bench-scale-keys";
 static char work[64];
@@ -730,20 +732,13 @@ static bool requests_arrived(void *arg) {
         return true;
 }
 
-/* Restarts (a few devices at once, spread on the ring), then requests
- * between accounts that are no contacts; `shift` picks other ones. */
-static void measure(int shift, struct phase *ph) {
-        int step = n_acc / n_restarts;
-        for (int k = 0; k < n_restarts; k += at_once) {
-                struct group g = { .n = 0 };
-                for (int j = k; j < k + at_once && j < n_restarts; j++)
-                        g.dev[g.n++] = (j * step + shift * (step / 2)) % n_acc;
-                restart_group(&g, ph);
-        }
+/* Requests between accounts that are no contacts; `shift` (0..2) picks
+ * other senders each time, so that none has a request pending already. */
+static void requests(int shift, struct phase *ph) {
         struct requests q = { .n = n_requests };
-        step = n_acc / n_requests;
+        int step = n_acc / n_requests;
         for (int k = 0; k < n_requests; k++) {
-                q.from[k] = (k * step + shift * (step / 2 > 0 ? step / 2 : 1)) % n_acc;
+                q.from[k] = (k * step + shift * step / 3) % n_acc;
                 q.to[k] = (q.from[k] + n_acc / 2 - 1) % n_acc;
                 sent_t0[q.from[k]] = 0;
                 send_to(holder(q.from[k]), "req %d %d\n", q.from[k], q.to[k]);
@@ -755,6 +750,19 @@ static void measure(int shift, struct phase *ph) {
                 samples_add(&ph->request, at >= 0 ? at - t0 : REQUEST_WAIT_MS);
                 ph->miss_request += at < 0;
         }
+}
+
+/* Restarts (a few devices at once, spread on the ring), then requests;
+ * `shift` picks other ones. */
+static void measure(int shift, struct phase *ph) {
+        int step = n_acc / n_restarts;
+        for (int k = 0; k < n_restarts; k += at_once) {
+                struct group g = { .n = 0 };
+                for (int j = k; j < k + at_once && j < n_restarts; j++)
+                        g.dev[g.n++] = (j * step + shift * (step / 2)) % n_acc;
+                restart_group(&g, ph);
+        }
+        requests(shift, ph);
 }
 
 struct usage {
@@ -788,13 +796,17 @@ static void ask_usage(void) {
 }
 
 static void cell(char *buf, size_t size, struct samples *s, int missed) {
+        if (!s->n) {
+                buf[0] = 0;
+                return;
+        }
         int n = snprintf(buf, size, "%.0f / %.0f / %.0f ms", samples_pct(s, 50), samples_pct(s, 95),
                          samples_pct(s, 100));
         if (missed)
                 snprintf(buf + n, size - (size_t)n, " (%d of %zu missed)", missed, s->n);
 }
 
-static char rows[2 * MAX_SIZES][640];
+static char rows[3 * MAX_SIZES][640];
 static int n_rows;
 
 static void row(const char *label, struct phase *ph, const struct usage *pu,
@@ -942,16 +954,33 @@ static int run_size(int n_plain) {
         }
         printf("# killed %d of the %d plain nodes at once (SIGKILL of %d processes)\n", dead,
                n_plain, n_plain_ch / 3);
+        double t_kill = live_now_ms();
         measure(1, &after);
         print_phase("a third killed", &after);
+        struct phase late = { 0 };
+        if (late_s > 0) {
+                /* Cold searches again, once the dead nodes had time to be noticed. */
+                idle((int)(t_kill + late_s * 1e3 - live_now_ms()));
+                requests(2, &late);
+                char what[64];
+                snprintf(what, sizeof(what), "%d s after the kill: request -> TRUST_REQUEST",
+                         late_s);
+                samples_print(what, &late.request);
+        }
 
         char label[64];
         snprintf(label, sizeof(label), "%d", n_plain);
         row(label, &before, &pu, &au);
         snprintf(label, sizeof(label), "%d, %d of them just killed", n_plain, dead);
         row(label, &after, NULL, NULL);
+        if (late_s > 0) {
+                snprintf(label, sizeof(label), "%d, %d of them killed %d s before", n_plain, dead,
+                         late_s);
+                row(label, &late, NULL, NULL);
+        }
         free_phase(&before);
         free_phase(&after);
+        free_phase(&late);
         for (int k = 0; k < n_ch; k++)
                 kill_child(&ch[k]);
         return 0;
@@ -961,7 +990,7 @@ static int run_size(int n_plain) {
 
 static void parse(int argc, char **argv) {
         int c;
-        while ((c = getopt(argc, argv, "N:a:c:r:g:q:w:k:p:")) != -1) {
+        while ((c = getopt(argc, argv, "N:a:c:r:g:q:w:l:k:p:")) != -1) {
                 switch (c) {
                 case 'N':
                         n_sizes = 0;
@@ -974,13 +1003,14 @@ static void parse(int argc, char **argv) {
                 case 'g': at_once = atoi(optarg); break;
                 case 'q': n_requests = atoi(optarg); break;
                 case 'w': idle_s = atoi(optarg); break;
+                case 'l': late_s = atoi(optarg); break;
                 case 'k': keys = optarg; break;
                 case 'p': port_base = (unsigned)atoi(optarg); break;
                 default:
                         fprintf(stderr,
                                 "usage: %s [-N 20,100,1000] [-a ACCOUNTS] [-c CONTACTS] "
                                 "[-r RESTARTS] [-g AT_ONCE] [-q REQUESTS] [-w IDLE_S] "
-                                "[-k KEYS_DIR] [-p PORT]\n",
+                                "[-l LATE_S] [-k KEYS_DIR] [-p PORT]\n",
                                 argv[0]);
                         exit(2);
                 }
@@ -988,7 +1018,7 @@ static void parse(int argc, char **argv) {
         bool ok = n_sizes > 0 && n_acc >= 2 * n_contacts + 4 && n_acc <= MAX_ACC &&
                   n_contacts >= 2 && n_contacts % 2 == 0 && n_restarts >= 1 &&
                   n_restarts <= n_acc / 2 && at_once >= 1 && n_requests >= 1 &&
-                  n_requests <= n_acc / 2 && idle_s >= 1 && strlen(keys) < 40 &&
+                  n_requests <= n_acc / 3 && idle_s >= 1 && late_s >= 0 && strlen(keys) < 40 &&
                   port_base + MAX_NODES < 65536;
         for (int k = 0; k < n_sizes; k++)
                 ok = ok && sizes[k] >= 3 && sizes[k] <= MAX_NODES;
