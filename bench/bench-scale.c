@@ -24,7 +24,7 @@
  *
  * OpenDHT watches its sockets with select(): a process aborts once one of
  * them is past FD_SETSIZE (1024). A plain node holds ~4 descriptors and two
- * threads, an account with its channels ~30, so the nodes are spread over
+ * threads, an account with 10 channels ~22, so the nodes are spread over
  * forked children (at most NODES_PER_CHILD plain nodes or ACC_PER_CHILD
  * accounts each), which the parent drives by pipes, one text line a command
  * or a report. Timestamps are CLOCK_MONOTONIC, the same in every process.
@@ -55,7 +55,7 @@
 #define MAX_ACC 400
 #define MAX_NODES 3000
 #define NODES_PER_CHILD 120 /* ~4 descriptors a node */
-#define ACC_PER_CHILD 20    /* ~30 descriptors an account with its channels */
+#define ACC_PER_CHILD 20    /* ~22 descriptors an account with 10 channels */
 #define MAX_CHILDREN 64
 #define OFFLINE_WAIT_MS 20000
 #define ONLINE_WAIT_MS 30000
@@ -952,8 +952,8 @@ static int run_size(int n_plain) {
                 dead += ch[k].count;
                 kill_child(&ch[k]);
         }
-        printf("# killed %d of the %d plain nodes at once (SIGKILL of %d processes)\n", dead,
-               n_plain, n_plain_ch / 3);
+        printf("# killed %d of the %d plain nodes at once (SIGKILL of %d process%s)\n", dead,
+               n_plain, n_plain_ch / 3, n_plain_ch / 3 > 1 ? "es" : "");
         double t_kill = live_now_ms();
         measure(1, &after);
         print_phase("a third killed", &after);
