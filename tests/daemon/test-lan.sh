@@ -6,9 +6,10 @@
 # addresses that exist only inside them), each with an account created with
 # no option at all: no bootstrap. Their DHT nodes find each other on the LAN
 # (the "dht" service), so a trust request goes through and each sees the
-# other's presence. Alice publishes her account (Account.accountPublish):
-# Bob hears it (nearbyPeerNotification, getNearbyPeers), and hears it gone
-# 60 s after she stops. Malformed discovery packets are dropped and counted;
+# other's presence. Alice publishes her account (Account.accountPublish),
+# then Bob his (the CLI's --lan-publish): each hears the other
+# (nearbyPeerNotification, getNearbyPeers, peerbook nearby), and Bob hears
+# Alice gone 60 s after she stops. Malformed discovery packets are dropped and counted;
 # a forged notice for an account alice watches is a nearby hint, never
 # presence. Needs root and iproute2: skipped (77) elsewhere.
 #
@@ -29,8 +30,10 @@ export -f call detail
 
 start_in "$NS_A" A
 start_in "$NS_B" B
-gdbus monitor --session --dest net.peerbook.TestB >"$T/B.monitor" 2>&1 &
-BACKGROUND+=($!)
+for who in A B; do
+        gdbus monitor --session --dest "net.peerbook.Test$who" >"$T/$who.monitor" 2>&1 &
+        BACKGROUND+=($!)
+done
 check "alice: an account with no option" pb A account create --alias alice
 ID_A=$(cat "$T/out")
 check "bob: an account with no option" pb B account create --alias bob
@@ -62,11 +65,17 @@ t0=$(date +%s%3N)
 check "alice: Account.accountPublish=true" call A setAccountDetails "$ID_A" "{'Account.accountPublish': 'true'}"
 expect "bob's getNearbyPeers has alice within 5 s" 5 nearby_has B "$ID_B" "$ID_A" alice
 echo "# accountPublish -> bob's getNearbyPeers: $(( $(date +%s%3N) - t0 )) ms"
-grep_monitor() { grep -q "$1" "$T/B.monitor"; }
+grep_monitor() { grep -q "$2" "$T/$1.monitor"; }
 export -f grep_monitor
 export T
 expect "bob: nearbyPeerNotification(bob, alice, 0, 'alice')" 5 \
-        grep_monitor "nearbyPeerNotification ('$ID_B', '$ID_A', 0, 'alice')"
+        grep_monitor B "nearbyPeerNotification ('$ID_B', '$ID_A', 0, 'alice')"
+check "bob publishes too, with the CLI" pb B account set "$ID_B" --lan-publish on
+cli_nearby() { pb A nearby 2>/dev/null | grep -q "^$ID_B bob$"; }
+export -f cli_nearby
+expect "alice's 'peerbook nearby' lists bob within 5 s" 5 cli_nearby
+expect "alice: nearbyPeerNotification(alice, bob, 0, 'bob')" 5 \
+        grep_monitor A "nearbyPeerNotification ('$ID_A', '$ID_B', 0, 'bob')"
 
 # ---- what anyone on the LAN can send ------------------------------------------------------
 # Sent from bob's namespace to the group: garbage, a 19-byte account ID, a
@@ -95,7 +104,7 @@ t0=$SECONDS
 stop_daemon A
 expect "bob sees alice offline" 15 bash -c "! sees B $ID_A"
 expect "bob: nearbyPeerNotification(bob, alice, 1, 'alice') about 60 s later" 75 \
-        grep_monitor "nearbyPeerNotification ('$ID_B', '$ID_A', 1, 'alice')"
+        grep_monitor B "nearbyPeerNotification ('$ID_B', '$ID_A', 1, 'alice')"
 echo "# alice stopped -> bob's gone notification: $((SECONDS - t0)) s"
 check "alice is no longer in bob's getNearbyPeers" bash -c "! nearby_has B $ID_B $ID_A alice"
 
