@@ -222,10 +222,13 @@ static int unwrap(const uint8_t *data, size_t len, const char *password, struct 
                 data = a.d;
                 len = a.len;
         }
-        /* With a password, JSON only when it parses: ciphertext starts with
-         * '{' once in 256 files (and ends with '}' once in 65,536). */
+        /* Ciphertext starts with '{' once in 256 files (and ends with '}'
+         * once in 65,536). With a password, JSON only when it parses;
+         * without, when it is text: random bytes are not UTF-8 for long, so
+         * an encrypted archive opened without its password is "needs a
+         * password", and a broken JSON file is "malformed". */
         bool pw = password && *password, object = len && data[0] == '{';
-        bool json = object && (!pw || parses(data, len));
+        bool json = object && (pw ? parses(data, len) : pb_utf8_valid((const char *)data, len));
         if (is_gzip(data, len))
                 r = inflate_all(data, len, &b);
         else if (!json && pw) {
