@@ -45,6 +45,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lines.h"
 #include "live.h"
 #include "stats.h"
 
@@ -55,34 +56,6 @@
 #define CHILD_LIFE_MS (30 * 60 * 1000)
 #define MAX_EVENTS 1024
 #define LAN_FLAGS (PEERBOOK_LAN_DEFAULT | PEERBOOK_LAN_PUBLISH)
-
-/* ---- lines over a pipe, both ways -------------------------------------- */
-
-struct lines {
-        int fd;
-        char buf[4096];
-        size_t len;
-};
-
-/* Reads what is there and calls handle() with each whole line (without its
- * newline): -1 at the end of the pipe. */
-static int lines_read(struct lines *l, void (*handle)(char *line, void *arg), void *arg) {
-        ssize_t n = read(l->fd, l->buf + l->len, sizeof(l->buf) - 1 - l->len);
-        if (n <= 0)
-                return n < 0 && errno == EINTR ? 0 : -1;
-        l->len += (size_t)n;
-        char *start = l->buf, *nl;
-        while ((nl = memchr(start, '\n', l->len - (size_t)(start - l->buf)))) {
-                *nl = '\0';
-                handle(start, arg);
-                start = nl + 1;
-        }
-        l->len -= (size_t)(start - l->buf);
-        memmove(l->buf, start, l->len);
-        if (l->len == sizeof(l->buf) - 1)
-                l->len = 0; /* a line this long is no line of ours */
-        return 0;
-}
 
 /* ---- the child: one device in its namespace ------------------------------ */
 
@@ -193,7 +166,7 @@ static void child_main(const char *ns, int cmd, int rep, const char *dir) {
                 poll(p, 2, t >= 0 && t < 1000 ? t : 1000);
                 if (me.ctx)
                         peerbook_ctx_process(me.ctx);
-                if (p[0].revents && lines_read(&in, child_command, NULL) < 0)
+                if (p[0].revents && !lines_read(&in, child_command, NULL))
                         break; /* the parent is gone */
         }
         me.ctx = peerbook_ctx_free(me.ctx);
@@ -372,7 +345,7 @@ static bool wait_until(done_fn done, void *arg, double deadline) {
                                        { .fd = bob.rep.fd, .events = POLLIN } };
                 poll(p, 2, left < 100 ? (int)left + 1 : 100);
                 for (int i = 0; i < 2; i++)
-                        if (p[i].revents && lines_read(&devices[i]->rep, on_report, devices[i]) < 0)
+                        if (p[i].revents && !lines_read(&devices[i]->rep, on_report, devices[i]))
                                 return false;
         }
         return true;

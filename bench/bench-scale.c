@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "dht/dht.h"
+#include "lines.h"
 #include "live.h"
 #include "stats.h"
 
@@ -73,34 +74,6 @@ static char work[64];
 static bool is_contact(int i, int j) {
         int k = (j - i + n_acc) % n_acc;
         return k != 0 && (k <= n_contacts / 2 || k >= n_acc - n_contacts / 2);
-}
-
-/* The command lines a child reads, from a pipe, without stdio's buffering
- * (its descriptor is polled beside the contexts'). */
-struct lines {
-        int fd;
-        char buf[8192];
-        size_t len;
-};
-
-/* Reads what is there; calls on_line for each whole line. false at EOF. */
-static bool lines_read(struct lines *l, void (*on_line)(char *line, void *arg), void *arg) {
-        ssize_t r = read(l->fd, l->buf + l->len, sizeof(l->buf) - 1 - l->len);
-        if (r <= 0)
-                return r < 0 && errno == EINTR;
-        l->len += (size_t)r;
-        l->buf[l->len] = 0;
-        char *start = l->buf, *nl;
-        while ((nl = strchr(start, '\n'))) {
-                *nl = 0;
-                on_line(start, arg);
-                start = nl + 1;
-        }
-        l->len -= (size_t)(start - l->buf);
-        memmove(l->buf, start, l->len);
-        if (l->len == sizeof(l->buf) - 1)
-                l->len = 0; /* a line too long: dropped */
-        return true;
 }
 
 /* ---- a child with plain nodes --------------------------------------------- */

@@ -53,7 +53,7 @@ bool pb_nearby_notice(pb_account *a, int family, struct pb_lan_msg *ret) {
         }
         if (a->lan & PEERBOOK_LAN_PUBLISH) {
                 ret->has_jami = true;
-                pb_hash_from_hex(a->id, &ret->account);
+                ret->account = a->keys.account_id;
                 snprintf(ret->name, sizeof(ret->name), "%s", a->alias);
         }
         return ret->has_dht || ret->has_jami;
@@ -78,9 +78,7 @@ bool pb_nearby_on_notice(pb_account *a, const struct pb_lan_msg *m, const struct
                 }
         }
         if ((a->lan & PEERBOOK_LAN_NEARBY) && m->has_jami) {
-                pb_hash own;
-                pb_hash_from_hex(a->id, &own);
-                if (!pb_hash_equal(&own, &m->account) &&
+                if (!pb_hash_equal(&a->keys.account_id, &m->account) &&
                     pb_nearby_heard(a, &m->account, m->name, from, now) < 0)
                         ok = false;
         }
